@@ -1,0 +1,229 @@
+//! Platform data sent with requests: `context` (profile «Context Object») and
+//! `bind_resource` (profile «Bind Resource Object»).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+/// The `context` object of a provision, update or bind request.
+///
+/// It keeps the JSON exactly as the platform sent it (cheap to store, nothing is
+/// lost) and reads the typed views on demand:
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let context: osb::Context = serde_json::from_str(
+///     r#"{"platform":"kubernetes","namespace":"shop","clusterid":"c-1","x-extra":1}"#,
+/// )?;
+/// assert_eq!(context.platform(), Some("kubernetes"));
+/// let k8s = context.kubernetes().expect("kubernetes context")?;
+/// assert_eq!(k8s.namespace.as_deref(), Some("shop"));
+/// assert_eq!(context.get::<u32>("x-extra")?, Some(1));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    platform: Option<Box<str>>,
+    raw: Box<RawValue>,
+}
+
+impl Context {
+    /// A context from a JSON object; errors if `raw` is not an object.
+    pub fn from_raw(raw: Box<RawValue>) -> Result<Self, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Head {
+            #[serde(default)]
+            platform: Option<Value>,
+        }
+        if !raw.get().trim_start().starts_with('{') {
+            return Err(de::Error::custom("`context` must be a JSON object"));
+        }
+        let head: Head = serde_json::from_str(raw.get())?;
+        let platform = match head.platform {
+            Some(Value::String(platform)) => Some(platform.into_boxed_str()),
+            _ => None,
+        };
+        Ok(Self { platform, raw })
+    }
+
+    /// `context.platform`, such as `cloudfoundry` or `kubernetes`.
+    pub fn platform(&self) -> Option<&str> {
+        self.platform.as_deref()
+    }
+
+    /// The context as the platform sent it.
+    pub fn as_raw(&self) -> &RawValue {
+        &self.raw
+    }
+
+    /// The Cloud Foundry view, when `platform` is `cloudfoundry`.
+    pub fn cloud_foundry(&self) -> Option<Result<CloudFoundryContext, serde_json::Error>> {
+        (self.platform() == Some("cloudfoundry")).then(|| self.parse())
+    }
+
+    /// The Kubernetes view, when `platform` is `kubernetes`.
+    pub fn kubernetes(&self) -> Option<Result<KubernetesContext, serde_json::Error>> {
+        (self.platform() == Some("kubernetes")).then(|| self.parse())
+    }
+
+    /// The whole context as `T`.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.raw.get())
+    }
+
+    /// One property of the context as `T`, `None` if absent.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, serde_json::Error> {
+        let map: Map<String, Value> = self.parse()?;
+        map.get(key).map(T::deserialize).transpose()
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Context").field(&self.raw.get()).finish()
+    }
+}
+
+impl PartialEq for Context {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw.get() == other.raw.get()
+    }
+}
+
+impl<'de> Deserialize<'de> for Context {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Context::from_raw(raw).map_err(de::Error::custom)
+    }
+}
+
+impl Serialize for Context {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.raw.serialize(serializer)
+    }
+}
+
+/// The Cloud Foundry context (profile «Cloud Foundry Context Object»).
+///
+/// Every property is optional here: each is mandatory only from the API version
+/// that introduced it, and a missing one must not fail the request.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct CloudFoundryContext {
+    /// Organization GUID (2.11).
+    pub organization_guid: Option<String>,
+    /// Organization name (2.15).
+    pub organization_name: Option<String>,
+    /// Space GUID (2.11).
+    pub space_guid: Option<String>,
+    /// Space name (2.15).
+    pub space_name: Option<String>,
+    /// Instance name (2.15).
+    pub instance_name: Option<String>,
+    /// Organization annotations (2.16).
+    pub organization_annotations: Option<Map<String, Value>>,
+    /// Space annotations (2.16).
+    pub space_annotations: Option<Map<String, Value>>,
+    /// Instance annotations (2.16).
+    pub instance_annotations: Option<Map<String, Value>>,
+}
+
+/// The Kubernetes context (profile «Kubernetes Context Object»).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct KubernetesContext {
+    /// Namespace (2.11).
+    pub namespace: Option<String>,
+    /// Cluster id (2.14).
+    pub clusterid: Option<String>,
+    /// Instance name (2.15).
+    pub instance_name: Option<String>,
+    /// Namespace annotations (2.16).
+    pub namespace_annotations: Option<Map<String, Value>>,
+    /// Instance annotations (2.16).
+    pub instance_annotations: Option<Map<String, Value>>,
+}
+
+/// The `bind_resource` object of a bind request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BindResource {
+    /// The application the binding is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_guid: Option<String>,
+    /// The route to intermediate (route services).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// Cloud Foundry: the space of the binding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub space_guid: Option<String>,
+    /// Cloud Foundry: the application's annotations (2.16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_annotations: Option<Map<String, Value>>,
+    /// Cloud Foundry: the CredHub client to grant read access for a service key (2.16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_client_id: Option<String>,
+    /// Any other platform field.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The `previous_values` object of an update request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PreviousValues {
+    /// The plan before the update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
+    /// Deprecated: the offering (immutable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+    /// Deprecated: the organization.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// Deprecated: the space.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub space_id: Option<String>,
+    /// The maintenance info the instance was provisioned or last updated with.
+    /// `{}` (no `version`) counts as absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::request::maintenance_info"
+    )]
+    pub maintenance_info: Option<crate::MaintenanceInfo>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_raw_and_reads_cloud_foundry() {
+        let text = r#"{"platform":"cloudfoundry","organization_guid":"o","space_guid":"s","instance_annotations":{"a":"b"}}"#;
+        let context: Context = serde_json::from_str(text).unwrap();
+        assert_eq!(context.as_raw().get(), text);
+        let cf = context.cloud_foundry().unwrap().unwrap();
+        assert_eq!(cf.organization_guid.as_deref(), Some("o"));
+        assert_eq!(cf.instance_annotations.unwrap()["a"], "b");
+        assert!(context.kubernetes().is_none());
+        assert_eq!(serde_json::to_string(&context).unwrap(), text);
+    }
+
+    #[test]
+    fn platform_is_optional_but_context_must_be_an_object() {
+        let context: Context = serde_json::from_str(r#"{"x":1}"#).unwrap();
+        assert_eq!(context.platform(), None);
+        assert!(serde_json::from_str::<Context>("[1]").is_err());
+        assert!(serde_json::from_str::<Context>("\"cf\"").is_err());
+    }
+
+    #[test]
+    fn bind_resource_keeps_platform_extras() {
+        let resource: BindResource =
+            serde_json::from_str(r#"{"app_guid":"a","credential_client_id":"c","x":true}"#)
+                .unwrap();
+        assert_eq!(resource.app_guid.as_deref(), Some("a"));
+        assert_eq!(resource.credential_client_id.as_deref(), Some("c"));
+        assert_eq!(resource.extra["x"], true);
+    }
+}

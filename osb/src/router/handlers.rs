@@ -1,0 +1,631 @@
+//! The route handlers: authenticate, read and check the request against the
+//! catalog, call the broker, answer.
+
+use std::any::Any;
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::response::Response;
+use http::request::Parts;
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
+
+use crate::request::RawBody;
+use crate::{
+    AsyncOperations, Bind, BindingLastOperation, Deprovision, Endpoint, Error, ErrorKind,
+    FetchBinding, FetchInstance, LastOperation, Provision, Unbind, Update,
+};
+
+use super::erased::{BoxFuture, DynBroker};
+use super::input::{self, BindBody, ProvisionBody, Query, UpdateBody};
+use super::text::quoted;
+use super::{REQUEST_IDENTITY_HEADER, Shared, respond, stateful};
+
+type InstancePath = Result<Path<String>, PathRejection>;
+type BindingPath = Result<Path<(String, String)>, PathRejection>;
+
+/// One span per request: method, route, ids, request identity and, at the end, status.
+fn span(endpoint: Endpoint, parts: &Parts) -> Span {
+    let span = tracing::info_span!(
+        "osb_request",
+        method = %parts.method,
+        route = endpoint.name(),
+        instance_id = Empty,
+        binding_id = Empty,
+        request_identity = Empty,
+        status = Empty,
+    );
+    if !span.is_disabled() {
+        if let Some(identity) = parts.headers.get(REQUEST_IDENTITY_HEADER) {
+            span.record(
+                "request_identity",
+                String::from_utf8_lossy(identity.as_bytes()).as_ref(),
+            );
+        }
+    }
+    span
+}
+
+/// Runs `work` inside the request span and answers its error with the OSB error body
+/// of `endpoint`.
+async fn run(
+    shared: &Arc<Shared>,
+    endpoint: Endpoint,
+    span: Span,
+    work: impl Future<Output = Result<Response, Error>>,
+) -> Response {
+    if let Some(state) = &shared.state {
+        state.start_sweeper(shared);
+    }
+    let result = work.instrument(span.clone()).await;
+    span.in_scope(|| {
+        let response = match result {
+            Ok(response) => response,
+            Err(err) => shared.error_response(&err, endpoint),
+        };
+        let status = response.status().as_u16();
+        span.record("status", status);
+        tracing::info!("request completed");
+        response
+    })
+}
+
+/// Runs a change of the store and the handler call it wraps on its own task, so a
+/// client that hangs up cannot stop it halfway (the store would be left claiming an
+/// operation nobody runs until its lease expires).
+async fn detached<T: Send + 'static>(
+    work: impl Future<Output = Result<T, Error>> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::spawn(work.in_current_span())
+        .await
+        .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal)))
+}
+
+fn record_ids(span: &Span, instance_id: &str, binding_id: Option<&str>) {
+    span.record("instance_id", instance_id);
+    if let Some(binding_id) = binding_id {
+        span.record("binding_id", binding_id);
+    }
+}
+
+/// Asks the broker that owns a resource known only by optional hints; without hints,
+/// asks each broker in turn until one knows the resource.
+async fn ask<T>(
+    shared: &Shared,
+    owner: Option<usize>,
+    call: impl for<'a> Fn(&'a dyn DynBroker) -> BoxFuture<'a, T>,
+) -> Result<T, Error> {
+    if let Some(owner) = owner {
+        return call(shared.broker(owner)).await;
+    }
+    // When no broker knows the resource, answer with a "does not exist" from one of
+    // them rather than another's "does not support fetching".
+    let mut answer: Option<Error> = None;
+    for broker in &shared.brokers {
+        match call(&**broker).await {
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    ErrorKind::InstanceNotFound | ErrorKind::BindingNotFound
+                ) =>
+            {
+                if answer
+                    .as_ref()
+                    .is_none_or(|a| a.kind() == ErrorKind::NotSupported)
+                {
+                    answer = Some(err);
+                }
+            }
+            Err(err) if err.kind() == ErrorKind::NotSupported => {
+                answer.get_or_insert(err);
+            }
+            other => return other,
+        }
+    }
+    Err(answer.unwrap_or_else(|| Error::new(ErrorKind::NotSupported)))
+}
+
+pub(super) async fn catalog(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let span = span(Endpoint::Catalog, &parts);
+    let work = async {
+        shared.preamble(&parts).await?;
+        Ok(shared.catalog_response(parts.headers.get(http::header::IF_NONE_MATCH)))
+    };
+    run(&shared, Endpoint::Catalog, span, work).await
+}
+
+pub(super) async fn provision(
+    State(shared): State<Arc<Shared>>,
+    path: InstancePath,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let span = span(Endpoint::Provision, &parts);
+    let work = provision_inner(&shared, path, parts, body, &span);
+    run(&shared, Endpoint::Provision, span.clone(), work).await
+}
+
+async fn provision_inner(
+    shared: &Arc<Shared>,
+    path: InstancePath,
+    parts: Parts,
+    body: Body,
+    span: &Span,
+) -> Result<Response, Error> {
+    let meta = shared.preamble(&parts).await?;
+    let instance_id = input::path_ids(path)?;
+    record_ids(span, &instance_id, None);
+    let query = Query::parse(parts.uri.query())?;
+    let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
+    let fields: ProvisionBody = input::parse_body(&bytes)?;
+    let service_id = input::required(fields.service_id, "service_id")?;
+    let plan_id = input::required(fields.plan_id, "plan_id")?;
+    let (organization_guid, space_guid) = if shared.config.require_org_and_space {
+        (
+            Some(input::required(
+                fields.organization_guid,
+                "organization_guid",
+            )?),
+            Some(input::required(fields.space_guid, "space_guid")?),
+        )
+    } else {
+        (
+            input::non_empty(fields.organization_guid, "organization_guid")?,
+            input::non_empty(fields.space_guid, "space_guid")?,
+        )
+    };
+    let plan = shared.index.resolve(&service_id, &plan_id)?;
+    let parameters = input::parameters(fields.parameters)?;
+    if let Some(schema) = &plan.provision_schema {
+        schema.check(parameters.as_ref())?;
+    }
+    plan.check_maintenance(fields.maintenance_info.as_ref())?;
+    plan.check_async(AsyncOperations::PROVISION, query.accepts_incomplete)?;
+    let request = Provision {
+        instance_id,
+        service_id,
+        plan_id,
+        context: fields.context,
+        organization_guid,
+        space_guid,
+        parameters,
+        maintenance_info: fields.maintenance_info,
+        accepts_incomplete: query.accepts_incomplete,
+        meta,
+        plan_index: plan.index,
+        body: RawBody(bytes),
+    };
+    let result = if shared.state.is_some() {
+        detached(stateful::provision(shared.clone(), plan.broker, request)).await?
+    } else {
+        shared.broker(plan.broker).provision(request).await?
+    };
+    Ok(respond::provisioned(&result, query.accepts_incomplete))
+}
+
+pub(super) async fn update(
+    State(shared): State<Arc<Shared>>,
+    path: InstancePath,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let span = span(Endpoint::Update, &parts);
+    let work = update_inner(&shared, path, parts, body, &span);
+    run(&shared, Endpoint::Update, span.clone(), work).await
+}
+
+async fn update_inner(
+    shared: &Arc<Shared>,
+    path: InstancePath,
+    parts: Parts,
+    body: Body,
+    span: &Span,
+) -> Result<Response, Error> {
+    let meta = shared.preamble(&parts).await?;
+    let instance_id = input::path_ids(path)?;
+    record_ids(span, &instance_id, None);
+    let query = Query::parse(parts.uri.query())?;
+    let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
+    let fields: UpdateBody = input::parse_body(&bytes)?;
+    let service_id = input::required(fields.service_id, "service_id")?;
+    let service = shared.index.service(&service_id).ok_or_else(|| {
+        Error::bad_request(format!(
+            "service_id {} is not the id of a service offering in the catalog",
+            quoted(&service_id)
+        ))
+    })?;
+    let plan_id = input::non_empty(fields.plan_id, "plan_id")?;
+    let new_plan = match &plan_id {
+        Some(plan_id) => Some(shared.index.resolve(&service_id, plan_id)?),
+        None => None,
+    };
+    // The previous plan may have left the catalog since, or (wrongly) name a plan of
+    // another offering; it is then not used for checks or dispatch.
+    let previous_plan = fields
+        .previous_values
+        .as_ref()
+        .and_then(|previous| previous.plan_id.as_deref())
+        .and_then(|id| shared.index.plan(id).map(|entry| (id, entry)))
+        .filter(|(_, entry)| entry.service_id == service_id);
+    if let (Some(new_id), Some((previous_id, previous))) = (&plan_id, previous_plan) {
+        // «Updating a Service Instance»: plan changes only where plan_updateable is true.
+        if new_id != previous_id && !previous.plan_updateable {
+            return Err(Error::plan_change_not_supported().with_description(format!(
+                "plan {} does not allow plan changes (plan_updateable is not true)",
+                quoted(&previous.name)
+            )));
+        }
+    }
+    let target = new_plan.or(previous_plan.map(|(_, entry)| entry));
+    let parameters = input::parameters(fields.parameters)?;
+    if let Some(target) = target {
+        if let (Some(schema), Some(parameters)) = (&target.update_schema, &parameters) {
+            schema.check(Some(parameters))?;
+        }
+        target.check_maintenance(fields.maintenance_info.as_ref())?;
+        target.check_async(AsyncOperations::UPDATE, query.accepts_incomplete)?;
+    }
+    let request = Update {
+        instance_id,
+        service_id,
+        plan_id,
+        parameters,
+        context: fields.context,
+        previous_values: fields.previous_values,
+        maintenance_info: fields.maintenance_info,
+        accepts_incomplete: query.accepts_incomplete,
+        meta,
+        plan_index: target.map(|entry| entry.index),
+        body: RawBody(bytes),
+    };
+    let result = if shared.state.is_some() {
+        // The store knows the plan in force, also when the request names none.
+        detached(stateful::update(shared.clone(), request)).await?
+    } else {
+        shared.broker(service.broker).update(request).await?
+    };
+    Ok(respond::updated(&result, query.accepts_incomplete))
+}
+
+pub(super) async fn deprovision(
+    State(shared): State<Arc<Shared>>,
+    path: InstancePath,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let span = span(Endpoint::Deprovision, &parts);
+    let work = async {
+        let meta = shared.preamble(&parts).await?;
+        let instance_id = input::path_ids(path)?;
+        record_ids(&span, &instance_id, None);
+        let mut query = Query::parse(parts.uri.query())?;
+        let (service_id, plan_id) = query.required_ids()?;
+        let plan = shared.index.resolve(&service_id, &plan_id)?;
+        plan.check_async(AsyncOperations::DEPROVISION, query.accepts_incomplete)?;
+        let request = Deprovision {
+            instance_id,
+            service_id,
+            plan_id,
+            accepts_incomplete: query.accepts_incomplete,
+            meta,
+            plan_index: plan.index,
+        };
+        let result = if shared.state.is_some() {
+            detached(stateful::deprovision(shared.clone(), plan.broker, request)).await?
+        } else {
+            shared.broker(plan.broker).deprovision(request).await?
+        };
+        Ok(respond::deprovisioned(&result, query.accepts_incomplete))
+    };
+    run(&shared, Endpoint::Deprovision, span.clone(), work).await
+}
+
+pub(super) async fn fetch_instance(
+    State(shared): State<Arc<Shared>>,
+    path: InstancePath,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let span = span(Endpoint::FetchInstance, &parts);
+    let work = async {
+        let meta = shared.preamble(&parts).await?;
+        let instance_id = input::path_ids(path)?;
+        record_ids(&span, &instance_id, None);
+        let query = Query::parse(parts.uri.query())?;
+        let owner = shared.index.owner_by_hints(
+            query.service_id.as_deref(),
+            query.plan_id.as_deref(),
+            ErrorKind::InstanceNotFound,
+        )?;
+        let request = FetchInstance {
+            instance_id,
+            service_id: query.service_id,
+            plan_id: query.plan_id,
+            meta,
+        };
+        let details = if shared.state.is_some() {
+            stateful::fetch_instance(&shared, owner, request).await?
+        } else {
+            ask(&shared, owner, |broker| {
+                broker.fetch_instance(request.clone())
+            })
+            .await?
+        };
+        Ok(respond::instance_details(&details))
+    };
+    run(&shared, Endpoint::FetchInstance, span.clone(), work).await
+}
+
+pub(super) async fn last_operation(
+    State(shared): State<Arc<Shared>>,
+    path: InstancePath,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let span = span(Endpoint::LastOperation, &parts);
+    let work = async {
+        let meta = shared.preamble(&parts).await?;
+        let instance_id = input::path_ids(path)?;
+        record_ids(&span, &instance_id, None);
+        let query = Query::parse(parts.uri.query())?;
+        let owner = shared.index.owner_by_hints(
+            query.service_id.as_deref(),
+            query.plan_id.as_deref(),
+            ErrorKind::InstanceNotFound,
+        )?;
+        let request = LastOperation {
+            instance_id,
+            service_id: query.service_id,
+            plan_id: query.plan_id,
+            operation: query.operation,
+            meta,
+        };
+        let status = if shared.state.is_some() {
+            stateful::last_operation(&shared, request).await?
+        } else {
+            ask(&shared, owner, |broker| {
+                broker.last_operation(request.clone())
+            })
+            .await?
+        };
+        Ok(respond::operation_status(&status))
+    };
+    run(&shared, Endpoint::LastOperation, span.clone(), work).await
+}
+
+pub(super) async fn bind(
+    State(shared): State<Arc<Shared>>,
+    path: BindingPath,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let span = span(Endpoint::Bind, &parts);
+    let work = bind_inner(&shared, path, parts, body, &span);
+    run(&shared, Endpoint::Bind, span.clone(), work).await
+}
+
+async fn bind_inner(
+    shared: &Arc<Shared>,
+    path: BindingPath,
+    parts: Parts,
+    body: Body,
+    span: &Span,
+) -> Result<Response, Error> {
+    let meta = shared.preamble(&parts).await?;
+    let (instance_id, binding_id) = input::path_ids(path)?;
+    record_ids(span, &instance_id, Some(&binding_id));
+    let query = Query::parse(parts.uri.query())?;
+    let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
+    let fields: BindBody = input::parse_body(&bytes)?;
+    let service_id = input::required(fields.service_id, "service_id")?;
+    let plan_id = input::required(fields.plan_id, "plan_id")?;
+    let plan = shared.index.resolve(&service_id, &plan_id)?;
+    if !plan.bindable {
+        // «Binding»: Platforms MUST NOT bind instances of a plan that is not bindable.
+        return Err(Error::bad_request(format!(
+            "plan {} is not bindable",
+            quoted(&plan.name)
+        )));
+    }
+    let app_guid = input::non_empty(fields.app_guid, "app_guid")?;
+    if let Some(resource) = &fields.bind_resource {
+        input::non_empty(resource.app_guid.clone(), "bind_resource.app_guid")?;
+    }
+    let predecessor_binding_id =
+        input::non_empty(fields.predecessor_binding_id, "predecessor_binding_id")?;
+    if predecessor_binding_id.is_some() && !plan.binding_rotatable {
+        // «Binding Rotation»: Platforms MUST NOT rotate bindings of other plans.
+        return Err(Error::bad_request(format!(
+            "plan {} does not support binding rotation (binding_rotatable is not true)",
+            quoted(&plan.name)
+        )));
+    }
+    let parameters = input::parameters(fields.parameters)?;
+    if let Some(schema) = &plan.bind_schema {
+        schema.check(parameters.as_ref())?;
+    }
+    let request = Bind {
+        instance_id,
+        binding_id,
+        service_id,
+        plan_id,
+        context: fields.context,
+        app_guid,
+        bind_resource: fields.bind_resource,
+        parameters,
+        predecessor_binding_id,
+        accepts_incomplete: query.accepts_incomplete,
+        meta,
+        plan_index: plan.index,
+        body: RawBody(bytes),
+    };
+    if plan.requires_app && request.app().is_none() {
+        return Err(Error::requires_app().with_description(format!(
+            "plan {} binds applications only: send bind_resource.app_guid",
+            quoted(&plan.name)
+        )));
+    }
+    plan.check_async(AsyncOperations::BIND, query.accepts_incomplete)?;
+    let result = if shared.state.is_some() {
+        detached(stateful::bind(shared.clone(), plan.broker, request)).await?
+    } else {
+        shared.broker(plan.broker).bind(request).await?
+    };
+    if let Some(binding) = result.binding() {
+        for field in binding.unrequested(&plan.requires) {
+            tracing::warn!(
+                plan = %plan.name,
+                "the bind handler returned `{field}` but the service offering does not declare \
+                 the matching `requires` permission; platforms may consider the response invalid"
+            );
+        }
+    }
+    Ok(respond::bound(&result, query.accepts_incomplete))
+}
+
+pub(super) async fn unbind(
+    State(shared): State<Arc<Shared>>,
+    path: BindingPath,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let span = span(Endpoint::Unbind, &parts);
+    let work = async {
+        let meta = shared.preamble(&parts).await?;
+        let (instance_id, binding_id) = input::path_ids(path)?;
+        record_ids(&span, &instance_id, Some(&binding_id));
+        let mut query = Query::parse(parts.uri.query())?;
+        let (service_id, plan_id) = query.required_ids()?;
+        let plan = shared.index.resolve(&service_id, &plan_id)?;
+        plan.check_async(AsyncOperations::UNBIND, query.accepts_incomplete)?;
+        let request = Unbind {
+            instance_id,
+            binding_id,
+            service_id,
+            plan_id,
+            accepts_incomplete: query.accepts_incomplete,
+            meta,
+            plan_index: plan.index,
+        };
+        let result = if shared.state.is_some() {
+            detached(stateful::unbind(shared.clone(), plan.broker, request)).await?
+        } else {
+            shared.broker(plan.broker).unbind(request).await?
+        };
+        Ok(respond::unbound(&result, query.accepts_incomplete))
+    };
+    run(&shared, Endpoint::Unbind, span.clone(), work).await
+}
+
+pub(super) async fn fetch_binding(
+    State(shared): State<Arc<Shared>>,
+    path: BindingPath,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let span = span(Endpoint::FetchBinding, &parts);
+    let work = async {
+        let meta = shared.preamble(&parts).await?;
+        let (instance_id, binding_id) = input::path_ids(path)?;
+        record_ids(&span, &instance_id, Some(&binding_id));
+        let query = Query::parse(parts.uri.query())?;
+        let owner = shared.index.owner_by_hints(
+            query.service_id.as_deref(),
+            query.plan_id.as_deref(),
+            ErrorKind::BindingNotFound,
+        )?;
+        let request = FetchBinding {
+            instance_id,
+            binding_id,
+            service_id: query.service_id,
+            plan_id: query.plan_id,
+            meta,
+        };
+        let binding = if shared.state.is_some() {
+            stateful::fetch_binding(&shared, owner, request).await?
+        } else {
+            ask(&shared, owner, |broker| {
+                broker.fetch_binding(request.clone())
+            })
+            .await?
+        };
+        Ok(respond::fetched_binding(&binding))
+    };
+    run(&shared, Endpoint::FetchBinding, span.clone(), work).await
+}
+
+pub(super) async fn binding_last_operation(
+    State(shared): State<Arc<Shared>>,
+    path: BindingPath,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let span = span(Endpoint::BindingLastOperation, &parts);
+    let work = async {
+        let meta = shared.preamble(&parts).await?;
+        let (instance_id, binding_id) = input::path_ids(path)?;
+        record_ids(&span, &instance_id, Some(&binding_id));
+        let query = Query::parse(parts.uri.query())?;
+        let owner = shared.index.owner_by_hints(
+            query.service_id.as_deref(),
+            query.plan_id.as_deref(),
+            ErrorKind::BindingNotFound,
+        )?;
+        let request = BindingLastOperation {
+            instance_id,
+            binding_id,
+            service_id: query.service_id,
+            plan_id: query.plan_id,
+            operation: query.operation,
+            meta,
+        };
+        let status = if shared.state.is_some() {
+            stateful::binding_last_operation(&shared, request).await?
+        } else {
+            ask(&shared, owner, |broker| {
+                broker.binding_last_operation(request.clone())
+            })
+            .await?
+        };
+        Ok(respond::binding_operation_status(&status))
+    };
+    run(&shared, Endpoint::BindingLastOperation, span.clone(), work).await
+}
+
+/// Unknown paths: 404 with an OSB error body, after authentication.
+pub(super) async fn not_found(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    rejected(&shared, request, ErrorKind::NotFound).await
+}
+
+/// Known paths with another method: 405 with an OSB error body, after authentication.
+pub(super) async fn method_not_allowed(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+) -> Response {
+    rejected(&shared, request, ErrorKind::MethodNotAllowed).await
+}
+
+async fn rejected(shared: &Shared, request: Request, kind: ErrorKind) -> Response {
+    let (parts, _) = request.into_parts();
+    let err = match shared.auth.authenticate(&parts).await {
+        Ok(_) => Error::new(kind),
+        Err(err) => err,
+    };
+    tracing::debug!(method = %parts.method, path = parts.uri.path(), "no such route");
+    shared.error_response(&err, Endpoint::Catalog)
+}
+
+/// A handler panicked: a generic 500; the panic message goes only to the log.
+pub(super) fn panicked(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| String::from("(no message)"));
+    tracing::error!(panic = %message, "a request handler panicked");
+    respond::error(&Error::new(ErrorKind::Internal), Endpoint::Catalog, None)
+}

@@ -1,0 +1,237 @@
+//! Background work: run it, keep its lease alive, record its end; and take over work
+//! whose runner stopped (a restart, a crashed replica), by resuming or failing it.
+
+mod record;
+mod takeover;
+
+pub(crate) use takeover::sweep;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt as _;
+
+use crate::response::Background;
+use crate::state::{OperationKind, ResourceKey, ResourceState};
+use crate::{Binding, Error, OperationState};
+
+use super::Shared;
+use super::stateful::{Ended, StateLayer, apply_update, finish_delete, finish_unbind, now_ms};
+
+use record::Record;
+
+fn lease_ms(state: &StateLayer) -> i64 {
+    i64::try_from(state.config.lease.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Runs `work` for instance `instance_id`, then records how it ended.
+pub(crate) fn spawn_instance(
+    shared: &Arc<Shared>,
+    instance_id: String,
+    operation: String,
+    work: Background<()>,
+) {
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        let Some(state) = &shared.state else {
+            return;
+        };
+        let key = ResourceKey::Instance(instance_id.clone());
+        let ended = match run(state, &key, &operation, work.0).await {
+            Ok(()) => Ended::Succeeded(None),
+            Err(err) => Ended::Failed(err),
+        };
+        if let Err(err) = settle_instance(state, &instance_id, Some(&operation), ended).await {
+            tracing::error!(error = %err, instance_id, "could not record the end of an operation");
+        }
+    });
+}
+
+/// Runs `work` for a binding, then records how it ended (and the binding it made).
+pub(crate) fn spawn_binding(
+    shared: &Arc<Shared>,
+    instance_id: String,
+    binding_id: String,
+    operation: String,
+    work: Background<Option<Binding>>,
+) {
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        let Some(state) = &shared.state else {
+            return;
+        };
+        let key = ResourceKey::Binding(instance_id.clone(), binding_id.clone());
+        let ended = match run(state, &key, &operation, work.0).await {
+            Ok(binding) => Ended::Succeeded(binding),
+            Err(err) => Ended::Failed(err),
+        };
+        if let Err(err) =
+            settle_binding(state, &instance_id, &binding_id, Some(&operation), ended).await
+        {
+            tracing::error!(error = %err, instance_id, binding_id, "could not record the end of an operation");
+        }
+    });
+}
+
+/// Awaits `work` (a handler call or background work), renewing the operation's
+/// heartbeat meanwhile; a panic is a failure.
+pub(crate) async fn run<T>(
+    state: &StateLayer,
+    key: &ResourceKey,
+    operation: &str,
+    work: impl Future<Output = Result<T, Error>> + Send,
+) -> Result<T, Error> {
+    let work = AssertUnwindSafe(work).catch_unwind();
+    tokio::pin!(work);
+    let mut ticker = tokio::time::interval(state.config.lease / 3);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            ended = &mut work => {
+                return ended.unwrap_or_else(|_| {
+                    tracing::error!(%key, operation, "a handler or background work panicked");
+                    Err(Error::new(crate::ErrorKind::Internal))
+                });
+            }
+            _ = ticker.tick() => heartbeat(state, key, operation).await,
+        }
+    }
+}
+
+/// Tells other replicas the work of `operation` is alive. The version stays: a
+/// heartbeat must not make the runner's own later change look concurrent; a change by
+/// anyone else (a takeover bumps the version) makes the heartbeat's write fail.
+async fn heartbeat(state: &StateLayer, key: &ResourceKey, operation: &str) {
+    let result = async {
+        let Some(mut record) = Record::load(state, key).await? else {
+            return Ok(());
+        };
+        match record.operation_mut() {
+            Some(op)
+                if op.id.as_deref() == Some(operation)
+                    && op.state == OperationState::InProgress =>
+            {
+                op.heartbeat_at = now_ms();
+            }
+            _ => return Ok(()),
+        }
+        let version = record.version();
+        record.save(state, version).await.map(|_| ())
+    }
+    .await;
+    if let Err(err) = result {
+        tracing::warn!(error = %err, %key, "could not renew the lease of background work");
+    }
+}
+
+/// Records how an instance operation ended, if it is still the operation in progress.
+pub(crate) async fn settle_instance(
+    state: &StateLayer,
+    instance_id: &str,
+    operation: Option<&str>,
+    ended: Ended,
+) -> Result<(), Error> {
+    for _ in 0..8 {
+        let Some(mut record) = state.store.instance(instance_id).await? else {
+            return Ok(());
+        };
+        let Some(op) = record.operation.as_mut() else {
+            return Ok(());
+        };
+        if op.state != OperationState::InProgress || op.id.as_deref() != operation {
+            // Someone else recorded its end already.
+            return Ok(());
+        }
+        let now = now_ms();
+        let expected = record.version;
+        record.version += 1;
+        op.heartbeat_at = now;
+        let kind = op.kind;
+        match (&ended, kind) {
+            (Ended::Succeeded(_), OperationKind::Deprovision) => {
+                if finish_delete(state, instance_id, expected, now, true).await? {
+                    return Ok(());
+                }
+                continue;
+            }
+            (Ended::Succeeded(_), _) => {
+                op.state = OperationState::Succeeded;
+                if kind == OperationKind::Update {
+                    apply_update(&mut record, None);
+                } else {
+                    record.state = ResourceState::Ready;
+                }
+            }
+            (Ended::Failed(err), _) => {
+                op.state = OperationState::Failed;
+                op.description = Some(err.description().to_owned());
+                op.instance_usable = err.instance_usable_on(crate::Endpoint::Update);
+                op.update_repeatable = err.update_repeatable_on(crate::Endpoint::Update);
+                record.state = match kind {
+                    OperationKind::Provision => ResourceState::Failed,
+                    _ => ResourceState::Ready,
+                };
+                record.pending = None;
+            }
+        }
+        if state.store.update_instance(&record, expected).await? {
+            return Ok(());
+        }
+    }
+    Err(Error::concurrency_error())
+}
+
+/// Records how a binding operation ended, if it is still the operation in progress.
+pub(crate) async fn settle_binding(
+    state: &StateLayer,
+    instance_id: &str,
+    binding_id: &str,
+    operation: Option<&str>,
+    ended: Ended,
+) -> Result<(), Error> {
+    for _ in 0..8 {
+        let Some(mut record) = state.store.binding(instance_id, binding_id).await? else {
+            return Ok(());
+        };
+        let Some(op) = record.operation.as_mut() else {
+            return Ok(());
+        };
+        if op.state != OperationState::InProgress || op.id.as_deref() != operation {
+            return Ok(());
+        }
+        let now = now_ms();
+        let expected = record.version;
+        record.version += 1;
+        op.heartbeat_at = now;
+        let kind = op.kind;
+        match &ended {
+            Ended::Succeeded(_) if kind == OperationKind::Unbind => {
+                if finish_unbind(state, instance_id, binding_id, expected, now, true).await? {
+                    return Ok(());
+                }
+                continue;
+            }
+            Ended::Succeeded(binding) => {
+                op.state = OperationState::Succeeded;
+                record.state = ResourceState::Ready;
+                if let Some(binding) = binding {
+                    record.response = serde_json::value::to_raw_value(binding).ok();
+                }
+            }
+            Ended::Failed(err) => {
+                op.state = OperationState::Failed;
+                op.description = Some(err.description().to_owned());
+                record.state = match kind {
+                    OperationKind::Bind => ResourceState::Failed,
+                    _ => ResourceState::Ready,
+                };
+            }
+        }
+        if state.store.update_binding(&record, expected).await? {
+            return Ok(());
+        }
+    }
+    Err(Error::concurrency_error())
+}

@@ -1,0 +1,118 @@
+//! Taking over work whose runner stopped: found by its stale lease, claimed by one
+//! replica, resumed through the broker's `resume` or failed.
+
+use std::sync::{Arc, Weak};
+
+use crate::response::Background;
+use crate::state::{Interrupted, ResourceKey, Resumed};
+use crate::{Error, OperationState};
+
+use super::super::Shared;
+use super::super::stateful::{Ended, StateLayer, now_ms};
+
+use super::{Record, lease_ms, run, settle_binding, settle_instance};
+
+/// Looks for background work nobody runs any more, forever (until the router goes
+/// away), first at once and then every half lease.
+pub(crate) async fn sweep(shared: Weak<Shared>) {
+    loop {
+        let Some(strong) = shared.upgrade() else {
+            return;
+        };
+        let period = match &strong.state {
+            Some(state) => {
+                let stale_before = now_ms().saturating_sub(lease_ms(state));
+                match state.store.stale_operations(stale_before).await {
+                    Ok(keys) => {
+                        for key in keys {
+                            take_over(&strong, state, key, stale_before).await;
+                        }
+                    }
+                    Err(err) => tracing::warn!(error = %err, "could not look for interrupted work"),
+                }
+                state.config.lease / 2
+            }
+            None => return,
+        };
+        drop(strong);
+        tokio::time::sleep(period).await;
+    }
+}
+
+/// Claims interrupted work (a heartbeat written at the version read: only one replica
+/// wins) and resumes it through the broker's `resume`, or fails it.
+async fn take_over(shared: &Arc<Shared>, state: &StateLayer, key: ResourceKey, stale_before: i64) {
+    let claimed = match claim(state, &key, stale_before).await {
+        Ok(claimed) => claimed,
+        Err(err) => {
+            tracing::warn!(error = %err, %key, "could not claim interrupted work");
+            return;
+        }
+    };
+    let Some(interrupted) = claimed else {
+        return;
+    };
+    tracing::info!(%key, kind = interrupted.kind.as_str(), "resuming interrupted work");
+    let broker = shared
+        .index
+        .plan(&interrupted.plan_id)
+        .map(|plan| plan.broker);
+    let shared = shared.clone();
+    let operation = interrupted.operation.clone().unwrap_or_default();
+    tokio::spawn(async move {
+        let Some(state) = &shared.state else {
+            return;
+        };
+        let work = match broker {
+            Some(broker) => {
+                let shared = shared.clone();
+                Background::new(async move { shared.broker(broker).resume(interrupted).await })
+            }
+            None => Background::new(async {
+                Err(Error::failed(
+                    "The plan of this resource is no longer in the catalog.",
+                ))
+            }),
+        };
+        let ended = match run(state, &key, &operation, work.0).await {
+            Ok(Resumed::Completed) => Ended::Succeeded(None),
+            Ok(Resumed::Bound(binding)) => Ended::Succeeded(Some(binding)),
+            Err(err) => Ended::Failed(err),
+        };
+        let recorded = match &key {
+            ResourceKey::Instance(id) => settle_instance(state, id, Some(&operation), ended).await,
+            ResourceKey::Binding(instance_id, binding_id) => {
+                settle_binding(state, instance_id, binding_id, Some(&operation), ended).await
+            }
+        };
+        if let Err(err) = recorded {
+            tracing::error!(error = %err, %key, "could not record the end of resumed work");
+        }
+    });
+}
+
+async fn claim(
+    state: &StateLayer,
+    key: &ResourceKey,
+    stale_before: i64,
+) -> Result<Option<Interrupted>, Error> {
+    let Some(mut record) = Record::load(state, key).await? else {
+        return Ok(None);
+    };
+    let Some(op) = record.operation_mut() else {
+        return Ok(None);
+    };
+    if !(op.runner && op.state == OperationState::InProgress && op.heartbeat_at < stale_before) {
+        return Ok(None);
+    }
+    op.heartbeat_at = now_ms();
+    let interrupted = record.interrupted();
+    // A new version: of replicas claiming at once, one wins.
+    let expected = record.version();
+    record.bump_version();
+    Ok(record
+        .save(state, expected)
+        .await?
+        .then_some(interrupted)
+        .flatten())
+}

@@ -1,0 +1,377 @@
+//! Creating and deleting service bindings.
+
+use std::sync::Arc;
+
+use crate::response::binding::BoundOutcome;
+use crate::response::{Background, Outcome};
+use crate::state::{
+    BindingRecord, OperationKind, OperationRecord, ResourceKey, ResourceState, Store, Tombstone,
+    fingerprint,
+};
+use crate::{AsyncOperations, Bind, Binding, Bound, Error, ErrorKind, Unbind, Unbound};
+
+use super::super::text::quoted;
+use super::super::{Shared, runner};
+use super::{StateLayer, Waits, busy, finish_inline, lost_race, now_ms, prune, raw, stored_plan};
+
+/// «Binding»: the instance must exist and be usable; a binding with the same
+/// parameters and resource answers 200 with what it answered first.
+pub(crate) async fn bind(
+    shared: Arc<Shared>,
+    broker: usize,
+    request: Bind,
+) -> Result<Bound, Error> {
+    let Some(state) = &shared.state else {
+        return shared.broker(broker).bind(request).await;
+    };
+    let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
+    let Some(instance) = state.store.instance(&iid).await? else {
+        return Err(Error::instance_not_found().with_description(format!(
+            "service instance {} does not exist, so it cannot be bound",
+            quoted(&iid)
+        )));
+    };
+    match instance.state {
+        ResourceState::Ready | ResourceState::Updating => {}
+        ResourceState::Failed => {
+            return Err(Error::unprocessable(format!(
+                "service instance {} failed to provision; it cannot be bound",
+                quoted(&iid)
+            )));
+        }
+        ResourceState::Creating | ResourceState::Deleting => {
+            return Err(busy("the service instance"));
+        }
+    }
+    if let Some(predecessor) = &request.predecessor_binding_id {
+        check_predecessor(state, &iid, predecessor).await?;
+    }
+    let resource = request
+        .bind_resource
+        .as_ref()
+        .and_then(|r| serde_json::value::to_raw_value(r).ok());
+    let app = request.app_guid.clone().unwrap_or_default();
+    let fp = fingerprint(
+        &[&request.service_id, &request.plan_id, &app],
+        &[
+            request.parameters.as_ref().map(|p| p.as_raw()),
+            resource.as_deref(),
+        ],
+    );
+    let mut waits = Waits::default();
+    for _ in 0..4 + Waits::MAX {
+        if let Some(record) = state.store.binding(&iid, &bid).await? {
+            match record.state {
+                ResourceState::Failed => {
+                    // A failed bind may be retried, with any attributes.
+                    state
+                        .store
+                        .delete_binding(&iid, &bid, record.version, None)
+                        .await?;
+                    continue;
+                }
+                _ if record.fingerprint != fp => {
+                    return Err(Error::binding_already_exists().with_description(format!(
+                        "service binding {} already exists with other parameters",
+                        quoted(&bid)
+                    )));
+                }
+                ResourceState::Ready | ResourceState::Updating => {
+                    let binding = record
+                        .response
+                        .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
+                        .unwrap_or_default();
+                    return Ok(Bound::already_exists(binding));
+                }
+                ResourceState::Creating => match record.operation.and_then(|op| op.id) {
+                    Some(operation) if request.accepts_incomplete => {
+                        return Ok(Bound::accepted(operation));
+                    }
+                    _ if waits.wait().await => continue,
+                    _ => return Err(busy("the service binding")),
+                },
+                ResourceState::Deleting => return Err(busy("the service binding")),
+            }
+        }
+        let now = now_ms();
+        let operation = state.operation_id(OperationKind::Bind);
+        let record = BindingRecord {
+            instance_id: iid.clone(),
+            binding_id: bid.clone(),
+            service_id: request.service_id.clone(),
+            plan_id: request.plan_id.clone(),
+            parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
+            bind_resource: raw(resource.as_deref()),
+            response: None,
+            state: ResourceState::Creating,
+            operation: Some(OperationRecord::start(
+                OperationKind::Bind,
+                Some(operation.clone()),
+                true,
+                now,
+            )),
+            fingerprint: fp.clone(),
+            version: 1,
+        };
+        if !state.store.insert_binding(&record).await? {
+            continue;
+        }
+        let key = ResourceKey::Binding(iid.clone(), bid.clone());
+        let accepts_incomplete = request.accepts_incomplete;
+        let call = async {
+            let mut answer = shared.broker(broker).bind(request).await?;
+            if !accepts_incomplete {
+                if let BoundOutcome::Background(work) = answer.outcome {
+                    // As `finish_inline`: the client cannot poll, so it waits.
+                    answer.outcome = BoundOutcome::Created(work.0.await?);
+                }
+            }
+            Ok(answer)
+        };
+        let result = runner::run(state, &key, &operation, call).await;
+        return settle_bind(&shared, state, record, operation, result).await;
+    }
+    Err(busy("the service binding"))
+}
+
+async fn settle_bind(
+    shared: &Arc<Shared>,
+    state: &StateLayer,
+    mut record: BindingRecord,
+    operation_id: String,
+    result: Result<Bound, Error>,
+) -> Result<Bound, Error> {
+    let expected = record.version;
+    let bound = match result {
+        Ok(bound) => bound,
+        Err(err) => {
+            state
+                .store
+                .delete_binding(&record.instance_id, &record.binding_id, expected, None)
+                .await?;
+            return Err(err);
+        }
+    };
+    record.version += 1;
+    let now = now_ms();
+    let (answer, background) = match bound.outcome {
+        BoundOutcome::Created(binding) => {
+            record.state = ResourceState::Ready;
+            record.response = serde_json::value::to_raw_value(&binding).ok();
+            record.operation = Some(OperationRecord::finished(OperationKind::Bind, now));
+            (Bound::created(binding), None)
+        }
+        BoundOutcome::Existing(binding) => {
+            record.state = ResourceState::Ready;
+            record.response = serde_json::value::to_raw_value(&binding).ok();
+            record.operation = Some(OperationRecord::finished(OperationKind::Bind, now));
+            (Bound::already_exists(binding), None)
+        }
+        BoundOutcome::Accepted(operation) => {
+            record.operation = Some(OperationRecord::start(
+                OperationKind::Bind,
+                operation.clone(),
+                false,
+                now,
+            ));
+            (
+                Bound {
+                    outcome: BoundOutcome::Accepted(operation),
+                },
+                None,
+            )
+        }
+        BoundOutcome::Background(work) => {
+            record.operation = Some(OperationRecord::start(
+                OperationKind::Bind,
+                Some(operation_id.clone()),
+                true,
+                now,
+            ));
+            let work = Background::new(async move { work.0.await.map(Some) });
+            (Bound::accepted(operation_id.clone()), Some(work))
+        }
+    };
+    if !state.store.update_binding(&record, expected).await? {
+        return Err(lost_race("the service binding"));
+    }
+    if let Some(work) = background {
+        runner::spawn_binding(
+            shared,
+            record.instance_id.clone(),
+            record.binding_id.clone(),
+            operation_id,
+            work,
+        );
+    }
+    Ok(answer)
+}
+
+/// «Unbinding»: 410 for what does not exist.
+pub(crate) async fn unbind(
+    shared: Arc<Shared>,
+    mut broker: usize,
+    mut request: Unbind,
+) -> Result<Unbound, Error> {
+    let Some(state) = &shared.state else {
+        return shared.broker(broker).unbind(request).await;
+    };
+    let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
+    let gone = || {
+        Error::binding_not_found()
+            .with_description(format!("service binding {} does not exist", quoted(&bid)))
+    };
+    let Some(mut record) = state.store.binding(&iid, &bid).await? else {
+        return Err(gone());
+    };
+    if let Some(plan) = stored_plan(&shared, &record.plan_id, &request.plan_id) {
+        plan.check_async(AsyncOperations::UNBIND, request.accepts_incomplete)?;
+        request.plan_id.clone_from(&record.plan_id);
+        request.plan_index = plan.index;
+        broker = plan.broker;
+    }
+    match record.state {
+        ResourceState::Ready | ResourceState::Failed | ResourceState::Updating => {}
+        ResourceState::Deleting => {
+            return match record.operation.and_then(|op| op.id) {
+                Some(operation) if request.accepts_incomplete => Ok(Unbound::accepted(operation)),
+                _ => Err(busy("the service binding")),
+            };
+        }
+        ResourceState::Creating => return Err(busy("the service binding")),
+    }
+    let previous = record.clone();
+    let expected = record.version;
+    record.version += 1;
+    record.state = ResourceState::Deleting;
+    let operation_id = state.operation_id(OperationKind::Unbind);
+    record.operation = Some(OperationRecord::start(
+        OperationKind::Unbind,
+        Some(operation_id.clone()),
+        true,
+        now_ms(),
+    ));
+    if !state.store.update_binding(&record, expected).await? {
+        return Err(lost_race("the service binding"));
+    }
+    let key = ResourceKey::Binding(iid.clone(), bid.clone());
+    let accepts_incomplete = request.accepts_incomplete;
+    let call = async {
+        let mut answer = shared.broker(broker).unbind(request).await?;
+        answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+        Ok(answer)
+    };
+    let result = runner::run(state, &key, &operation_id, call).await;
+    let expected = record.version;
+    let now = now_ms();
+    match result {
+        Err(err) if err.kind() == ErrorKind::BindingNotFound || err.kind() == ErrorKind::Gone => {
+            finish_unbind(state, &iid, &bid, expected, now, false).await?;
+            Err(err)
+        }
+        Err(err) => {
+            let mut restored = previous;
+            restored.version = expected + 1;
+            state.store.update_binding(&restored, expected).await?;
+            Err(err)
+        }
+        Ok(unbound) => match unbound.outcome {
+            Outcome::Done | Outcome::Existing => {
+                if !finish_unbind(state, &iid, &bid, expected, now, false).await? {
+                    return Err(lost_race("the service binding"));
+                }
+                Ok(Unbound::completed())
+            }
+            Outcome::Accepted(operation) => {
+                record.version += 1;
+                record.operation = Some(OperationRecord::start(
+                    OperationKind::Unbind,
+                    operation.clone(),
+                    false,
+                    now,
+                ));
+                if !state.store.update_binding(&record, expected).await? {
+                    return Err(lost_race("the service binding"));
+                }
+                Ok(Unbound {
+                    outcome: Outcome::Accepted(operation),
+                })
+            }
+            Outcome::Background(work) => {
+                record.version += 1;
+                record.operation = Some(OperationRecord::start(
+                    OperationKind::Unbind,
+                    Some(operation_id.clone()),
+                    true,
+                    now,
+                ));
+                if !state.store.update_binding(&record, expected).await? {
+                    return Err(lost_race("the service binding"));
+                }
+                runner::spawn_binding(&shared, iid, bid, operation_id.clone(), map_unit(work));
+                Ok(Unbound::accepted(operation_id))
+            }
+        },
+    }
+}
+
+/// Background work of an unbind, as the runner runs binding work (which returns a
+/// binding when it is a bind).
+fn map_unit(work: Background<()>) -> Background<Option<Binding>> {
+    Background::new(async move { work.0.await.map(|()| None) })
+}
+
+/// Deletes a binding; as [`finish_delete`], with a tombstone after an asynchronous
+/// unbind only.
+pub(crate) async fn finish_unbind(
+    state: &StateLayer,
+    instance_id: &str,
+    binding_id: &str,
+    expected: i64,
+    now: i64,
+    tombstone: bool,
+) -> Result<bool, Error> {
+    let tombstone = tombstone.then(|| Tombstone {
+        instance_id: instance_id.to_owned(),
+        binding_id: Some(binding_id.to_owned()),
+        operation: OperationRecord::finished(OperationKind::Unbind, now),
+        deleted_at: now,
+    });
+    let deleted = state
+        .store
+        .delete_binding(instance_id, binding_id, expected, tombstone.as_ref())
+        .await?;
+    if tombstone.is_some() {
+        prune(state, now).await;
+    }
+    Ok(deleted)
+}
+
+/// «Binding Rotation»: `predecessor_binding_id` MUST be the id of a non-expired
+/// binding of the same instance; the store knows whether it is.
+async fn check_predecessor(
+    state: &StateLayer,
+    instance_id: &str,
+    predecessor: &str,
+) -> Result<(), Error> {
+    let record = state.store.binding(instance_id, predecessor).await?;
+    let Some(record) = record.filter(|r| r.state != ResourceState::Failed) else {
+        return Err(Error::bad_request(format!(
+            "predecessor_binding_id {} is not a binding of service instance {}",
+            quoted(predecessor),
+            quoted(instance_id)
+        )));
+    };
+    let expires_at = record
+        .response
+        .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
+        .and_then(|binding| binding.metadata)
+        .and_then(|metadata| metadata.expires_at);
+    if expires_at.is_some_and(|at| at.unix_millis() <= now_ms()) {
+        return Err(Error::bad_request(format!(
+            "predecessor binding {} has expired; rotate bindings before they expire",
+            quoted(predecessor)
+        )));
+    }
+    Ok(())
+}

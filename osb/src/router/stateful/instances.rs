@@ -1,0 +1,560 @@
+//! Creating, changing and deleting service instances.
+
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
+
+use crate::response::Outcome;
+use crate::state::{
+    InstanceRecord, OperationKind, OperationRecord, PendingUpdate, ResourceKey, ResourceState,
+    Store, Tombstone, fingerprint,
+};
+use crate::{
+    AsyncOperations, Deprovision, Deprovisioned, Error, ErrorKind, InstanceMetadata,
+    PreviousValues, Provision, Provisioned, Update, Updated,
+};
+
+use super::super::text::quoted;
+use super::super::{Shared, runner};
+use super::{StateLayer, Waits, busy, finish_inline, lost_race, now_ms, prune, stored_plan};
+
+/// «Provisioning»: 201/202 for a new instance; for an existing one with the same
+/// service, plan and parameters 200 (202 with the same operation while it is created);
+/// 409 for other attributes.
+pub(crate) async fn provision(
+    shared: Arc<Shared>,
+    broker: usize,
+    request: Provision,
+) -> Result<Provisioned, Error> {
+    let Some(state) = &shared.state else {
+        return shared.broker(broker).provision(request).await;
+    };
+    let id = request.instance_id.clone();
+    let fp = fingerprint(
+        &[&request.service_id, &request.plan_id],
+        &[request.parameters.as_ref().map(|p| p.as_raw())],
+    );
+    let mut waits = Waits::default();
+    for _ in 0..4 + Waits::MAX {
+        if let Some(record) = state.store.instance(&id).await? {
+            match record.state {
+                ResourceState::Failed => {
+                    // A failed provision may be retried, with any attributes: forget
+                    // it and start again.
+                    state
+                        .store
+                        .delete_instance(&id, record.version, None)
+                        .await?;
+                    continue;
+                }
+                _ if record.fingerprint != fp => {
+                    return Err(Error::instance_already_exists().with_description(format!(
+                        "service instance {} already exists with another service, plan or parameters",
+                        quoted(&id)
+                    )));
+                }
+                ResourceState::Ready | ResourceState::Updating => {
+                    let mut existing = Provisioned::already_exists();
+                    if let Some(url) = record.dashboard_url {
+                        existing = existing.dashboard_url(url);
+                    }
+                    if let Some(metadata) = record
+                        .metadata
+                        .and_then(|m| serde_json::from_str::<InstanceMetadata>(m.get()).ok())
+                    {
+                        existing = existing.metadata(metadata);
+                    }
+                    return Ok(existing);
+                }
+                ResourceState::Creating => {
+                    match record.operation.and_then(|op| op.id) {
+                        // «Provisioning»: a re-sent PUT gets 202 with the same operation.
+                        Some(operation) if request.accepts_incomplete => {
+                            return Ok(Provisioned::accepted(operation));
+                        }
+                        // A client that cannot poll waits a little for the request
+                        // creating it, then gets its answer's twin.
+                        _ if waits.wait().await => continue,
+                        _ => return Err(busy("the service instance")),
+                    }
+                }
+                ResourceState::Deleting => return Err(busy("the service instance")),
+            }
+        }
+        let now = now_ms();
+        let operation = state.operation_id(OperationKind::Provision);
+        let record = InstanceRecord {
+            instance_id: id.clone(),
+            service_id: request.service_id.clone(),
+            plan_id: request.plan_id.clone(),
+            parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
+            context: request.context.as_ref().map(|c| c.as_raw().to_owned()),
+            // An instance is at its plan's maintenance version unless the request
+            // said otherwise.
+            maintenance_version: request
+                .maintenance_info
+                .as_ref()
+                .map(|m| m.version.clone())
+                .or_else(|| {
+                    shared
+                        .index
+                        .plan(&request.plan_id)
+                        .and_then(|plan| plan.maintenance_version.clone())
+                }),
+            dashboard_url: None,
+            metadata: None,
+            state: ResourceState::Creating,
+            // The handler call runs under a lease too: if the broker dies during it,
+            // the operation is resumed or failed, never left in progress.
+            operation: Some(OperationRecord::start(
+                OperationKind::Provision,
+                Some(operation.clone()),
+                true,
+                now,
+            )),
+            pending: None,
+            fingerprint: fp.clone(),
+            version: 1,
+        };
+        if !state.store.insert_instance(&record).await? {
+            // Another request created it between the read and the insert: decide again.
+            continue;
+        }
+        let key = ResourceKey::Instance(id.clone());
+        let accepts_incomplete = request.accepts_incomplete;
+        let call = async {
+            let mut answer = shared.broker(broker).provision(request).await?;
+            answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+            Ok(answer)
+        };
+        let result = runner::run(state, &key, &operation, call).await;
+        return settle_provision(&shared, state, record, operation, result).await;
+    }
+    Err(busy("the service instance"))
+}
+
+async fn settle_provision(
+    shared: &Arc<Shared>,
+    state: &StateLayer,
+    mut record: InstanceRecord,
+    operation_id: String,
+    result: Result<Provisioned, Error>,
+) -> Result<Provisioned, Error> {
+    let expected = record.version;
+    let provisioned = match result {
+        Ok(provisioned) => provisioned,
+        Err(err) => {
+            // «Service Broker Errors»: a 4xx leaves the resource unchanged: forget it.
+            state
+                .store
+                .delete_instance(&record.instance_id, expected, None)
+                .await?;
+            return Err(err);
+        }
+    };
+    record.version += 1;
+    let Provisioned {
+        outcome,
+        dashboard_url,
+        metadata,
+        parameters_in_force,
+    } = provisioned;
+    if parameters_in_force.is_some() {
+        record.parameters = parameters_in_force;
+    }
+    record.dashboard_url.clone_from(&dashboard_url);
+    record.metadata = metadata
+        .as_ref()
+        .and_then(|m| serde_json::value::to_raw_value(m).ok());
+    let now = now_ms();
+    let (outcome, background) = match outcome {
+        done @ (Outcome::Done | Outcome::Existing) => {
+            record.state = ResourceState::Ready;
+            record.operation = Some(OperationRecord::finished(OperationKind::Provision, now));
+            (done, None)
+        }
+        Outcome::Accepted(operation) => {
+            record.operation = Some(OperationRecord::start(
+                OperationKind::Provision,
+                operation.clone(),
+                false,
+                now,
+            ));
+            (Outcome::Accepted(operation), None)
+        }
+        Outcome::Background(work) => {
+            record.operation = Some(OperationRecord::start(
+                OperationKind::Provision,
+                Some(operation_id.clone()),
+                true,
+                now,
+            ));
+            (Outcome::Accepted(Some(operation_id.clone())), Some(work))
+        }
+    };
+    let answer = Provisioned {
+        outcome,
+        dashboard_url,
+        metadata,
+        parameters_in_force: None,
+    };
+    if !state.store.update_instance(&record, expected).await? {
+        return Err(lost_race("the service instance"));
+    }
+    if let Some(work) = background {
+        runner::spawn_instance(shared, record.instance_id.clone(), operation_id, work);
+    }
+    Ok(answer)
+}
+
+/// «Updating a Service Instance»: one update at a time; a re-sent identical update
+/// while it runs gets 202 with the same operation. The plan in force comes from the
+/// store, so requests that name no plan still reach the right handler.
+pub(crate) async fn update(shared: Arc<Shared>, mut request: Update) -> Result<Updated, Error> {
+    let Some(state) = &shared.state else {
+        return Err(Error::new(ErrorKind::Internal));
+    };
+    let id = request.instance_id.clone();
+    let Some(mut record) = state.store.instance(&id).await? else {
+        return Err(Error::instance_not_found()
+            .with_description(format!("service instance {} does not exist", quoted(&id))));
+    };
+    if record.service_id != request.service_id {
+        return Err(Error::bad_request(format!(
+            "service instance {} belongs to service offering {}, not {}",
+            quoted(&id),
+            quoted(&record.service_id),
+            quoted(&request.service_id)
+        )));
+    }
+    let target_id = request
+        .plan_id
+        .clone()
+        .unwrap_or_else(|| record.plan_id.clone());
+    let fp = fingerprint(
+        &[&target_id],
+        &[
+            request.parameters.as_ref().map(|p| p.as_raw()),
+            request.context.as_ref().map(|c| c.as_raw()),
+        ],
+    );
+    match record.state {
+        ResourceState::Ready => {}
+        ResourceState::Updating => {
+            let same = record.pending.as_ref().is_some_and(|p| p.fingerprint == fp);
+            return match (same, record.operation.and_then(|op| op.id)) {
+                (true, Some(operation)) if request.accepts_incomplete => {
+                    Ok(Updated::accepted(operation))
+                }
+                _ => Err(busy("the service instance")),
+            };
+        }
+        ResourceState::Creating | ResourceState::Deleting => {
+            return Err(busy("the service instance"));
+        }
+        ResourceState::Failed => {
+            return Err(Error::unprocessable(format!(
+                "service instance {} failed to provision; deprovision it",
+                quoted(&id)
+            )));
+        }
+    }
+    // The checks the router could not make without knowing the plan in force.
+    let current = shared.index.plan(&record.plan_id);
+    let target = shared.index.plan(&target_id);
+    if let (Some(current), Some(target)) = (current, target) {
+        if target_id != record.plan_id && !current.plan_updateable {
+            return Err(Error::plan_change_not_supported().with_description(format!(
+                "plan {} does not allow plan changes (plan_updateable is not true)",
+                quoted(&current.name)
+            )));
+        }
+        // The router checked against the plan the request named (or none); the
+        // store knows the plan in force.
+        if let (Some(schema), Some(parameters)) = (&target.update_schema, &request.parameters) {
+            schema.check(Some(parameters))?;
+        }
+        target.check_maintenance(request.maintenance_info.as_ref())?;
+        target.check_async(AsyncOperations::UPDATE, request.accepts_incomplete)?;
+        request.plan_index = Some(target.index);
+    }
+    // «Updating a Service Instance»: `previous_values.plan_id` is the plan before the
+    // update, which the store knows better than the request.
+    request
+        .previous_values
+        .get_or_insert_with(PreviousValues::default)
+        .plan_id = Some(record.plan_id.clone());
+    let Some(plan) = target else {
+        return Err(Error::unprocessable(format!(
+            "the plan of service instance {} is no longer in the catalog",
+            quoted(&id)
+        )));
+    };
+    let expected = record.version;
+    record.version += 1;
+    record.state = ResourceState::Updating;
+    record.pending = Some(PendingUpdate {
+        plan_id: request.plan_id.clone(),
+        parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
+        maintenance_version: request
+            .maintenance_info
+            .as_ref()
+            .map(|m| m.version.clone())
+            .or_else(|| {
+                // A plan change moves the instance to the new plan's version.
+                (target_id != record.plan_id)
+                    .then(|| plan.maintenance_version.clone())
+                    .flatten()
+            }),
+        fingerprint: fp,
+    });
+    let operation_id = state.operation_id(OperationKind::Update);
+    let previous_operation = record.operation.replace(OperationRecord::start(
+        OperationKind::Update,
+        Some(operation_id.clone()),
+        true,
+        now_ms(),
+    ));
+    if !state.store.update_instance(&record, expected).await? {
+        return Err(lost_race("the service instance"));
+    }
+    let context = request.context.as_ref().map(|c| c.as_raw().to_owned());
+    let key = ResourceKey::Instance(id.clone());
+    let accepts_incomplete = request.accepts_incomplete;
+    let call = async {
+        let mut answer = shared.broker(plan.broker).update(request).await?;
+        answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+        Ok(answer)
+    };
+    let result = runner::run(state, &key, &operation_id, call).await;
+    let expected = record.version;
+    record.version += 1;
+    let now = now_ms();
+    let (answer, background) = match result {
+        Err(err) => {
+            // «Updating»: a 4xx or 5xx MUST NOT apply any change.
+            record.state = ResourceState::Ready;
+            record.pending = None;
+            record.operation = previous_operation;
+            state.store.update_instance(&record, expected).await?;
+            return Err(err);
+        }
+        Ok(updated) => {
+            let Updated {
+                outcome,
+                dashboard_url,
+                metadata,
+                parameters_in_force,
+            } = updated;
+            if let (Some(parameters), Some(pending)) = (parameters_in_force, &mut record.pending) {
+                pending.parameters = Some(parameters);
+            }
+            if let Some(url) = &dashboard_url {
+                record.dashboard_url = Some(url.clone());
+            }
+            if let Some(metadata) = &metadata {
+                record.metadata = serde_json::value::to_raw_value(metadata).ok();
+            }
+            let (outcome, background) = match outcome {
+                Outcome::Done | Outcome::Existing => {
+                    apply_update(&mut record, context);
+                    record.operation = Some(OperationRecord::finished(OperationKind::Update, now));
+                    (Outcome::Done, None)
+                }
+                Outcome::Accepted(operation) => {
+                    record.operation = Some(OperationRecord::start(
+                        OperationKind::Update,
+                        operation.clone(),
+                        false,
+                        now,
+                    ));
+                    (Outcome::Accepted(operation), None)
+                }
+                Outcome::Background(work) => {
+                    record.operation = Some(OperationRecord::start(
+                        OperationKind::Update,
+                        Some(operation_id.clone()),
+                        true,
+                        now,
+                    ));
+                    (Outcome::Accepted(Some(operation_id.clone())), Some(work))
+                }
+            };
+            (
+                Updated {
+                    outcome,
+                    dashboard_url,
+                    metadata,
+                    parameters_in_force: None,
+                },
+                background,
+            )
+        }
+    };
+    if !state.store.update_instance(&record, expected).await? {
+        return Err(lost_race("the service instance"));
+    }
+    if let Some(work) = background {
+        runner::spawn_instance(&shared, record.instance_id.clone(), operation_id, work);
+    }
+    Ok(answer)
+}
+
+/// Applies a finished update's pending changes to the record.
+pub(crate) fn apply_update(record: &mut InstanceRecord, context: Option<Box<RawValue>>) {
+    if let Some(pending) = record.pending.take() {
+        if let Some(plan_id) = pending.plan_id {
+            record.plan_id = plan_id;
+        }
+        if let Some(parameters) = pending.parameters {
+            record.parameters = Some(parameters);
+        }
+        if let Some(version) = pending.maintenance_version {
+            record.maintenance_version = Some(version);
+        }
+    }
+    if let Some(context) = context {
+        record.context = Some(context);
+    }
+    record.state = ResourceState::Ready;
+}
+
+/// «Deprovisioning»: 410 for what does not exist; a re-sent DELETE of an asynchronous
+/// delete gets 202 with the same operation.
+pub(crate) async fn deprovision(
+    shared: Arc<Shared>,
+    mut broker: usize,
+    mut request: Deprovision,
+) -> Result<Deprovisioned, Error> {
+    let Some(state) = &shared.state else {
+        return shared.broker(broker).deprovision(request).await;
+    };
+    let id = request.instance_id.clone();
+    let gone = || {
+        Error::instance_not_found()
+            .with_description(format!("service instance {} does not exist", quoted(&id)))
+    };
+    let Some(mut record) = state.store.instance(&id).await? else {
+        return Err(gone());
+    };
+    if let Some(plan) = stored_plan(&shared, &record.plan_id, &request.plan_id) {
+        plan.check_async(AsyncOperations::DEPROVISION, request.accepts_incomplete)?;
+        request.plan_id.clone_from(&record.plan_id);
+        request.plan_index = plan.index;
+        broker = plan.broker;
+    }
+    match record.state {
+        ResourceState::Ready | ResourceState::Failed => {}
+        ResourceState::Deleting => {
+            return match record.operation.and_then(|op| op.id) {
+                Some(operation) if request.accepts_incomplete => {
+                    Ok(Deprovisioned::accepted(operation))
+                }
+                _ => Err(busy("the service instance")),
+            };
+        }
+        ResourceState::Creating | ResourceState::Updating => {
+            return Err(busy("the service instance"));
+        }
+    }
+    let previous = record.clone();
+    let expected = record.version;
+    record.version += 1;
+    record.state = ResourceState::Deleting;
+    let operation_id = state.operation_id(OperationKind::Deprovision);
+    record.operation = Some(OperationRecord::start(
+        OperationKind::Deprovision,
+        Some(operation_id.clone()),
+        true,
+        now_ms(),
+    ));
+    if !state.store.update_instance(&record, expected).await? {
+        return Err(lost_race("the service instance"));
+    }
+    let key = ResourceKey::Instance(id.clone());
+    let accepts_incomplete = request.accepts_incomplete;
+    let call = async {
+        let mut answer = shared.broker(broker).deprovision(request).await?;
+        answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+        Ok(answer)
+    };
+    let result = runner::run(state, &key, &operation_id, call).await;
+    let expected = record.version;
+    let now = now_ms();
+    match result {
+        Err(err) if err.kind() == ErrorKind::InstanceNotFound || err.kind() == ErrorKind::Gone => {
+            // The broker no longer has it: the platform may forget it too.
+            finish_delete(state, &record.instance_id, expected, now, false).await?;
+            Err(err)
+        }
+        Err(err) => {
+            let mut restored = previous;
+            restored.version = expected + 1;
+            state.store.update_instance(&restored, expected).await?;
+            Err(err)
+        }
+        Ok(deprovisioned) => match deprovisioned.outcome {
+            Outcome::Done | Outcome::Existing => {
+                if !finish_delete(state, &record.instance_id, expected, now, false).await? {
+                    return Err(lost_race("the service instance"));
+                }
+                Ok(Deprovisioned::completed())
+            }
+            Outcome::Accepted(operation) => {
+                record.version += 1;
+                record.operation = Some(OperationRecord::start(
+                    OperationKind::Deprovision,
+                    operation.clone(),
+                    false,
+                    now,
+                ));
+                if !state.store.update_instance(&record, expected).await? {
+                    return Err(lost_race("the service instance"));
+                }
+                Ok(Deprovisioned {
+                    outcome: Outcome::Accepted(operation),
+                })
+            }
+            Outcome::Background(work) => {
+                record.version += 1;
+                record.operation = Some(OperationRecord::start(
+                    OperationKind::Deprovision,
+                    Some(operation_id.clone()),
+                    true,
+                    now,
+                ));
+                if !state.store.update_instance(&record, expected).await? {
+                    return Err(lost_race("the service instance"));
+                }
+                runner::spawn_instance(&shared, id, operation_id.clone(), work);
+                Ok(Deprovisioned::accepted(operation_id))
+            }
+        },
+    }
+}
+
+/// Deletes an instance. An asynchronous delete leaves a tombstone, so polling it
+/// answers `succeeded`; after a synchronous one, polling answers 404 («Polling Last
+/// Operation»: the instance does not exist).
+pub(crate) async fn finish_delete(
+    state: &StateLayer,
+    instance_id: &str,
+    expected: i64,
+    now: i64,
+    tombstone: bool,
+) -> Result<bool, Error> {
+    let tombstone = tombstone.then(|| Tombstone {
+        instance_id: instance_id.to_owned(),
+        binding_id: None,
+        operation: OperationRecord::finished(OperationKind::Deprovision, now),
+        deleted_at: now,
+    });
+    let deleted = state
+        .store
+        .delete_instance(instance_id, expected, tombstone.as_ref())
+        .await?;
+    if tombstone.is_some() {
+        prune(state, now).await;
+    }
+    Ok(deleted)
+}

@@ -1,0 +1,170 @@
+//! The specification's bookkeeping on top of a [`Store`](crate::state::Store), for
+//! every broker of a router built with a store: idempotent provision and bind, 410
+//! for deleting what does not exist, fetch and `last_operation` answered from the
+//! store, `ConcurrencyError` for conflicting changes, and work run in the background.
+//!
+//! Handlers only see requests that need real work. Every decision is a conditional
+//! change of the store (insert if absent, update or delete at the version read), so
+//! it holds across replicas sharing one database.
+
+mod bindings;
+mod instances;
+mod reads;
+
+pub(crate) use bindings::{bind, finish_unbind, unbind};
+pub(crate) use instances::{apply_update, deprovision, finish_delete, provision, update};
+pub(crate) use reads::{binding_last_operation, fetch_binding, fetch_instance, last_operation};
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::value::RawValue;
+
+use crate::response::Outcome;
+use crate::state::{OperationKind, StateConfig, Store};
+use crate::{Binding, BindingOperationStatus, Error, OperationState, OperationStatus};
+
+use super::Shared;
+
+/// The store and its settings, shared by all requests of a router.
+pub(crate) struct StateLayer {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: StateConfig,
+    counter: AtomicU64,
+    /// Started once, by the first request (a runtime exists then).
+    sweeper: std::sync::Once,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn raw(value: Option<&RawValue>) -> Option<Box<RawValue>> {
+    value.map(RawValue::to_owned)
+}
+
+fn busy(what: &str) -> Error {
+    Error::concurrency_error().with_description(format!(
+        "{what} is being changed by another operation; retry when it has finished"
+    ))
+}
+
+/// How long a synchronous request waits for a concurrent one creating the same
+/// resource: at most [`Waits::MAX`] pauses of 10 ms.
+#[derive(Default)]
+struct Waits(usize);
+
+impl Waits {
+    const MAX: usize = 100;
+
+    /// Pauses and says `true`, or says `false` when the time is up.
+    async fn wait(&mut self) -> bool {
+        if self.0 >= Self::MAX {
+            return false;
+        }
+        self.0 += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        true
+    }
+}
+
+/// «Synchronous and Asynchronous Operations»: a client that did not send
+/// `accepts_incomplete=true` cannot be answered 202. Background work a handler
+/// returns for it (a plan that is not `async_only` may do either) runs before the
+/// answer, still under the operation's lease.
+async fn finish_inline(outcome: Outcome, accepts_incomplete: bool) -> Result<Outcome, Error> {
+    match outcome {
+        Outcome::Background(work) if !accepts_incomplete => {
+            work.0.await?;
+            Ok(Outcome::Done)
+        }
+        other => Ok(other),
+    }
+}
+
+/// A change lost to a concurrent one: the request must not apply it.
+fn lost_race(what: &str) -> Error {
+    busy(what)
+}
+
+impl StateLayer {
+    pub(crate) fn new(store: Arc<dyn Store>, config: StateConfig) -> Self {
+        Self {
+            store,
+            config,
+            counter: AtomicU64::new(0),
+            sweeper: std::sync::Once::new(),
+        }
+    }
+
+    /// An operation id for work the framework runs: unique per resource and run.
+    fn operation_id(&self, kind: OperationKind) -> String {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        format!("{}-{:x}-{n}", kind.as_str(), now_ms())
+    }
+
+    /// Starts the sweeper that takes over interrupted background work, once.
+    pub(crate) fn start_sweeper(&self, shared: &Arc<Shared>) {
+        self.sweeper.call_once(|| {
+            let shared = Arc::downgrade(shared);
+            tokio::spawn(super::runner::sweep(shared));
+        });
+    }
+}
+
+/// How a broker-run or background operation ended.
+pub(crate) enum Ended {
+    /// It succeeded; for a bind, with the binding.
+    Succeeded(Option<Binding>),
+    /// It failed.
+    Failed(Error),
+}
+
+impl Ended {
+    fn from_status(answer: &OperationStatus) -> Self {
+        match answer.state() {
+            OperationState::Succeeded => Ended::Succeeded(None),
+            _ => Ended::Failed(answer_error(answer.description_text())),
+        }
+    }
+
+    fn from_binding_status(answer: &BindingOperationStatus) -> Self {
+        match answer.state() {
+            OperationState::Succeeded => Ended::Succeeded(None),
+            _ => Ended::Failed(answer_error(answer.description_text())),
+        }
+    }
+}
+
+fn answer_error(description: Option<&str>) -> Error {
+    Error::failed(description.unwrap_or("The operation failed.").to_owned())
+}
+
+/// The plan a resource was created with, when a delete names another: the store
+/// knows better than the request which handler deletes it and whether that is
+/// asynchronous. `None` when the request names the stored plan.
+/// If the stored plan left the catalog, the request's plan has to do.
+fn stored_plan<'a>(
+    shared: &'a Shared,
+    stored: &str,
+    requested: &str,
+) -> Option<&'a super::index::PlanEntry> {
+    if stored == requested {
+        return None;
+    }
+    shared.index.plan(stored)
+}
+
+async fn prune(state: &StateLayer, now: i64) {
+    let ttl = i64::try_from(state.config.tombstone_ttl.as_millis()).unwrap_or(i64::MAX);
+    if let Err(err) = state
+        .store
+        .prune_tombstones(now.saturating_sub(ttl), state.config.tombstone_limit)
+        .await
+    {
+        tracing::warn!(error = %err, "could not forget old tombstones");
+    }
+}

@@ -1,0 +1,288 @@
+//! Fetching instances and bindings, and polling their operations, from the store.
+
+use std::sync::Arc;
+
+use crate::state::{OperationKind, OperationRecord, ResourceState, StateConfig, Store};
+use crate::{
+    Binding, BindingLastOperation, BindingOperationStatus, Error, ErrorKind, FetchBinding,
+    FetchInstance, InstanceDetails, InstanceMetadata, LastOperation, MaintenanceInfo,
+    OperationState, OperationStatus,
+};
+
+use super::super::text::quoted;
+use super::super::{Shared, runner};
+use super::{Ended, now_ms};
+
+/// «Fetching a Service Instance», answered from the store unless the broker has its
+/// own handler: 404 while it is created, 422 `ConcurrencyError` while it is updated.
+pub(crate) async fn fetch_instance(
+    shared: &Arc<Shared>,
+    owner: Option<usize>,
+    request: FetchInstance,
+) -> Result<InstanceDetails, Error> {
+    let Some(state) = &shared.state else {
+        return Err(Error::new(ErrorKind::Internal));
+    };
+    let record = state.store.instance(&request.instance_id).await?;
+    let owner = owner.or_else(|| {
+        record
+            .as_ref()
+            .and_then(|r| shared.index.plan(&r.plan_id))
+            .map(|p| p.broker)
+    });
+    if let Some(owner) = owner {
+        match shared.broker(owner).fetch_instance(request.clone()).await {
+            Err(err) if err.kind() == ErrorKind::NotSupported => {}
+            answer => return answer,
+        }
+    }
+    let missing = || {
+        Error::instance_not_found().with_description(format!(
+            "service instance {} does not exist",
+            quoted(&request.instance_id)
+        ))
+    };
+    let record = record.ok_or_else(missing)?;
+    match record.state {
+        ResourceState::Creating => Err(Error::instance_not_found().with_description(format!(
+            "service instance {} is still being provisioned",
+            quoted(&request.instance_id)
+        ))),
+        ResourceState::Failed => Err(missing()),
+        ResourceState::Updating => Err(Error::concurrency_error().with_description(format!(
+            "service instance {} is being updated",
+            quoted(&request.instance_id)
+        ))),
+        ResourceState::Ready | ResourceState::Deleting => {
+            let mut details = InstanceDetails::new(record.service_id, record.plan_id);
+            if let Some(url) = record.dashboard_url {
+                details = details.dashboard_url(url);
+            }
+            if let Some(parameters) = record.parameters {
+                details.parameters = Some(crate::response::Json::Raw(parameters));
+            }
+            if let Some(version) = record.maintenance_version {
+                details = details.maintenance_info(MaintenanceInfo::new(version));
+            }
+            if let Some(metadata) = record
+                .metadata
+                .and_then(|m| serde_json::from_str::<InstanceMetadata>(m.get()).ok())
+            {
+                details = details.metadata(metadata);
+            }
+            Ok(details)
+        }
+    }
+}
+
+/// «Polling Last Operation for Service Instances», from the store: the latest
+/// operation on the instance, or the finished delete of a deleted one. Operations the
+/// broker runs itself (`accepted`) are asked of the broker, and their end recorded.
+pub(crate) async fn last_operation(
+    shared: &Arc<Shared>,
+    request: LastOperation,
+) -> Result<OperationStatus, Error> {
+    let Some(state) = &shared.state else {
+        return Err(Error::new(ErrorKind::Internal));
+    };
+    state.start_sweeper(shared);
+    let Some(record) = state.store.instance(&request.instance_id).await? else {
+        if let Some(tombstone) = state.store.tombstone(&request.instance_id, None).await? {
+            return Ok(status(&tombstone.operation, &state.config));
+        }
+        // Every instance of the router goes through the store: without a record or
+        // a tombstone it does not exist.
+        return Err(Error::instance_not_found().with_description(format!(
+            "service instance {} does not exist",
+            quoted(&request.instance_id)
+        )));
+    };
+    let Some(operation) = record.operation.clone() else {
+        return Ok(OperationStatus::succeeded());
+    };
+    let plan = shared.index.plan(&record.plan_id);
+    if operation.state == OperationState::InProgress && !operation.runner {
+        // The broker runs it: ask, and record the end.
+        let Some(plan) = plan else {
+            return Err(Error::new(ErrorKind::Internal));
+        };
+        let mut asked = request;
+        if asked.operation.is_none() {
+            asked.operation.clone_from(&operation.id);
+        }
+        let answer = shared.broker(plan.broker).last_operation(asked).await?;
+        if answer.state() != OperationState::InProgress {
+            runner::settle_instance(
+                state,
+                &record.instance_id,
+                operation.id.as_deref(),
+                Ended::from_status(&answer),
+            )
+            .await?;
+        }
+        return Ok(answer);
+    }
+    if operation.state == OperationState::InProgress {
+        if let Some(limit) = plan.and_then(|p| p.maximum_polling_duration) {
+            let elapsed = now_ms().saturating_sub(operation.started_at);
+            if elapsed > i64::try_from(limit.saturating_mul(1000)).unwrap_or(i64::MAX) {
+                // «Polling Interval and Duration»: past the plan's maximum polling
+                // duration the operation counts as failed; record it so.
+                let failure = Error::failed(
+                    "The operation did not finish within the plan's maximum_polling_duration.",
+                );
+                runner::settle_instance(
+                    state,
+                    &record.instance_id,
+                    operation.id.as_deref(),
+                    Ended::Failed(failure),
+                )
+                .await?;
+                if let Some(updated) = state.store.instance(&record.instance_id).await? {
+                    if let Some(op) = updated.operation {
+                        return Ok(status(&op, &state.config));
+                    }
+                }
+            }
+        }
+    }
+    Ok(status(&operation, &state.config))
+}
+
+/// The answer to a poll of `operation`.
+fn status(operation: &OperationRecord, config: &StateConfig) -> OperationStatus {
+    let mut status = OperationStatus::new(operation.state);
+    if let Some(description) = &operation.description {
+        status = status.description(description.clone());
+    }
+    if operation.state == OperationState::Failed {
+        // «Polling Last Operation»: only for a failed update or deprovision.
+        if matches!(
+            operation.kind,
+            OperationKind::Update | OperationKind::Deprovision
+        ) {
+            if let Some(usable) = operation.instance_usable {
+                status = status.instance_usable(usable);
+            }
+        }
+        if operation.kind == OperationKind::Update {
+            if let Some(repeatable) = operation.update_repeatable {
+                status = status.update_repeatable(repeatable);
+            }
+        }
+    }
+    if operation.state == OperationState::InProgress {
+        status = status.retry_after(config.retry_after);
+    }
+    status
+}
+
+/// «Fetching a Service Binding», from the store unless the broker has its own
+/// handler: 404 while it is created.
+pub(crate) async fn fetch_binding(
+    shared: &Arc<Shared>,
+    owner: Option<usize>,
+    request: FetchBinding,
+) -> Result<Binding, Error> {
+    let Some(state) = &shared.state else {
+        return Err(Error::new(ErrorKind::Internal));
+    };
+    let record = state
+        .store
+        .binding(&request.instance_id, &request.binding_id)
+        .await?;
+    let owner = owner.or_else(|| {
+        record
+            .as_ref()
+            .and_then(|r| shared.index.plan(&r.plan_id))
+            .map(|p| p.broker)
+    });
+    if let Some(owner) = owner {
+        match shared.broker(owner).fetch_binding(request.clone()).await {
+            Err(err) if err.kind() == ErrorKind::NotSupported => {}
+            answer => return answer,
+        }
+    }
+    let missing = || {
+        Error::binding_not_found().with_description(format!(
+            "service binding {} does not exist",
+            quoted(&request.binding_id)
+        ))
+    };
+    let record = record.ok_or_else(missing)?;
+    match record.state {
+        ResourceState::Creating => Err(Error::binding_not_found().with_description(format!(
+            "service binding {} is still being created",
+            quoted(&request.binding_id)
+        ))),
+        ResourceState::Failed => Err(missing()),
+        ResourceState::Ready | ResourceState::Updating | ResourceState::Deleting => {
+            let mut binding = record
+                .response
+                .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
+                .unwrap_or_default();
+            if let Some(parameters) = record.parameters {
+                binding.parameters = Some(crate::response::Json::Raw(parameters));
+            }
+            Ok(binding)
+        }
+    }
+}
+
+/// «Polling Last Operation for Service Bindings», from the store.
+pub(crate) async fn binding_last_operation(
+    shared: &Arc<Shared>,
+    request: BindingLastOperation,
+) -> Result<BindingOperationStatus, Error> {
+    let Some(state) = &shared.state else {
+        return Err(Error::new(ErrorKind::Internal));
+    };
+    state.start_sweeper(shared);
+    let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
+    let Some(record) = state.store.binding(&iid, &bid).await? else {
+        if let Some(tombstone) = state.store.tombstone(&iid, Some(&bid)).await? {
+            return Ok(binding_status(&tombstone.operation, &state.config));
+        }
+        return Err(Error::binding_not_found()
+            .with_description(format!("service binding {} does not exist", quoted(&bid))));
+    };
+    let Some(operation) = record.operation.clone() else {
+        return Ok(BindingOperationStatus::succeeded());
+    };
+    if operation.state == OperationState::InProgress && !operation.runner {
+        let Some(plan) = shared.index.plan(&record.plan_id) else {
+            return Err(Error::new(ErrorKind::Internal));
+        };
+        let mut asked = request;
+        if asked.operation.is_none() {
+            asked.operation.clone_from(&operation.id);
+        }
+        let answer = shared
+            .broker(plan.broker)
+            .binding_last_operation(asked)
+            .await?;
+        if answer.state() != OperationState::InProgress {
+            runner::settle_binding(
+                state,
+                &iid,
+                &bid,
+                operation.id.as_deref(),
+                Ended::from_binding_status(&answer),
+            )
+            .await?;
+        }
+        return Ok(answer);
+    }
+    Ok(binding_status(&operation, &state.config))
+}
+
+fn binding_status(operation: &OperationRecord, config: &StateConfig) -> BindingOperationStatus {
+    let mut status = BindingOperationStatus::new(operation.state);
+    if let Some(description) = &operation.description {
+        status = status.description(description.clone());
+    }
+    if operation.state == OperationState::InProgress {
+        status = status.retry_after(config.retry_after);
+    }
+    status
+}

@@ -1,0 +1,669 @@
+//! A store in the process's memory: for tests, and for brokers whose state may be lost.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use serde_json::value::RawValue;
+
+use super::record::{
+    BindingRecord, InstanceRecord, Json, OperationRecord, PendingUpdate, ResourceKey,
+    ResourceState, Tombstone,
+};
+use super::store::{Store, StoreError};
+use crate::OperationState;
+
+/// How many independently locked parts hold the instances and bindings (a power of
+/// two). A map that grows rehashes only its own part, so the pause of a rehash stays
+/// short however many instances there are, and requests for different instances
+/// rarely wait for each other.
+const SHARDS: usize = 64;
+
+/// How many distinct offering and plan ids each shard shares between its records
+/// (they come from the catalog, so a handful); others are stored apart.
+const SHARED_IDS: usize = 16;
+
+/// Everything in memory, lost when the process ends; use it in tests or when the
+/// platform can rebuild state.
+///
+/// Instances and their bindings live in [`SHARDS`] parts, each under its own lock,
+/// chosen by the instance id; finished deletes in one list under its own lock, taken
+/// only while a part's lock is held, never the other way round. No lock is held
+/// across an `.await`. Records are kept compactly (ids shared, fingerprints as
+/// bytes) and rebuilt when read.
+pub struct MemoryStore {
+    shards: Box<[Mutex<Shard>]>,
+    tombstones: Mutex<Tombstones>,
+    /// How many tombstones exist, read without their lock (see `forget_tombstone`).
+    tombstone_count: AtomicUsize,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            tombstones: Mutex::default(),
+            tombstone_count: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The part holding instance `instance_id` and its bindings.
+    fn shard(&self, instance_id: &str) -> MutexGuard<'_, Shard> {
+        // FNV-1a: only spreads instances over the parts; the maps inside keep the
+        // standard library's DoS-resistant hashing.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in instance_id.bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        // The high bits of FNV-1a are better mixed than the low ones.
+        let index = usize::try_from(hash >> 32).unwrap_or_default() % SHARDS;
+        lock(&self.shards[index])
+    }
+
+    fn tombstones(&self) -> MutexGuard<'_, Tombstones> {
+        lock(&self.tombstones)
+    }
+
+    /// Forgets the tombstone of a resource being created again. Called with the
+    /// instance's shard locked: a tombstone of this instance is buried under the same
+    /// lock, so the count read here is never too low for it.
+    fn forget_tombstone(&self, instance_id: &str, binding_id: Option<&str>) {
+        if self.tombstone_count.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let mut tombstones = self.tombstones();
+        tombstones.forget(instance_id, binding_id.unwrap_or_default());
+        self.tombstone_count
+            .store(tombstones.len(), Ordering::Relaxed);
+    }
+
+    /// Remembers a finished delete. Called with the instance's shard locked.
+    fn bury(&self, tombstone: &Tombstone) {
+        let mut tombstones = self.tombstones();
+        tombstones.bury(tombstone);
+        self.tombstone_count
+            .store(tombstones.len(), Ordering::Relaxed);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock cannot leave a half-written record: records are
+    // built before they are inserted, and the only code that can panic while
+    // changing one in place is allocation, which aborts instead.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+// ---------------------------------------------------------------------------------
+// Compact records
+
+/// A fingerprint as [`fingerprint`](super::fingerprint) makes them (64 lowercase
+/// hex digits) in 32 bytes; any other text as it is.
+#[derive(Clone, PartialEq, Eq)]
+enum Fingerprint {
+    Sha256([u8; 32]),
+    Text(Box<str>),
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl Fingerprint {
+    fn new(text: &str) -> Self {
+        /// A hex digit's value, or 0xff.
+        fn nibble(c: u8) -> u8 {
+            match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                _ => 0xff,
+            }
+        }
+        let bytes = text.as_bytes();
+        if bytes.len() == 64 {
+            let mut out = [0u8; 32];
+            let mut invalid = 0;
+            for (byte, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                let (high, low) = (nibble(pair[0]), nibble(pair[1]));
+                invalid |= high | low;
+                *byte = high << 4 | low;
+            }
+            if invalid < 16 {
+                return Fingerprint::Sha256(out);
+            }
+        }
+        Fingerprint::Text(text.into())
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Fingerprint::Sha256(bytes) => {
+                let mut text = String::with_capacity(64);
+                for byte in bytes {
+                    text.push(char::from(HEX[usize::from(byte >> 4)]));
+                    text.push(char::from(HEX[usize::from(byte & 0x0f)]));
+                }
+                text
+            }
+            Fingerprint::Text(text) => text.to_string(),
+        }
+    }
+
+    /// Sets `self` to `text`, keeping it if it is the same.
+    fn assign(&mut self, text: &str) {
+        let new = Fingerprint::new(text);
+        if *self != new {
+            *self = new;
+        }
+    }
+}
+
+/// An operation as stored: strings boxed.
+#[derive(Clone)]
+struct StoredOperation {
+    id: Option<Box<str>>,
+    description: Option<Box<str>>,
+    started_at: i64,
+    heartbeat_at: i64,
+    kind: super::record::OperationKind,
+    state: OperationState,
+    runner: bool,
+    instance_usable: Option<bool>,
+    update_repeatable: Option<bool>,
+}
+
+impl StoredOperation {
+    fn new(op: &OperationRecord) -> Self {
+        Self {
+            id: op.id.as_deref().map(Box::from),
+            description: op.description.as_deref().map(Box::from),
+            started_at: op.started_at,
+            heartbeat_at: op.heartbeat_at,
+            kind: op.kind,
+            state: op.state,
+            runner: op.runner,
+            instance_usable: op.instance_usable,
+            update_repeatable: op.update_repeatable,
+        }
+    }
+
+    fn record(&self) -> OperationRecord {
+        OperationRecord {
+            id: self.id.as_deref().map(str::to_owned),
+            kind: self.kind,
+            state: self.state,
+            description: self.description.as_deref().map(str::to_owned),
+            runner: self.runner,
+            started_at: self.started_at,
+            heartbeat_at: self.heartbeat_at,
+            instance_usable: self.instance_usable,
+            update_repeatable: self.update_repeatable,
+        }
+    }
+
+    fn assign(&mut self, op: &OperationRecord) {
+        assign_text(&mut self.id, op.id.as_deref());
+        assign_text(&mut self.description, op.description.as_deref());
+        self.started_at = op.started_at;
+        self.heartbeat_at = op.heartbeat_at;
+        self.kind = op.kind;
+        self.state = op.state;
+        self.runner = op.runner;
+        self.instance_usable = op.instance_usable;
+        self.update_repeatable = op.update_repeatable;
+    }
+}
+
+fn assign_operation(stored: &mut Option<StoredOperation>, op: Option<&OperationRecord>) {
+    match (stored.as_mut(), op) {
+        (Some(stored), Some(op)) => stored.assign(op),
+        (_, op) => *stored = op.map(StoredOperation::new),
+    }
+}
+
+/// Sets `stored` to `new`, keeping the allocation if the text is the same.
+fn assign_text(stored: &mut Option<Box<str>>, new: Option<&str>) {
+    if stored.as_deref() != new {
+        *stored = new.map(Box::from);
+    }
+}
+
+/// Sets `stored` to `new`, keeping the allocation if the JSON text is the same.
+fn assign_json(stored: &mut Option<Json>, new: Option<&Json>) {
+    if stored.as_deref().map(RawValue::get) != new.map(|j| j.get()) {
+        *stored = new.cloned();
+    }
+}
+
+/// A service instance as stored; its id is the key.
+struct StoredInstance {
+    service_id: Arc<str>,
+    plan_id: Arc<str>,
+    parameters: Option<Json>,
+    context: Option<Json>,
+    maintenance_version: Option<Box<str>>,
+    dashboard_url: Option<Box<str>>,
+    metadata: Option<Json>,
+    operation: Option<StoredOperation>,
+    pending: Option<Box<PendingUpdate>>,
+    fingerprint: Fingerprint,
+    version: i64,
+    state: ResourceState,
+}
+
+/// A service binding as stored; its ids are the keys.
+struct StoredBinding {
+    service_id: Arc<str>,
+    plan_id: Arc<str>,
+    parameters: Option<Json>,
+    bind_resource: Option<Json>,
+    response: Option<Json>,
+    operation: Option<StoredOperation>,
+    fingerprint: Fingerprint,
+    version: i64,
+    state: ResourceState,
+}
+
+/// One part of the store: some instances, and the bindings of the same instance ids.
+#[derive(Default)]
+struct Shard {
+    instances: HashMap<Box<str>, Box<StoredInstance>>,
+    /// By instance id, then binding id. A binding may outlive or precede its
+    /// instance's record: the two maps are independent, as the store's contract is.
+    bindings: HashMap<Box<str>, HashMap<Box<str>, Box<StoredBinding>>>,
+    ids: Ids,
+}
+
+/// Offering and plan ids shared between a shard's records.
+#[derive(Default)]
+struct Ids(Vec<Arc<str>>);
+
+impl Ids {
+    /// `id` shared with the records that have it already.
+    fn id(&mut self, id: &str) -> Arc<str> {
+        if let Some(shared) = self.0.iter().find(|shared| ***shared == *id) {
+            return shared.clone();
+        }
+        let new: Arc<str> = Arc::from(id);
+        if self.0.len() < SHARED_IDS {
+            self.0.push(new.clone());
+        }
+        new
+    }
+
+    /// Sets `stored` to `id`, keeping it if it is the same.
+    fn assign_id(&mut self, stored: &mut Arc<str>, id: &str) {
+        if **stored != *id {
+            *stored = self.id(id);
+        }
+    }
+
+    fn store_instance(&mut self, record: &InstanceRecord) -> StoredInstance {
+        StoredInstance {
+            service_id: self.id(&record.service_id),
+            plan_id: self.id(&record.plan_id),
+            parameters: record.parameters.clone(),
+            context: record.context.clone(),
+            maintenance_version: record.maintenance_version.as_deref().map(Box::from),
+            dashboard_url: record.dashboard_url.as_deref().map(Box::from),
+            metadata: record.metadata.clone(),
+            operation: record.operation.as_ref().map(StoredOperation::new),
+            pending: record.pending.clone().map(Box::new),
+            fingerprint: Fingerprint::new(&record.fingerprint),
+            version: record.version,
+            state: record.state,
+        }
+    }
+
+    /// Replaces `stored` by `record`, reusing what did not change.
+    fn assign_instance(&mut self, stored: &mut StoredInstance, record: &InstanceRecord) {
+        self.assign_id(&mut stored.service_id, &record.service_id);
+        self.assign_id(&mut stored.plan_id, &record.plan_id);
+        assign_json(&mut stored.parameters, record.parameters.as_ref());
+        assign_json(&mut stored.context, record.context.as_ref());
+        assign_text(
+            &mut stored.maintenance_version,
+            record.maintenance_version.as_deref(),
+        );
+        assign_text(&mut stored.dashboard_url, record.dashboard_url.as_deref());
+        assign_json(&mut stored.metadata, record.metadata.as_ref());
+        assign_operation(&mut stored.operation, record.operation.as_ref());
+        stored.pending = record.pending.clone().map(Box::new);
+        stored.fingerprint.assign(&record.fingerprint);
+        stored.version = record.version;
+        stored.state = record.state;
+    }
+
+    fn store_binding(&mut self, record: &BindingRecord) -> StoredBinding {
+        StoredBinding {
+            service_id: self.id(&record.service_id),
+            plan_id: self.id(&record.plan_id),
+            parameters: record.parameters.clone(),
+            bind_resource: record.bind_resource.clone(),
+            response: record.response.clone(),
+            operation: record.operation.as_ref().map(StoredOperation::new),
+            fingerprint: Fingerprint::new(&record.fingerprint),
+            version: record.version,
+            state: record.state,
+        }
+    }
+
+    fn assign_binding(&mut self, stored: &mut StoredBinding, record: &BindingRecord) {
+        self.assign_id(&mut stored.service_id, &record.service_id);
+        self.assign_id(&mut stored.plan_id, &record.plan_id);
+        assign_json(&mut stored.parameters, record.parameters.as_ref());
+        assign_json(&mut stored.bind_resource, record.bind_resource.as_ref());
+        assign_json(&mut stored.response, record.response.as_ref());
+        assign_operation(&mut stored.operation, record.operation.as_ref());
+        stored.fingerprint.assign(&record.fingerprint);
+        stored.version = record.version;
+        stored.state = record.state;
+    }
+}
+
+fn instance_record(instance_id: &str, stored: &StoredInstance) -> InstanceRecord {
+    InstanceRecord {
+        instance_id: instance_id.to_owned(),
+        service_id: stored.service_id.to_string(),
+        plan_id: stored.plan_id.to_string(),
+        parameters: stored.parameters.clone(),
+        context: stored.context.clone(),
+        maintenance_version: stored.maintenance_version.as_deref().map(str::to_owned),
+        dashboard_url: stored.dashboard_url.as_deref().map(str::to_owned),
+        metadata: stored.metadata.clone(),
+        state: stored.state,
+        operation: stored.operation.as_ref().map(StoredOperation::record),
+        pending: stored.pending.as_deref().cloned(),
+        fingerprint: stored.fingerprint.text(),
+        version: stored.version,
+    }
+}
+
+fn binding_record(instance_id: &str, binding_id: &str, stored: &StoredBinding) -> BindingRecord {
+    BindingRecord {
+        instance_id: instance_id.to_owned(),
+        binding_id: binding_id.to_owned(),
+        service_id: stored.service_id.to_string(),
+        plan_id: stored.plan_id.to_string(),
+        parameters: stored.parameters.clone(),
+        bind_resource: stored.bind_resource.clone(),
+        response: stored.response.clone(),
+        state: stored.state,
+        operation: stored.operation.as_ref().map(StoredOperation::record),
+        fingerprint: stored.fingerprint.text(),
+        version: stored.version,
+    }
+}
+
+fn is_stale(operation: Option<&StoredOperation>, heartbeat_before: i64) -> bool {
+    operation.is_some_and(|op| {
+        op.runner && op.state == OperationState::InProgress && op.heartbeat_at < heartbeat_before
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// Tombstones
+
+/// Finished deletes, keyed by instance, then binding (`""` for the instance itself).
+#[derive(Default)]
+struct Tombstones {
+    by_key: HashMap<Box<str>, HashMap<Box<str>, Tombstone>>,
+    /// How many tombstones `by_key` holds.
+    count: usize,
+    /// Deletion time → key, to forget the oldest first.
+    order: BTreeMap<(i64, u64), (Box<str>, Box<str>)>,
+    counter: u64,
+}
+
+impl Tombstones {
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    fn get(&self, instance_id: &str, binding_id: &str) -> Option<&Tombstone> {
+        self.by_key.get(instance_id)?.get(binding_id)
+    }
+
+    fn bury(&mut self, tombstone: &Tombstone) {
+        let instance_id: Box<str> = tombstone.instance_id.as_str().into();
+        let binding_id: Box<str> = tombstone.binding_id.as_deref().unwrap_or_default().into();
+        self.counter += 1;
+        self.order.insert(
+            (tombstone.deleted_at, self.counter),
+            (instance_id.clone(), binding_id.clone()),
+        );
+        let previous = self
+            .by_key
+            .entry(instance_id)
+            .or_default()
+            .insert(binding_id, tombstone.clone());
+        if previous.is_none() {
+            self.count += 1;
+        }
+    }
+
+    fn forget(&mut self, instance_id: &str, binding_id: &str) {
+        let Some(of_instance) = self.by_key.get_mut(instance_id) else {
+            return;
+        };
+        if of_instance.remove(binding_id).is_some() {
+            self.count -= 1;
+        }
+        if of_instance.is_empty() {
+            self.by_key.remove(instance_id);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The store
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn instance(&self, instance_id: &str) -> Result<Option<InstanceRecord>, StoreError> {
+        let shard = self.shard(instance_id);
+        Ok(shard
+            .instances
+            .get(instance_id)
+            .map(|stored| instance_record(instance_id, stored)))
+    }
+
+    async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {
+        let mut shard = self.shard(&record.instance_id);
+        if shard.instances.contains_key(record.instance_id.as_str()) {
+            return Ok(false);
+        }
+        self.forget_tombstone(&record.instance_id, None);
+        let stored = Box::new(shard.ids.store_instance(record));
+        shard
+            .instances
+            .insert(record.instance_id.as_str().into(), stored);
+        Ok(true)
+    }
+
+    async fn update_instance(
+        &self,
+        record: &InstanceRecord,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        let mut guard = self.shard(&record.instance_id);
+        let Shard { instances, ids, .. } = &mut *guard;
+        match instances.get_mut(record.instance_id.as_str()) {
+            Some(stored) if stored.version == expected_version => {
+                ids.assign_instance(stored, record);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete_instance(
+        &self,
+        instance_id: &str,
+        expected_version: i64,
+        tombstone: Option<&Tombstone>,
+    ) -> Result<bool, StoreError> {
+        let mut shard = self.shard(instance_id);
+        if shard.instances.get(instance_id).map(|r| r.version) != Some(expected_version) {
+            return Ok(false);
+        }
+        shard.instances.remove(instance_id);
+        shard.bindings.remove(instance_id);
+        if let Some(tombstone) = tombstone {
+            self.bury(tombstone);
+        }
+        Ok(true)
+    }
+
+    async fn binding(
+        &self,
+        instance_id: &str,
+        binding_id: &str,
+    ) -> Result<Option<BindingRecord>, StoreError> {
+        let shard = self.shard(instance_id);
+        Ok(shard
+            .bindings
+            .get(instance_id)
+            .and_then(|of_instance| of_instance.get(binding_id))
+            .map(|stored| binding_record(instance_id, binding_id, stored)))
+    }
+
+    async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError> {
+        let mut shard = self.shard(&record.instance_id);
+        if shard
+            .bindings
+            .get(record.instance_id.as_str())
+            .is_some_and(|of_instance| of_instance.contains_key(record.binding_id.as_str()))
+        {
+            return Ok(false);
+        }
+        self.forget_tombstone(&record.instance_id, Some(&record.binding_id));
+        let stored = Box::new(shard.ids.store_binding(record));
+        let of_instance = match shard.bindings.get_mut(record.instance_id.as_str()) {
+            Some(of_instance) => of_instance,
+            None => shard
+                .bindings
+                .entry(record.instance_id.as_str().into())
+                .or_default(),
+        };
+        of_instance.insert(record.binding_id.as_str().into(), stored);
+        Ok(true)
+    }
+
+    async fn update_binding(
+        &self,
+        record: &BindingRecord,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        let mut guard = self.shard(&record.instance_id);
+        let Shard { bindings, ids, .. } = &mut *guard;
+        let stored = bindings
+            .get_mut(record.instance_id.as_str())
+            .and_then(|of_instance| of_instance.get_mut(record.binding_id.as_str()));
+        match stored {
+            Some(stored) if stored.version == expected_version => {
+                ids.assign_binding(stored, record);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn delete_binding(
+        &self,
+        instance_id: &str,
+        binding_id: &str,
+        expected_version: i64,
+        tombstone: Option<&Tombstone>,
+    ) -> Result<bool, StoreError> {
+        let mut shard = self.shard(instance_id);
+        let Some(of_instance) = shard.bindings.get_mut(instance_id) else {
+            return Ok(false);
+        };
+        if of_instance.get(binding_id).map(|r| r.version) != Some(expected_version) {
+            return Ok(false);
+        }
+        of_instance.remove(binding_id);
+        if of_instance.is_empty() {
+            shard.bindings.remove(instance_id);
+        }
+        if let Some(tombstone) = tombstone {
+            self.bury(tombstone);
+        }
+        Ok(true)
+    }
+
+    async fn tombstone(
+        &self,
+        instance_id: &str,
+        binding_id: Option<&str>,
+    ) -> Result<Option<Tombstone>, StoreError> {
+        Ok(self
+            .tombstones()
+            .get(instance_id, binding_id.unwrap_or_default())
+            .cloned())
+    }
+
+    async fn stale_operations(
+        &self,
+        heartbeat_before: i64,
+    ) -> Result<Vec<ResourceKey>, StoreError> {
+        let mut stale = Vec::new();
+        for shard in &self.shards {
+            let shard = lock(shard);
+            stale.extend(
+                shard
+                    .instances
+                    .iter()
+                    .filter(|(_, r)| is_stale(r.operation.as_ref(), heartbeat_before))
+                    .map(|(id, _)| ResourceKey::Instance(id.to_string())),
+            );
+        }
+        for shard in &self.shards {
+            let shard = lock(shard);
+            for (instance_id, of_instance) in &shard.bindings {
+                stale.extend(
+                    of_instance
+                        .iter()
+                        .filter(|(_, r)| is_stale(r.operation.as_ref(), heartbeat_before))
+                        .map(|(binding_id, _)| {
+                            ResourceKey::Binding(instance_id.to_string(), binding_id.to_string())
+                        }),
+                );
+            }
+        }
+        Ok(stale)
+    }
+
+    async fn prune_tombstones(
+        &self,
+        deleted_before: i64,
+        keep_at_most: usize,
+    ) -> Result<(), StoreError> {
+        let mut tombstones = self.tombstones();
+        while let Some((&(deleted_at, counter), _)) = tombstones.order.iter().next() {
+            let too_many = tombstones.order.len() > keep_at_most;
+            if deleted_at >= deleted_before && !too_many {
+                break;
+            }
+            if let Some((instance_id, binding_id)) = tombstones.order.remove(&(deleted_at, counter))
+            {
+                // A newer tombstone of the same key may have replaced this one.
+                if tombstones
+                    .get(&instance_id, &binding_id)
+                    .is_some_and(|t| t.deleted_at == deleted_at)
+                {
+                    tombstones.forget(&instance_id, &binding_id);
+                }
+            }
+        }
+        self.tombstone_count
+            .store(tombstones.len(), Ordering::Relaxed);
+        Ok(())
+    }
+}

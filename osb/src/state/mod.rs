@@ -1,0 +1,20 @@
+#![doc = include_str!("../../docs/state.md")]
+
+mod config;
+mod memory;
+mod record;
+mod resume;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+mod store;
+
+pub use config::StateConfig;
+pub use memory::MemoryStore;
+pub use record::{
+    BindingRecord, InstanceRecord, Json, OperationKind, OperationRecord, PendingUpdate,
+    ResourceKey, ResourceState, Tombstone, fingerprint,
+};
+pub use resume::{Interrupted, Resumed};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::SqlStore;
+pub use store::{Store, StoreError};

@@ -1,0 +1,214 @@
+//! The storage interface the state layer needs: records read by key, created only if
+//! absent, changed only if unchanged since they were read.
+
+use async_trait::async_trait;
+
+use super::record::{BindingRecord, InstanceRecord, ResourceKey, Tombstone};
+
+/// A failure of the storage itself (not of a rule: those are `Ok(false)`).
+#[derive(Debug, thiserror::Error)]
+#[error("the state store failed: {message}")]
+pub struct StoreError {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StoreError {
+    /// A failure described by `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure caused by `source`.
+    pub fn caused_by(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+impl From<StoreError> for crate::Error {
+    fn from(err: StoreError) -> Self {
+        crate::Error::internal(err)
+    }
+}
+
+/// Where the framework keeps instances, bindings and operations.
+///
+/// Every change is conditional, so several broker replicas sharing one database
+/// never overwrite each other: an insert succeeds only if the key is free (a unique
+/// key in SQL), an update or delete only if the record's `version` is still the one
+/// read (a compare-and-set in one statement). A `false` answer means another request
+/// got there first; the framework then reads again or answers `ConcurrencyError`.
+///
+/// Implemented by [`MemoryStore`](super::MemoryStore), and, behind features, by the
+/// SQLite and PostgreSQL stores.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The instance `instance_id`.
+    async fn instance(&self, instance_id: &str) -> Result<Option<InstanceRecord>, StoreError>;
+
+    /// Stores a new instance, unless one with this id exists (`false`). Forgets a
+    /// tombstone of the same id.
+    async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError>;
+
+    /// Replaces the instance if its stored version is `expected_version`.
+    async fn update_instance(
+        &self,
+        record: &InstanceRecord,
+        expected_version: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes the instance and its bindings if its stored version is
+    /// `expected_version`, leaving `tombstone` if given.
+    async fn delete_instance(
+        &self,
+        instance_id: &str,
+        expected_version: i64,
+        tombstone: Option<&Tombstone>,
+    ) -> Result<bool, StoreError>;
+
+    /// The binding `binding_id` of instance `instance_id`.
+    async fn binding(
+        &self,
+        instance_id: &str,
+        binding_id: &str,
+    ) -> Result<Option<BindingRecord>, StoreError>;
+
+    /// Stores a new binding, unless one with this key exists (`false`).
+    async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError>;
+
+    /// Replaces the binding if its stored version is `expected_version`.
+    async fn update_binding(
+        &self,
+        record: &BindingRecord,
+        expected_version: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes the binding if its stored version is `expected_version`, leaving
+    /// `tombstone` if given.
+    async fn delete_binding(
+        &self,
+        instance_id: &str,
+        binding_id: &str,
+        expected_version: i64,
+        tombstone: Option<&Tombstone>,
+    ) -> Result<bool, StoreError>;
+
+    /// The tombstone of a deleted instance (`binding_id` `None`) or binding.
+    async fn tombstone(
+        &self,
+        instance_id: &str,
+        binding_id: Option<&str>,
+    ) -> Result<Option<Tombstone>, StoreError>;
+
+    /// Resources whose runner operation is in progress but whose runner has not said
+    /// it is alive since `heartbeat_before` (Unix milliseconds): interrupted work.
+    async fn stale_operations(&self, heartbeat_before: i64)
+    -> Result<Vec<ResourceKey>, StoreError>;
+
+    /// Forgets tombstones older than `deleted_before`, and the oldest beyond
+    /// `keep_at_most`.
+    async fn prune_tombstones(
+        &self,
+        deleted_before: i64,
+        keep_at_most: usize,
+    ) -> Result<(), StoreError>;
+}
+
+/// A shared store: several routers (replicas in one process, or a router and the
+/// broker's own code) can use one store.
+#[async_trait]
+impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
+    async fn instance(&self, instance_id: &str) -> Result<Option<InstanceRecord>, StoreError> {
+        (**self).instance(instance_id).await
+    }
+
+    async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {
+        (**self).insert_instance(record).await
+    }
+
+    async fn update_instance(
+        &self,
+        record: &InstanceRecord,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        (**self).update_instance(record, expected_version).await
+    }
+
+    async fn delete_instance(
+        &self,
+        instance_id: &str,
+        expected_version: i64,
+        tombstone: Option<&Tombstone>,
+    ) -> Result<bool, StoreError> {
+        (**self)
+            .delete_instance(instance_id, expected_version, tombstone)
+            .await
+    }
+
+    async fn binding(
+        &self,
+        instance_id: &str,
+        binding_id: &str,
+    ) -> Result<Option<BindingRecord>, StoreError> {
+        (**self).binding(instance_id, binding_id).await
+    }
+
+    async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError> {
+        (**self).insert_binding(record).await
+    }
+
+    async fn update_binding(
+        &self,
+        record: &BindingRecord,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        (**self).update_binding(record, expected_version).await
+    }
+
+    async fn delete_binding(
+        &self,
+        instance_id: &str,
+        binding_id: &str,
+        expected_version: i64,
+        tombstone: Option<&Tombstone>,
+    ) -> Result<bool, StoreError> {
+        (**self)
+            .delete_binding(instance_id, binding_id, expected_version, tombstone)
+            .await
+    }
+
+    async fn tombstone(
+        &self,
+        instance_id: &str,
+        binding_id: Option<&str>,
+    ) -> Result<Option<Tombstone>, StoreError> {
+        (**self).tombstone(instance_id, binding_id).await
+    }
+
+    async fn stale_operations(
+        &self,
+        heartbeat_before: i64,
+    ) -> Result<Vec<ResourceKey>, StoreError> {
+        (**self).stale_operations(heartbeat_before).await
+    }
+
+    async fn prune_tombstones(
+        &self,
+        deleted_before: i64,
+        keep_at_most: usize,
+    ) -> Result<(), StoreError> {
+        (**self)
+            .prune_tombstones(deleted_before, keep_at_most)
+            .await
+    }
+}

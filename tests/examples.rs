@@ -1,0 +1,507 @@
+//! The example binaries, run for real: the reference broker's full lifecycle over
+//! HTTP, every other example answering a request, and the DSL and hand-written
+//! brokers serving the same catalog bytes.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::process::{Running, ask, call, examples_dir, start};
+use common::*;
+use http::Method;
+use serde_json::{Value, json};
+
+const SERVICE: &str = "3f0e8a4c-6a1d-4c7e-9b2f-5d8e1a7c4b90";
+const SMALL: &str = "8a9c2d4e-1b3f-4a6c-8e0d-2f4a6c8e0b12";
+const LARGE: &str = "c1d3e5f7-2a4c-4e6a-8c0e-3b5d7f9a1c34";
+
+fn provision(plan: &str, parameters: Option<Value>) -> Value {
+    let mut body = json!({
+        "service_id": SERVICE,
+        "plan_id": plan,
+        "organization_guid": "org",
+        "space_guid": "space",
+        "context": {"platform": "cloudfoundry", "organization_guid": "org", "space_guid": "space"},
+    });
+    if let Some(parameters) = parameters {
+        body["parameters"] = parameters;
+    }
+    body
+}
+
+fn instance(id: &str) -> String {
+    format!("/v2/service_instances/{id}")
+}
+
+fn binding(instance_id: &str, binding_id: &str) -> String {
+    format!("/v2/service_instances/{instance_id}/service_bindings/{binding_id}")
+}
+
+/// Polls `last_operation` until it is no longer `in progress`, checking `Retry-After`
+/// while it is.
+async fn poll(to: &Running, path: &str) -> Value {
+    for _ in 0..100 {
+        let reply = call(
+            to,
+            ask(Method::GET, &format!("{path}/last_operation?operation=any")),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        let body = reply.json();
+        if body["state"] != "in progress" {
+            return body;
+        }
+        assert_eq!(reply.header("retry-after"), Some("1"));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{path} stayed in progress");
+}
+
+#[tokio::test]
+async fn reference_synchronous_lifecycle() {
+    let to = start("reference", &[], &[("OSB_ASYNC_DELAY_MS", "200")]).await;
+
+    let catalog = call(&to, ask(Method::GET, "/v2/catalog")).await;
+    assert_eq!(catalog.status, 200);
+    let catalog = catalog.json();
+    assert_eq!(catalog["services"][0]["name"], "inmemory-db");
+    let plans: Vec<&str> = catalog["services"][0]["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(plans, ["small", "large"]);
+
+    // Provision: 201, identical again 200, different 409.
+    let put = |body| ask(Method::PUT, &instance("s-1")).json(body);
+    call(&to, put(provision(SMALL, Some(json!({"size_mb": 128})))))
+        .await
+        .assert_json(201, json!({}));
+    call(&to, put(provision(SMALL, Some(json!({"size_mb": 128})))))
+        .await
+        .assert_json(200, json!({}));
+    call(&to, put(provision(SMALL, Some(json!({"size_mb": 256})))))
+        .await
+        .assert_error(409);
+    call(&to, put(provision(LARGE, None)))
+        .await
+        .assert_error(422);
+
+    // Parameters are validated against the published schema.
+    let reply = call(
+        &to,
+        ask(Method::PUT, &instance("s-x")).json(provision(SMALL, Some(json!({"size_mb": 5000})))),
+    )
+    .await;
+    reply.assert_json(
+        400,
+        json!({"description": "parameters.size_mb: 5000 is greater than the maximum of 1024"}),
+    );
+    let reply = call(
+        &to,
+        ask(Method::PUT, &instance("s-x")).json(provision(SMALL, Some(json!({"color": "red"})))),
+    )
+    .await;
+    reply.assert_json(400, json!({"description": "parameters: Additional properties are not allowed ('color' was unexpected)"}));
+
+    // maintenance_info: {} counts as absent, another version conflicts.
+    let mut body = provision(SMALL, None);
+    body["maintenance_info"] = json!({});
+    call(&to, ask(Method::PUT, &instance("s-2")).json(body.clone()))
+        .await
+        .assert_json(201, json!({}));
+    body["maintenance_info"] = json!({"version": "2.0.0"});
+    let conflict = call(&to, ask(Method::PUT, &instance("s-3")).json(body))
+        .await
+        .assert_error(422);
+    assert_eq!(conflict["error"], "MaintenanceInfoConflict");
+
+    // Fetch: the parameters in force, defaults applied.
+    let fetched = call(&to, ask(Method::GET, &instance("s-1"))).await;
+    fetched.assert_json(
+        200,
+        json!({"service_id": SERVICE, "plan_id": SMALL, "parameters": {"size_mb": 128}, "maintenance_info": {"version": "1.0.0"}}),
+    );
+    let fetched = call(&to, ask(Method::GET, &instance("s-2"))).await;
+    assert_eq!(fetched.json()["parameters"], json!({"size_mb": 64}));
+    call(&to, ask(Method::GET, &instance("never")))
+        .await
+        .assert_error(404);
+    let last = call(
+        &to,
+        ask(Method::GET, &format!("{}/last_operation", instance("s-1"))),
+    )
+    .await;
+    last.assert_json(200, json!({"state": "succeeded"}));
+
+    // Update the size: the new value is in force.
+    let patch = json!({"service_id": SERVICE, "parameters": {"size_mb": 256}, "previous_values": {"plan_id": SMALL}});
+    call(&to, ask(Method::PATCH, &instance("s-1")).json(patch))
+        .await
+        .assert_json(200, json!({}));
+    let fetched = call(&to, ask(Method::GET, &instance("s-1"))).await;
+    assert_eq!(fetched.json()["parameters"], json!({"size_mb": 256}));
+
+    // Bind: credentials, 200 with the same ones when identical, fresh ones per binding.
+    let bind = |id: &str| {
+        ask(Method::PUT, &binding("s-1", id))
+            .json(json!({"service_id": SERVICE, "plan_id": SMALL, "bind_resource": {"app_guid": "app-1"}}))
+    };
+    let first = call(&to, bind("b-1")).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let credentials = first.json()["credentials"].clone();
+    assert_eq!(credentials["uri"], "inmemory://s-1/b-1");
+    assert!(
+        credentials["username"]
+            .as_str()
+            .unwrap()
+            .starts_with("user-")
+    );
+    assert_eq!(credentials["password"].as_str().unwrap().len(), 24);
+    let again = call(&to, bind("b-1")).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["credentials"], credentials);
+    let other = call(&to, bind("b-2")).await;
+    assert_eq!(other.status, 201);
+    assert_ne!(
+        other.json()["credentials"]["password"],
+        credentials["password"]
+    );
+    let conflicting = ask(Method::PUT, &binding("s-1", "b-1")).json(
+        json!({"service_id": SERVICE, "plan_id": SMALL, "bind_resource": {"app_guid": "app-2"}}),
+    );
+    call(&to, conflicting).await.assert_error(409);
+    let with_parameters = ask(Method::PUT, &binding("s-1", "b-9"))
+        .json(json!({"service_id": SERVICE, "plan_id": SMALL, "parameters": {"x": 1}}));
+    call(&to, with_parameters).await.assert_error(400);
+    let to_missing = ask(Method::PUT, &binding("nope", "b-1"))
+        .json(json!({"service_id": SERVICE, "plan_id": SMALL}));
+    let missing = call(&to, to_missing).await.assert_error(400);
+    assert_eq!(
+        missing["description"],
+        "service instance `nope` does not exist, so it cannot be bound"
+    );
+
+    let fetched = call(&to, ask(Method::GET, &binding("s-1", "b-1"))).await;
+    fetched.assert_json(200, json!({"credentials": credentials}));
+
+    // Unbind and deprovision: 200, then 410.
+    let ids = format!("service_id={SERVICE}&plan_id={SMALL}");
+    let unbind = ask(Method::DELETE, &format!("{}?{ids}", binding("s-1", "b-1")));
+    call(&to, unbind).await.assert_json(200, json!({}));
+    let unbind = ask(Method::DELETE, &format!("{}?{ids}", binding("s-1", "b-1")));
+    call(&to, unbind).await.assert_error(410);
+    call(&to, ask(Method::GET, &binding("s-1", "b-1")))
+        .await
+        .assert_error(404);
+    let delete = || ask(Method::DELETE, &format!("{}?{ids}", instance("s-2")));
+    call(&to, delete()).await.assert_json(200, json!({}));
+    call(&to, delete()).await.assert_error(410);
+    call(&to, ask(Method::GET, &instance("s-2")))
+        .await
+        .assert_error(404);
+    // «Polling Last Operation»: 404 for an instance that does not exist, which a
+    // synchronous delete leaves behind (only asynchronous deletes are polled).
+    call(
+        &to,
+        ask(Method::GET, &format!("{}/last_operation", instance("s-2"))),
+    )
+    .await
+    .assert_error(404);
+    call(
+        &to,
+        ask(
+            Method::GET,
+            &format!("{}/last_operation", instance("never")),
+        ),
+    )
+    .await
+    .assert_error(404);
+}
+
+#[tokio::test]
+async fn reference_asynchronous_lifecycle() {
+    let to = start("reference", &[], &[("OSB_ASYNC_DELAY_MS", "300")]).await;
+    let put =
+        |query: &str, body| ask(Method::PUT, &format!("{}{query}", instance("l-1"))).json(body);
+
+    // Provision: 422 AsyncRequired without accepts_incomplete, then 202, 202 with the
+    // same operation while running, 409 for a different request.
+    let required = call(&to, put("", provision(LARGE, None)))
+        .await
+        .assert_error(422);
+    assert_eq!(required["error"], "AsyncRequired");
+    let accepted = call(&to, put("?accepts_incomplete=true", provision(LARGE, None))).await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text());
+    let operation = accepted.json()["operation"].clone();
+    assert!(operation.is_string());
+    let again = call(&to, put("?accepts_incomplete=true", provision(LARGE, None))).await;
+    again.assert_json(202, json!({"operation": operation}));
+    call(
+        &to,
+        put(
+            "?accepts_incomplete=true",
+            provision(LARGE, Some(json!({"size_mb": 2048}))),
+        ),
+    )
+    .await
+    .assert_error(409);
+    call(&to, ask(Method::GET, &instance("l-1")))
+        .await
+        .assert_error(404);
+    let done = poll(&to, &instance("l-1")).await;
+    assert_eq!(done, json!({"state": "succeeded"}));
+    // Retry-After while in progress only: a finished operation is not polled again.
+    let polled = call(
+        &to,
+        ask(Method::GET, &format!("{}/last_operation", instance("l-1"))),
+    )
+    .await;
+    assert_eq!(polled.header("retry-after"), None);
+    let fetched = call(&to, ask(Method::GET, &instance("l-1"))).await;
+    fetched.assert_json(
+        200,
+        json!({"service_id": SERVICE, "plan_id": LARGE, "parameters": {"size_mb": 1024}}),
+    );
+
+    // Update: 202, fetch answers 422 ConcurrencyError until it has finished.
+    let patch = json!({"service_id": SERVICE, "plan_id": LARGE, "parameters": {"size_mb": 4096}, "previous_values": {"plan_id": LARGE}});
+    call(
+        &to,
+        ask(Method::PATCH, &instance("l-1")).json(patch.clone()),
+    )
+    .await
+    .assert_error(422);
+    let updating = call(
+        &to,
+        ask(
+            Method::PATCH,
+            &format!("{}?accepts_incomplete=true", instance("l-1")),
+        )
+        .json(patch),
+    )
+    .await;
+    assert_eq!(updating.status, 202, "{}", updating.text());
+    let busy = call(&to, ask(Method::GET, &instance("l-1")))
+        .await
+        .assert_error(422);
+    assert_eq!(busy["error"], "ConcurrencyError");
+    assert_eq!(poll(&to, &instance("l-1")).await["state"], "succeeded");
+    let fetched = call(&to, ask(Method::GET, &instance("l-1"))).await;
+    assert_eq!(fetched.json()["parameters"], json!({"size_mb": 4096}));
+
+    // Bind and unbind asynchronously; fetch answers 404 until the binding exists.
+    let bind = |query: &str| {
+        ask(Method::PUT, &format!("{}{query}", binding("l-1", "lb-1")))
+            .json(json!({"service_id": SERVICE, "plan_id": LARGE}))
+    };
+    call(&to, bind("")).await.assert_error(422);
+    let accepted = call(&to, bind("?accepts_incomplete=true")).await;
+    assert_eq!(accepted.status, 202, "{}", accepted.text());
+    assert!(accepted.json().get("credentials").is_none());
+    call(&to, ask(Method::GET, &binding("l-1", "lb-1")))
+        .await
+        .assert_error(404);
+    assert_eq!(
+        poll(&to, &binding("l-1", "lb-1")).await["state"],
+        "succeeded"
+    );
+    let fetched = call(&to, ask(Method::GET, &binding("l-1", "lb-1"))).await;
+    assert_eq!(fetched.json()["credentials"]["uri"], "inmemory://l-1/lb-1");
+    let ids = format!("service_id={SERVICE}&plan_id={LARGE}");
+    let unbind = ask(
+        Method::DELETE,
+        &format!("{}?{ids}&accepts_incomplete=true", binding("l-1", "lb-1")),
+    );
+    assert_eq!(call(&to, unbind).await.status, 202);
+    assert_eq!(
+        poll(&to, &binding("l-1", "lb-1")).await["state"],
+        "succeeded"
+    );
+    call(&to, ask(Method::GET, &binding("l-1", "lb-1")))
+        .await
+        .assert_error(404);
+
+    // Deprovision: 202, the same operation when re-sent, succeeded, then 410.
+    let delete = || {
+        ask(
+            Method::DELETE,
+            &format!("{}?{ids}&accepts_incomplete=true", instance("l-1")),
+        )
+    };
+    let deleting = call(&to, delete()).await;
+    assert_eq!(deleting.status, 202);
+    call(&to, delete()).await.assert_json(202, deleting.json());
+    let done = poll(&to, &instance("l-1")).await;
+    // The tombstone of the asynchronous delete.
+    assert_eq!(done, json!({"state": "succeeded"}));
+    call(&to, delete()).await.assert_error(410);
+}
+
+#[tokio::test]
+async fn reference_survives_concurrent_requests_on_one_instance() {
+    let to = start("reference", &[], &[]).await;
+    let addr = to.addr;
+    let provisions = (0..32).map(|_| {
+        let request = ask(Method::PUT, &instance("c-1")).json(provision(SMALL, None));
+        async move { Connection::open(addr).await.send(request).await }
+    });
+    let statuses: Vec<u16> = futures_join(provisions)
+        .await
+        .iter()
+        .map(|r| r.status.as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|&s| s == 201 || s == 200),
+        "{statuses:?}"
+    );
+    let binds = (0..32).map(|n| {
+        let request = ask(Method::PUT, &binding("c-1", &format!("cb-{n}")))
+            .json(json!({"service_id": SERVICE, "plan_id": SMALL}));
+        async move { Connection::open(addr).await.send(request).await }
+    });
+    let statuses: Vec<u16> = futures_join(binds)
+        .await
+        .iter()
+        .map(|r| r.status.as_u16())
+        .collect();
+    assert!(statuses.iter().all(|&s| s == 201), "{statuses:?}");
+    for n in 0..32 {
+        assert_eq!(
+            call(&to, ask(Method::GET, &binding("c-1", &format!("cb-{n}"))))
+                .await
+                .status,
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn reference_takes_credentials_from_the_environment() {
+    let to = start(
+        "reference",
+        &[],
+        &[("OSB_USERNAME", "cf"), ("OSB_PASSWORD", "s3cret")],
+    )
+    .await;
+    call(&to, ask(Method::GET, "/v2/catalog"))
+        .await
+        .assert_error(401);
+    let reply = call(
+        &to,
+        ask(Method::GET, "/v2/catalog").header("authorization", &basic("cf", "s3cret")),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+}
+
+#[tokio::test]
+async fn reference_and_handwritten_serve_the_same_catalog_bytes() {
+    let dir = examples_dir();
+    let output = |name: &str| {
+        let output = std::process::Command::new(dir.join(name))
+            .arg("--catalog")
+            .output()
+            .expect("run");
+        assert!(output.status.success());
+        output.stdout
+    };
+    let dsl = output("reference");
+    assert!(dsl.starts_with(b"{\"services\":[{\"id\":\"3f0e8a4c"));
+    assert_eq!(
+        String::from_utf8(dsl).unwrap(),
+        String::from_utf8(output("handwritten")).unwrap()
+    );
+
+    // And over HTTP.
+    let reference = start("reference", &[], &[]).await;
+    let handwritten = start("handwritten", &[], &[]).await;
+    let a = call(&reference, ask(Method::GET, "/v2/catalog")).await;
+    let b = call(&handwritten, ask(Method::GET, "/v2/catalog")).await;
+    assert_eq!(a.body, b.body);
+}
+
+#[tokio::test]
+async fn every_example_answers() {
+    let minimal = start("minimal", &[], &[]).await;
+    let catalog = call(&minimal, ask(Method::GET, "/v2/catalog")).await;
+    assert_eq!(catalog.json()["services"][0]["name"], "greeter");
+
+    let multi = start("multi", &[], &[]).await;
+    let health = call(&multi, ask(Method::GET, "/health")).await;
+    assert_eq!(
+        (health.status.as_u16(), health.text().as_str()),
+        (200, "ok")
+    );
+    let catalog = call(&multi, ask(Method::GET, "/osb/v2/catalog")).await;
+    let services = catalog.json()["services"].clone();
+    assert_eq!(
+        [&services[0]["name"], &services[1]["name"]],
+        ["queue", "storage"]
+    );
+    // A fetch without hints reaches the broker that knows the instance.
+    let fetched = call(&multi, ask(Method::GET, "/osb/v2/service_instances/b-7")).await;
+    assert_eq!(
+        fetched.json()["service_id"],
+        "9d8c7b6a-5f4e-4d3c-a2b1-0f9e8d7c6b5a"
+    );
+
+    let bearer = start("bearer", &[], &[("OSB_TOKEN", "t0ken")]).await;
+    call(&bearer, ask(Method::GET, "/v2/catalog"))
+        .await
+        .assert_error(401);
+    let catalog = call(
+        &bearer,
+        ask(Method::GET, "/v2/catalog").header("authorization", "Bearer t0ken"),
+    )
+    .await;
+    assert_eq!(catalog.json()["services"][0]["name"], "scratchpad");
+}
+
+/// The reference broker's catalog, pinned: a change to what the macros generate shows
+/// up here as a diff to review. `OSB_BLESS=1` rewrites the file.
+#[test]
+fn reference_catalog_matches_the_golden_file() {
+    let output = std::process::Command::new(examples_dir().join("reference"))
+        .arg("--catalog")
+        .output()
+        .expect("run");
+    let generated: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let golden_path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden/reference-catalog.json");
+    // Pretty-printed in the order served (a `Value` would sort the keys).
+    let mut pretty = Vec::new();
+    let mut from = serde_json::Deserializer::from_slice(&output.stdout);
+    let mut to = serde_json::Serializer::pretty(&mut pretty);
+    serde_transcode::transcode(&mut from, &mut to).expect("transcode");
+    let pretty = String::from_utf8(pretty).unwrap() + "\n";
+    if std::env::var_os("OSB_BLESS").is_some() {
+        std::fs::write(&golden_path, &pretty).unwrap();
+    }
+    let golden = std::fs::read_to_string(&golden_path).unwrap();
+    assert_eq!(
+        pretty, golden,
+        "run with OSB_BLESS=1 to accept the new catalog"
+    );
+
+    // The spec's catalog rules hold: unique ids and names, semver, schemas with
+    // `$schema`, no external references, at most 64 kB.
+    let catalog: osb::Catalog = serde_json::from_value(generated.clone()).unwrap();
+    assert_eq!(catalog.validate(), Ok(()));
+    for plan in generated["services"][0]["plans"].as_array().unwrap() {
+        for schema in [
+            &plan["schemas"]["service_instance"]["create"]["parameters"],
+            &plan["schemas"]["service_instance"]["update"]["parameters"],
+            &plan["schemas"]["service_binding"]["create"]["parameters"],
+        ] {
+            assert_eq!(schema["$schema"], "http://json-schema.org/draft-04/schema#");
+        }
+    }
+}

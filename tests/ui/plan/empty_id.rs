@@ -1,0 +1,5 @@
+/// A small database.
+#[osb::plan(id = "")]
+pub struct Small;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[osb::plan(id = "plan-small")]
+pub struct Small;
+
+fn main() {}

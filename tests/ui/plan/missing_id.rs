@@ -1,0 +1,5 @@
+/// A small database.
+#[osb::plan(free)]
+pub struct Small;
+
+fn main() {}

@@ -1,0 +1,5 @@
+/// A small database.
+#[osb::plan(id = "plan-small", name = "small plan")]
+pub struct Small;
+
+fn main() {}

@@ -1,0 +1,5 @@
+/// A small database.
+#[osb::plan(id = "plan-small", fre)]
+pub struct Small;
+
+fn main() {}

@@ -1,0 +1,9 @@
+/// A database.
+#[osb::service(id = "svc-db", name = "", plans(Small))]
+pub struct Db;
+
+/// A small database.
+#[osb::plan(id = "plan-small")]
+pub struct Small;
+
+fn main() {}

@@ -1,0 +1,8 @@
+#[osb::service(id = "svc-db", plans(Small))]
+pub struct Db;
+
+/// A small database.
+#[osb::plan(id = "plan-small")]
+pub struct Small;
+
+fn main() {}

@@ -1,0 +1,35 @@
+// Two offerings of one broker with the same name.
+use osb::{Deprovision, Deprovisioned, Error, Provision, Provisioned};
+
+/// A database.
+#[osb::service(id = "svc-db", plans(Small))]
+pub struct Db;
+
+/// A cache.
+#[osb::service(id = "svc-cache", name = "db", plans(Tiny))]
+pub struct Cache;
+
+/// A small database.
+#[osb::plan(id = "plan-small")]
+pub struct Small;
+
+/// A tiny cache.
+#[osb::plan(id = "plan-tiny")]
+pub struct Tiny;
+
+pub struct MyBroker;
+
+#[osb::broker(services(Db, Cache))]
+impl MyBroker {
+    #[provision(Small, Tiny)]
+    async fn provision(&self, _request: Provision) -> Result<Provisioned, Error> {
+        Ok(Provisioned::created())
+    }
+
+    #[deprovision]
+    async fn deprovision(&self, _request: Deprovision) -> Result<Deprovisioned, Error> {
+        Ok(Deprovisioned::completed())
+    }
+}
+
+fn main() {}

@@ -1,0 +1,30 @@
+// A handler whose future holds an `Rc` across an `.await`, so it is not `Send`.
+use osb::{Deprovision, Deprovisioned, Error, Provision, Provisioned};
+
+/// A database.
+#[osb::service(id = "svc-db", plans(Small))]
+pub struct Db;
+
+/// A small database.
+#[osb::plan(id = "plan-small")]
+pub struct Small;
+
+pub struct MyBroker;
+
+#[osb::broker(services(Db))]
+impl MyBroker {
+    #[provision(Small)]
+    async fn provision(&self, _request: Provision) -> Result<Provisioned, Error> {
+        let counter = std::rc::Rc::new(1);
+        tokio::task::yield_now().await;
+        drop(counter);
+        Ok(Provisioned::created())
+    }
+
+    #[deprovision]
+    async fn deprovision(&self, _request: Deprovision) -> Result<Deprovisioned, Error> {
+        Ok(Deprovisioned::completed())
+    }
+}
+
+fn main() {}

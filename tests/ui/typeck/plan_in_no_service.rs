@@ -1,0 +1,31 @@
+// A handler names a plan that no offering lists.
+use osb::{Deprovision, Deprovisioned, Error, Provision, Provisioned};
+
+/// A database.
+#[osb::service(id = "svc-db", plans(Small))]
+pub struct Db;
+
+/// A small database.
+#[osb::plan(id = "plan-small")]
+pub struct Small;
+
+/// A large database, forgotten in `plans(…)`.
+#[osb::plan(id = "plan-large")]
+pub struct Large;
+
+pub struct MyBroker;
+
+#[osb::broker(services(Db))]
+impl MyBroker {
+    #[provision(Small, Large)]
+    async fn provision(&self, _request: Provision) -> Result<Provisioned, Error> {
+        Ok(Provisioned::created())
+    }
+
+    #[deprovision]
+    async fn deprovision(&self, _request: Deprovision) -> Result<Deprovisioned, Error> {
+        Ok(Deprovisioned::completed())
+    }
+}
+
+fn main() {}

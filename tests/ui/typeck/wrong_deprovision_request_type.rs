@@ -1,0 +1,27 @@
+// `#[deprovision]` taking the request of another operation.
+use osb::{Deprovisioned, Error, Provision, Provisioned};
+
+/// A database.
+#[osb::service(id = "svc-db", plans(Small))]
+pub struct Db;
+
+/// A small database.
+#[osb::plan(id = "plan-small")]
+pub struct Small;
+
+pub struct MyBroker;
+
+#[osb::broker(services(Db))]
+impl MyBroker {
+    #[provision(Small)]
+    async fn provision(&self, _request: Provision) -> Result<Provisioned, Error> {
+        Ok(Provisioned::created())
+    }
+
+    #[deprovision]
+    async fn deprovision(&self, _request: osb::Unbind) -> Result<Deprovisioned, Error> {
+        Ok(Deprovisioned::completed())
+    }
+}
+
+fn main() {}
