@@ -27,7 +27,7 @@ const SHARED_IDS: usize = 16;
 /// Everything in memory, lost when the process ends; use it in tests or when the
 /// platform can rebuild state.
 ///
-/// Instances and their bindings live in [`SHARDS`] parts, each under its own lock,
+/// Instances and their bindings live in 64 parts, each under its own lock,
 /// chosen by the instance id; finished deletes in one list under its own lock, taken
 /// only while a part's lock is held, never the other way round. No lock is held
 /// across an `.await`. Records are kept compactly (ids shared, fingerprints as
