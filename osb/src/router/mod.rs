@@ -19,8 +19,6 @@ use bytes::Bytes;
 use http::header::HeaderName;
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::propagate_header::PropagateHeaderLayer;
 
 use crate::auth::Auth;
 use crate::catalog::{self, CatalogError};
@@ -349,11 +347,9 @@ fn routes(shared: Arc<Shared>) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Every handler catches its panics and echoes the request identity itself
+        // (handlers::run), the fallbacks too.
         .with_state(shared)
-        // Outermost last: the request identity is echoed on every response, including
-        // the 500 of a panicking handler.
-        .layer(CatchPanicLayer::custom(handlers::panicked))
-        .layer(PropagateHeaderLayer::new(REQUEST_IDENTITY_HEADER))
 }
 
 /// Everything a request handler needs, shared by all requests of one router.
@@ -408,11 +404,12 @@ impl Shared {
 
     fn check_version(&self, header: Option<&HeaderValue>) -> Result<ApiVersion, Error> {
         let min = self.config.min_version;
-        let supported = match self.config.max_version {
-            Some(max) => format!("{min} to {max}"),
-            None => format!("{min} or a later 2.x version"),
-        };
+        // Only rejections pay for formatting: accepted requests allocate nothing here.
         let rejected = |problem: String| {
+            let supported = match self.config.max_version {
+                Some(max) => format!("{min} to {max}"),
+                None => format!("{min} or a later 2.x version"),
+            };
             Error::new(ErrorKind::UnsupportedApiVersion).with_description(format!(
                 "{problem}; this broker requires X-Broker-API-Version {supported} (it implements {})",
                 ApiVersion::LATEST
