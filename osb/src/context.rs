@@ -2,6 +2,7 @@
 //! `bind_resource` (profile «Bind Resource Object»).
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
@@ -26,32 +27,43 @@ use serde_json::{Map, Value};
 /// ```
 #[derive(Clone)]
 pub struct Context {
-    platform: Option<Box<str>>,
     raw: Box<RawValue>,
+    /// `platform`, read from `raw` the first time it is asked for: most requests never
+    /// ask, and a second parse of every context was 5 % of a provision's instructions.
+    platform: OnceLock<Option<Box<str>>>,
 }
 
 impl Context {
     /// A context from a JSON object; errors if `raw` is not an object.
     pub fn from_raw(raw: Box<RawValue>) -> Result<Self, serde_json::Error> {
-        #[derive(Deserialize)]
-        struct Head {
-            #[serde(default)]
-            platform: Option<Value>,
-        }
+        // `raw` is valid JSON, so one that starts with `{` is an object.
         if !raw.get().trim_start().starts_with('{') {
             return Err(de::Error::custom("`context` must be a JSON object"));
         }
-        let head: Head = serde_json::from_str(raw.get())?;
-        let platform = match head.platform {
-            Some(Value::String(platform)) => Some(platform.into_boxed_str()),
-            _ => None,
-        };
-        Ok(Self { platform, raw })
+        Ok(Self {
+            raw,
+            platform: OnceLock::new(),
+        })
     }
 
-    /// `context.platform`, such as `cloudfoundry` or `kubernetes`.
+    /// `context.platform`, such as `cloudfoundry` or `kubernetes`; `None` when it is
+    /// absent or not a string.
     pub fn platform(&self) -> Option<&str> {
-        self.platform.as_deref()
+        self.platform
+            .get_or_init(|| {
+                #[derive(Deserialize)]
+                struct Head {
+                    #[serde(default)]
+                    platform: Option<Value>,
+                }
+                match serde_json::from_str::<Head>(self.raw.get()) {
+                    Ok(Head {
+                        platform: Some(Value::String(platform)),
+                    }) => Some(platform.into_boxed_str()),
+                    _ => None,
+                }
+            })
+            .as_deref()
     }
 
     /// The context as the platform sent it.

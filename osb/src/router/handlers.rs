@@ -102,12 +102,18 @@ fn echo_identity(response: &mut Response, identity: Option<HeaderValue>) {
 /// Runs a change of the store and the handler call it wraps on its own task, so a
 /// client that hangs up cannot stop it halfway (the store would be left claiming an
 /// operation nobody runs until its lease expires).
-async fn detached<T: Send + 'static>(
+///
+/// Not an `async fn`: the task is spawned at once, so the caller's future holds a
+/// `JoinHandle` across the `.await`, not `work` (kilobytes of state machine that every
+/// move of the request's future would copy again).
+fn detached<T: Send + 'static>(
     work: impl Future<Output = Result<T, Error>> + Send + 'static,
-) -> Result<T, Error> {
-    tokio::spawn(work.in_current_span())
-        .await
-        .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal)))
+) -> impl Future<Output = Result<T, Error>> {
+    let task = tokio::spawn(work.in_current_span());
+    async move {
+        task.await
+            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal)))
+    }
 }
 
 fn record_ids(span: &Span, instance_id: &str, binding_id: Option<&str>) {
