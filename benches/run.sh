@@ -3,7 +3,7 @@
 # baseline, the reference broker's write path on each state backend (memory, SQLite,
 # PostgreSQL), and the compile cost of the DSL. From the repository root:
 #
-#   benches/run.sh                  # everything (about 17 minutes after the first build)
+#   benches/run.sh                  # everything (about 17–19 minutes after the first build)
 #   benches/run.sh --quick          # a smoke run of about 4 minutes
 #   benches/run.sh --no-compile     # only the runtime figures
 #   benches/run.sh --no-store-cost  # without the per-backend section
