@@ -182,7 +182,7 @@ pub use response::{
     Background, Binding, BindingEndpoint, BindingMetadata, BindingOperationStatus, Bound,
     Deprovisioned, DeviceType, InstanceDetails, InstanceMetadata, OperationState, OperationStatus,
     ParseTimestampError, Protocol, Provisioned, SharedDevice, Timestamp, Unbound, Updated,
-    VolumeMode, VolumeMount,
+    VendorFields, VolumeMode, VolumeMount,
 };
 pub use router::{
     API_VERSION_HEADER, BuildError, Builder, MissingVersion, ORIGINATING_IDENTITY_HEADER,

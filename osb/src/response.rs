@@ -6,6 +6,7 @@
 
 pub(crate) mod binding;
 mod time;
+mod vendor;
 
 use std::fmt;
 use std::future::Future;
@@ -21,6 +22,7 @@ pub use binding::{
     VolumeMode, VolumeMount,
 };
 pub use time::{ParseTimestampError, Timestamp};
+pub use vendor::VendorFields;
 
 use crate::{Error, MaintenanceInfo};
 
@@ -155,6 +157,36 @@ impl Outcome {
     }
 }
 
+// The names each answer defines («Vendor Extension Fields»: extensions must not
+// collide with them). Fetched bindings add `parameters` to a binding's fields.
+const INSTANCE_ANSWER_FIELDS: &[&str] = &["dashboard_url", "operation", "metadata"];
+const DELETE_ANSWER_FIELDS: &[&str] = &["operation"];
+const INSTANCE_DETAILS_FIELDS: &[&str] = &[
+    "service_id",
+    "plan_id",
+    "dashboard_url",
+    "parameters",
+    "maintenance_info",
+    "metadata",
+];
+const OPERATION_STATUS_FIELDS: &[&str] = &[
+    "state",
+    "description",
+    "instance_usable",
+    "update_repeatable",
+];
+const BINDING_OPERATION_STATUS_FIELDS: &[&str] = &["state", "description"];
+pub(crate) const BINDING_FIELDS: &[&str] = &[
+    "metadata",
+    "credentials",
+    "syslog_drain_url",
+    "route_service_url",
+    "volume_mounts",
+    "endpoints",
+    "parameters",
+    "operation",
+];
+
 /// The answer to a provision request.
 ///
 /// ```
@@ -168,6 +200,7 @@ pub struct Provisioned {
     pub(crate) dashboard_url: Option<String>,
     pub(crate) metadata: Option<InstanceMetadata>,
     pub(crate) parameters_in_force: Option<Box<RawValue>>,
+    pub(crate) vendor: VendorFields,
 }
 
 impl Provisioned {
@@ -177,6 +210,7 @@ impl Provisioned {
             dashboard_url: None,
             metadata: None,
             parameters_in_force: None,
+            vendor: VendorFields::default(),
         }
     }
 
@@ -234,6 +268,20 @@ impl Provisioned {
         self
     }
 
+    /// A vendor extension field of the response ([`VendorFields`]); a name the
+    /// specification defines for a provision or update answer is left out.
+    #[must_use]
+    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.vendor
+            .insert(INSTANCE_ANSWER_FIELDS, name.into(), value.into());
+        self
+    }
+
+    /// The vendor extension fields set so far.
+    pub fn vendor_fields(&self) -> &VendorFields {
+        &self.vendor
+    }
+
     /// Whether this is a `202 Accepted`.
     pub fn is_accepted(&self) -> bool {
         self.outcome.is_accepted()
@@ -252,6 +300,7 @@ pub struct Updated {
     pub(crate) dashboard_url: Option<String>,
     pub(crate) metadata: Option<InstanceMetadata>,
     pub(crate) parameters_in_force: Option<Box<RawValue>>,
+    pub(crate) vendor: VendorFields,
 }
 
 impl Updated {
@@ -261,6 +310,7 @@ impl Updated {
             dashboard_url: None,
             metadata: None,
             parameters_in_force: None,
+            vendor: VendorFields::default(),
         }
     }
 
@@ -309,6 +359,20 @@ impl Updated {
         self
     }
 
+    /// A vendor extension field of the response ([`VendorFields`]); a name the
+    /// specification defines for a provision or update answer is left out.
+    #[must_use]
+    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.vendor
+            .insert(INSTANCE_ANSWER_FIELDS, name.into(), value.into());
+        self
+    }
+
+    /// The vendor extension fields set so far.
+    pub fn vendor_fields(&self) -> &VendorFields {
+        &self.vendor
+    }
+
     /// Whether this is a `202 Accepted`.
     pub fn is_accepted(&self) -> bool {
         self.outcome.is_accepted()
@@ -324,6 +388,7 @@ impl Updated {
 #[derive(Debug)]
 pub struct Deprovisioned {
     pub(crate) outcome: Outcome,
+    pub(crate) vendor: VendorFields,
 }
 
 impl Deprovisioned {
@@ -331,6 +396,7 @@ impl Deprovisioned {
     pub fn completed() -> Self {
         Self {
             outcome: Outcome::Done,
+            vendor: VendorFields::default(),
         }
     }
 
@@ -338,6 +404,7 @@ impl Deprovisioned {
     pub fn accepted(operation: impl Into<String>) -> Self {
         Self {
             outcome: Outcome::Accepted(Some(operation.into())),
+            vendor: VendorFields::default(),
         }
     }
 
@@ -345,6 +412,7 @@ impl Deprovisioned {
     pub fn accepted_without_operation() -> Self {
         Self {
             outcome: Outcome::Accepted(None),
+            vendor: VendorFields::default(),
         }
     }
 
@@ -353,7 +421,22 @@ impl Deprovisioned {
     pub fn in_background(work: impl Future<Output = Result<(), Error>> + Send + 'static) -> Self {
         Self {
             outcome: Outcome::Background(Background::new(work)),
+            vendor: VendorFields::default(),
         }
+    }
+
+    /// A vendor extension field of the response ([`VendorFields`]); a name the
+    /// specification defines for a deprovision answer is left out.
+    #[must_use]
+    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.vendor
+            .insert(DELETE_ANSWER_FIELDS, name.into(), value.into());
+        self
+    }
+
+    /// The vendor extension fields set so far.
+    pub fn vendor_fields(&self) -> &VendorFields {
+        &self.vendor
     }
 
     /// Whether this is a `202 Accepted`.
@@ -382,6 +465,8 @@ pub struct InstanceDetails {
     maintenance_info: Option<MaintenanceInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<InstanceMetadata>,
+    #[serde(flatten)]
+    vendor: VendorFields,
 }
 
 impl InstanceDetails {
@@ -394,6 +479,7 @@ impl InstanceDetails {
             parameters: None,
             maintenance_info: None,
             metadata: None,
+            vendor: VendorFields::default(),
         }
     }
 
@@ -423,6 +509,20 @@ impl InstanceDetails {
     pub fn metadata(mut self, metadata: InstanceMetadata) -> Self {
         self.metadata = Some(metadata);
         self
+    }
+
+    /// A vendor extension field of the response ([`VendorFields`]); a name the
+    /// specification defines for a fetched instance is left out.
+    #[must_use]
+    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.vendor
+            .insert(INSTANCE_DETAILS_FIELDS, name.into(), value.into());
+        self
+    }
+
+    /// The vendor extension fields set so far.
+    pub fn vendor_fields(&self) -> &VendorFields {
+        &self.vendor
     }
 }
 
@@ -459,6 +559,8 @@ pub struct OperationStatus {
     instance_usable: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     update_repeatable: Option<bool>,
+    #[serde(flatten)]
+    vendor: VendorFields,
     #[serde(skip)]
     pub(crate) retry_after: Option<Duration>,
 }
@@ -471,6 +573,7 @@ impl OperationStatus {
             description: None,
             instance_usable: None,
             update_repeatable: None,
+            vendor: VendorFields::default(),
             retry_after: None,
         }
     }
@@ -520,6 +623,20 @@ impl OperationStatus {
         self
     }
 
+    /// A vendor extension field of the response ([`VendorFields`]); a name the
+    /// specification defines for an instance operation status is left out.
+    #[must_use]
+    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.vendor
+            .insert(OPERATION_STATUS_FIELDS, name.into(), value.into());
+        self
+    }
+
+    /// The vendor extension fields set so far.
+    pub fn vendor_fields(&self) -> &VendorFields {
+        &self.vendor
+    }
+
     /// The state.
     pub fn state(&self) -> OperationState {
         self.state
@@ -536,6 +653,8 @@ pub struct BindingOperationStatus {
     state: OperationState,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
+    #[serde(flatten)]
+    vendor: VendorFields,
     #[serde(skip)]
     pub(crate) retry_after: Option<Duration>,
 }
@@ -546,6 +665,7 @@ impl BindingOperationStatus {
         Self {
             state,
             description: None,
+            vendor: VendorFields::default(),
             retry_after: None,
         }
     }
@@ -578,6 +698,20 @@ impl BindingOperationStatus {
     pub fn retry_after(mut self, delay: Duration) -> Self {
         self.retry_after = Some(delay);
         self
+    }
+
+    /// A vendor extension field of the response ([`VendorFields`]); a name the
+    /// specification defines for a binding operation status is left out.
+    #[must_use]
+    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.vendor
+            .insert(BINDING_OPERATION_STATUS_FIELDS, name.into(), value.into());
+        self
+    }
+
+    /// The vendor extension fields set so far.
+    pub fn vendor_fields(&self) -> &VendorFields {
+        &self.vendor
     }
 
     /// The state.

@@ -5,7 +5,7 @@ use std::future::Future;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::{Background, Json, Outcome, Timestamp};
+use super::{BINDING_FIELDS, Background, Json, Outcome, Timestamp, VendorFields};
 use crate::Error;
 
 /// What a binding gives the application: credentials and the other binding types.
@@ -35,6 +35,10 @@ pub struct Binding {
     /// Sent by fetch binding only (never in a bind response).
     #[serde(skip)]
     pub(crate) parameters: Option<Json>,
+    /// Kept with the rest when the framework stores the binding, so an identical
+    /// re-bind and fetching it answer them too.
+    #[serde(flatten)]
+    vendor: VendorFields,
 }
 
 impl Binding {
@@ -55,6 +59,20 @@ impl Binding {
     pub fn metadata(mut self, metadata: BindingMetadata) -> Self {
         self.metadata = Some(metadata);
         self
+    }
+
+    /// A vendor extension field of the binding ([`VendorFields`]), sent by bind and
+    /// by fetch binding; a name the specification defines for a binding is left out.
+    #[must_use]
+    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.vendor
+            .insert(BINDING_FIELDS, name.into(), value.into());
+        self
+    }
+
+    /// The vendor extension fields set so far.
+    pub fn vendor_fields(&self) -> &VendorFields {
+        &self.vendor
     }
 
     /// The URL logs are streamed to (offering `requires: ["syslog_drain"]`).
@@ -320,6 +338,7 @@ impl Bound {
 #[derive(Debug)]
 pub struct Unbound {
     pub(crate) outcome: Outcome,
+    pub(crate) vendor: VendorFields,
 }
 
 impl Unbound {
@@ -327,6 +346,7 @@ impl Unbound {
     pub fn completed() -> Self {
         Self {
             outcome: Outcome::Done,
+            vendor: VendorFields::default(),
         }
     }
 
@@ -334,6 +354,7 @@ impl Unbound {
     pub fn accepted(operation: impl Into<String>) -> Self {
         Self {
             outcome: Outcome::Accepted(Some(operation.into())),
+            vendor: VendorFields::default(),
         }
     }
 
@@ -341,6 +362,7 @@ impl Unbound {
     pub fn accepted_without_operation() -> Self {
         Self {
             outcome: Outcome::Accepted(None),
+            vendor: VendorFields::default(),
         }
     }
 
@@ -349,7 +371,22 @@ impl Unbound {
     pub fn in_background(work: impl Future<Output = Result<(), Error>> + Send + 'static) -> Self {
         Self {
             outcome: Outcome::Background(Background::new(work)),
+            vendor: VendorFields::default(),
         }
+    }
+
+    /// A vendor extension field of the response ([`VendorFields`]); `operation` is
+    /// left out.
+    #[must_use]
+    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.vendor
+            .insert(&["operation"], name.into(), value.into());
+        self
+    }
+
+    /// The vendor extension fields set so far.
+    pub fn vendor_fields(&self) -> &VendorFields {
+        &self.vendor
     }
 
     /// Whether this is a `202 Accepted`.

@@ -10,7 +10,7 @@ use http::{HeaderValue, StatusCode};
 use serde::Serialize;
 
 use crate::response::binding::{BoundOutcome, FetchedBinding};
-use crate::response::{InstanceMetadata, Outcome};
+use crate::response::{InstanceMetadata, Outcome, VendorFields};
 use crate::{
     Binding, BindingOperationStatus, Bound, Deprovisioned, Endpoint, Error, InstanceDetails,
     OperationStatus, Provisioned, Unbound, Updated,
@@ -111,13 +111,20 @@ struct InstanceBody<'a> {
     operation: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<&'a InstanceMetadata>,
+    #[serde(flatten)]
+    vendor: &'a VendorFields,
 }
 
 #[derive(Serialize)]
 struct OperationBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     operation: Option<&'a str>,
+    #[serde(flatten)]
+    vendor: &'a VendorFields,
 }
+
+/// No vendor fields: the answers that have none of their own.
+static NO_VENDOR_FIELDS: VendorFields = VendorFields::none();
 
 /// Checks an `operation` a handler returned, and whether it may answer 202 at all;
 /// the error is the reason for a 500.
@@ -152,6 +159,7 @@ fn instance_response(
     done: StatusCode,
     dashboard_url: Option<&str>,
     metadata: Option<&InstanceMetadata>,
+    vendor: &VendorFields,
     accepts_incomplete: bool,
     endpoint: Endpoint,
 ) -> Response {
@@ -166,7 +174,7 @@ fn instance_response(
         }
         Outcome::Background(_) => return broken(NO_STORE),
     };
-    if dashboard_url.is_none() && operation.is_none() && metadata.is_none() {
+    if dashboard_url.is_none() && operation.is_none() && metadata.is_none() && vendor.is_empty() {
         // The common answer, without serializing anything.
         return json_bytes(status, "{}");
     }
@@ -176,6 +184,7 @@ fn instance_response(
             dashboard_url,
             operation,
             metadata,
+            vendor,
         },
     )
 }
@@ -186,6 +195,7 @@ pub(crate) fn provisioned(result: &Provisioned, accepts_incomplete: bool) -> Res
         StatusCode::CREATED,
         result.dashboard_url.as_deref(),
         result.metadata.as_ref(),
+        &result.vendor,
         accepts_incomplete,
         Endpoint::Provision,
     )
@@ -197,17 +207,30 @@ pub(crate) fn updated(result: &Updated, accepts_incomplete: bool) -> Response {
         StatusCode::OK,
         result.dashboard_url.as_deref(),
         result.metadata.as_ref(),
+        &result.vendor,
         accepts_incomplete,
         Endpoint::Update,
     )
 }
 
-fn deleted(outcome: &Outcome, accepts_incomplete: bool, endpoint: Endpoint) -> Response {
+fn deleted(
+    outcome: &Outcome,
+    vendor: &VendorFields,
+    accepts_incomplete: bool,
+    endpoint: Endpoint,
+) -> Response {
     match outcome {
-        Outcome::Done | Outcome::Existing => json_bytes(StatusCode::OK, "{}"),
+        Outcome::Done | Outcome::Existing if vendor.is_empty() => json_bytes(StatusCode::OK, "{}"),
+        Outcome::Done | Outcome::Existing => json(
+            StatusCode::OK,
+            &OperationBody {
+                operation: None,
+                vendor,
+            },
+        ),
         Outcome::Accepted(op) => {
             match accepted_operation(op.as_deref(), accepts_incomplete, endpoint) {
-                Ok(operation) => json(StatusCode::ACCEPTED, &OperationBody { operation }),
+                Ok(operation) => json(StatusCode::ACCEPTED, &OperationBody { operation, vendor }),
                 Err(reason) => broken(&reason),
             }
         }
@@ -216,11 +239,21 @@ fn deleted(outcome: &Outcome, accepts_incomplete: bool, endpoint: Endpoint) -> R
 }
 
 pub(crate) fn deprovisioned(result: &Deprovisioned, accepts_incomplete: bool) -> Response {
-    deleted(&result.outcome, accepts_incomplete, Endpoint::Deprovision)
+    deleted(
+        &result.outcome,
+        &result.vendor,
+        accepts_incomplete,
+        Endpoint::Deprovision,
+    )
 }
 
 pub(crate) fn unbound(result: &Unbound, accepts_incomplete: bool) -> Response {
-    deleted(&result.outcome, accepts_incomplete, Endpoint::Unbind)
+    deleted(
+        &result.outcome,
+        &result.vendor,
+        accepts_incomplete,
+        Endpoint::Unbind,
+    )
 }
 
 pub(crate) fn instance_details(details: &InstanceDetails) -> Response {
@@ -270,7 +303,13 @@ pub(crate) fn bound(result: &Bound, accepts_incomplete: bool) -> Response {
         BoundOutcome::Existing(binding) => (StatusCode::OK, binding),
         BoundOutcome::Accepted(op) => {
             return match accepted_operation(op.as_deref(), accepts_incomplete, Endpoint::Bind) {
-                Ok(operation) => json(StatusCode::ACCEPTED, &OperationBody { operation }),
+                Ok(operation) => json(
+                    StatusCode::ACCEPTED,
+                    &OperationBody {
+                        operation,
+                        vendor: &NO_VENDOR_FIELDS,
+                    },
+                ),
                 Err(reason) => broken(&reason),
             };
         }

@@ -275,12 +275,15 @@ pub(crate) async fn unbind(
             state.store.update_binding(&restored, expected).await?;
             Err(err)
         }
-        Ok(unbound) => match unbound.outcome {
+        Ok(Unbound { outcome, vendor }) => match outcome {
             Outcome::Done | Outcome::Existing => {
                 if !finish_unbind(state, &iid, &bid, expected, now, false).await? {
                     return Err(lost_race("the service binding"));
                 }
-                Ok(Unbound::completed())
+                Ok(Unbound {
+                    outcome: Outcome::Done,
+                    vendor,
+                })
             }
             Outcome::Accepted(operation) => {
                 record.version += 1;
@@ -295,6 +298,7 @@ pub(crate) async fn unbind(
                 }
                 Ok(Unbound {
                     outcome: Outcome::Accepted(operation),
+                    vendor,
                 })
             }
             Outcome::Background(work) => {
@@ -309,7 +313,10 @@ pub(crate) async fn unbind(
                     return Err(lost_race("the service binding"));
                 }
                 runner::spawn_binding(&shared, iid, bid, operation_id.clone(), map_unit(work));
-                Ok(Unbound::accepted(operation_id))
+                Ok(Unbound {
+                    outcome: Outcome::Accepted(Some(operation_id)),
+                    vendor,
+                })
             }
         },
     }

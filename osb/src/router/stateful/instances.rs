@@ -158,6 +158,7 @@ async fn settle_provision(
         dashboard_url,
         metadata,
         parameters_in_force,
+        vendor,
     } = provisioned;
     if parameters_in_force.is_some() {
         record.parameters = parameters_in_force;
@@ -197,6 +198,7 @@ async fn settle_provision(
         dashboard_url,
         metadata,
         parameters_in_force: None,
+        vendor,
     };
     if !state.store.update_instance(&record, expected).await? {
         return Err(lost_race("the service instance"));
@@ -345,6 +347,7 @@ pub(crate) async fn update(shared: Arc<Shared>, mut request: Update) -> Result<U
                 dashboard_url,
                 metadata,
                 parameters_in_force,
+                vendor,
             } = updated;
             if let (Some(parameters), Some(pending)) = (parameters_in_force, &mut record.pending) {
                 pending.parameters = Some(parameters);
@@ -386,6 +389,7 @@ pub(crate) async fn update(shared: Arc<Shared>, mut request: Update) -> Result<U
                     dashboard_url,
                     metadata,
                     parameters_in_force: None,
+                    vendor,
                 },
                 background,
             )
@@ -493,12 +497,15 @@ pub(crate) async fn deprovision(
             state.store.update_instance(&restored, expected).await?;
             Err(err)
         }
-        Ok(deprovisioned) => match deprovisioned.outcome {
+        Ok(Deprovisioned { outcome, vendor }) => match outcome {
             Outcome::Done | Outcome::Existing => {
                 if !finish_delete(state, &record.instance_id, expected, now, false).await? {
                     return Err(lost_race("the service instance"));
                 }
-                Ok(Deprovisioned::completed())
+                Ok(Deprovisioned {
+                    outcome: Outcome::Done,
+                    vendor,
+                })
             }
             Outcome::Accepted(operation) => {
                 record.version += 1;
@@ -513,6 +520,7 @@ pub(crate) async fn deprovision(
                 }
                 Ok(Deprovisioned {
                     outcome: Outcome::Accepted(operation),
+                    vendor,
                 })
             }
             Outcome::Background(work) => {
@@ -527,7 +535,10 @@ pub(crate) async fn deprovision(
                     return Err(lost_race("the service instance"));
                 }
                 runner::spawn_instance(&shared, id, operation_id.clone(), work);
-                Ok(Deprovisioned::accepted(operation_id))
+                Ok(Deprovisioned {
+                    outcome: Outcome::Accepted(Some(operation_id)),
+                    vendor,
+                })
             }
         },
     }
