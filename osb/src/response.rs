@@ -4,6 +4,29 @@
 //! `202 Accepted`, no credentials on an asynchronous bind, `instance_usable` and
 //! `update_repeatable` only on a failed instance operation.
 
+/// `vendor_field` and `vendor_fields` for a response type with a `vendor` field: the
+/// names in `$reserved` are the specification's for that answer.
+macro_rules! vendor_field_methods {
+    ($reserved:expr, $what:literal) => {
+        #[doc = concat!(
+                    "A vendor extension field of the response ([`VendorFields`]); a name the \
+             specification defines for ",
+                    $what,
+                    " is left out."
+                )]
+        #[must_use]
+        pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+            self.vendor.insert($reserved, name.into(), value.into());
+            self
+        }
+
+        /// The vendor extension fields set so far.
+        pub fn vendor_fields(&self) -> &VendorFields {
+            &self.vendor
+        }
+    };
+}
+
 pub(crate) mod binding;
 mod time;
 mod vendor;
@@ -160,7 +183,7 @@ impl Outcome {
 // The names each answer defines («Vendor Extension Fields»: extensions must not
 // collide with them). Fetched bindings add `parameters` to a binding's fields.
 const INSTANCE_ANSWER_FIELDS: &[&str] = &["dashboard_url", "operation", "metadata"];
-const DELETE_ANSWER_FIELDS: &[&str] = &["operation"];
+pub(crate) const DELETE_ANSWER_FIELDS: &[&str] = &["operation"];
 const INSTANCE_DETAILS_FIELDS: &[&str] = &[
     "service_id",
     "plan_id",
@@ -268,19 +291,7 @@ impl Provisioned {
         self
     }
 
-    /// A vendor extension field of the response ([`VendorFields`]); a name the
-    /// specification defines for a provision or update answer is left out.
-    #[must_use]
-    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.vendor
-            .insert(INSTANCE_ANSWER_FIELDS, name.into(), value.into());
-        self
-    }
-
-    /// The vendor extension fields set so far.
-    pub fn vendor_fields(&self) -> &VendorFields {
-        &self.vendor
-    }
+    vendor_field_methods!(INSTANCE_ANSWER_FIELDS, "a provision or update answer");
 
     /// Whether this is a `202 Accepted`.
     pub fn is_accepted(&self) -> bool {
@@ -359,19 +370,7 @@ impl Updated {
         self
     }
 
-    /// A vendor extension field of the response ([`VendorFields`]); a name the
-    /// specification defines for a provision or update answer is left out.
-    #[must_use]
-    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.vendor
-            .insert(INSTANCE_ANSWER_FIELDS, name.into(), value.into());
-        self
-    }
-
-    /// The vendor extension fields set so far.
-    pub fn vendor_fields(&self) -> &VendorFields {
-        &self.vendor
-    }
+    vendor_field_methods!(INSTANCE_ANSWER_FIELDS, "a provision or update answer");
 
     /// Whether this is a `202 Accepted`.
     pub fn is_accepted(&self) -> bool {
@@ -425,19 +424,7 @@ impl Deprovisioned {
         }
     }
 
-    /// A vendor extension field of the response ([`VendorFields`]); a name the
-    /// specification defines for a deprovision answer is left out.
-    #[must_use]
-    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.vendor
-            .insert(DELETE_ANSWER_FIELDS, name.into(), value.into());
-        self
-    }
-
-    /// The vendor extension fields set so far.
-    pub fn vendor_fields(&self) -> &VendorFields {
-        &self.vendor
-    }
+    vendor_field_methods!(DELETE_ANSWER_FIELDS, "a deprovision or unbind answer");
 
     /// Whether this is a `202 Accepted`.
     pub fn is_accepted(&self) -> bool {
@@ -511,19 +498,7 @@ impl InstanceDetails {
         self
     }
 
-    /// A vendor extension field of the response ([`VendorFields`]); a name the
-    /// specification defines for a fetched instance is left out.
-    #[must_use]
-    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.vendor
-            .insert(INSTANCE_DETAILS_FIELDS, name.into(), value.into());
-        self
-    }
-
-    /// The vendor extension fields set so far.
-    pub fn vendor_fields(&self) -> &VendorFields {
-        &self.vendor
-    }
+    vendor_field_methods!(INSTANCE_DETAILS_FIELDS, "a fetched instance");
 }
 
 /// The `state` of an operation.
@@ -623,19 +598,7 @@ impl OperationStatus {
         self
     }
 
-    /// A vendor extension field of the response ([`VendorFields`]); a name the
-    /// specification defines for an instance operation status is left out.
-    #[must_use]
-    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.vendor
-            .insert(OPERATION_STATUS_FIELDS, name.into(), value.into());
-        self
-    }
-
-    /// The vendor extension fields set so far.
-    pub fn vendor_fields(&self) -> &VendorFields {
-        &self.vendor
-    }
+    vendor_field_methods!(OPERATION_STATUS_FIELDS, "an instance operation status");
 
     /// The state.
     pub fn state(&self) -> OperationState {
@@ -700,19 +663,10 @@ impl BindingOperationStatus {
         self
     }
 
-    /// A vendor extension field of the response ([`VendorFields`]); a name the
-    /// specification defines for a binding operation status is left out.
-    #[must_use]
-    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.vendor
-            .insert(BINDING_OPERATION_STATUS_FIELDS, name.into(), value.into());
-        self
-    }
-
-    /// The vendor extension fields set so far.
-    pub fn vendor_fields(&self) -> &VendorFields {
-        &self.vendor
-    }
+    vendor_field_methods!(
+        BINDING_OPERATION_STATUS_FIELDS,
+        "a binding operation status"
+    );
 
     /// The state.
     pub fn state(&self) -> OperationState {

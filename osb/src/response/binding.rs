@@ -5,7 +5,9 @@ use std::future::Future;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::{BINDING_FIELDS, Background, Json, Outcome, Timestamp, VendorFields};
+use super::{
+    BINDING_FIELDS, Background, DELETE_ANSWER_FIELDS, Json, Outcome, Timestamp, VendorFields,
+};
 use crate::Error;
 
 /// What a binding gives the application: credentials and the other binding types.
@@ -61,19 +63,10 @@ impl Binding {
         self
     }
 
-    /// A vendor extension field of the binding ([`VendorFields`]), sent by bind and
-    /// by fetch binding; a name the specification defines for a binding is left out.
-    #[must_use]
-    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.vendor
-            .insert(BINDING_FIELDS, name.into(), value.into());
-        self
-    }
-
-    /// The vendor extension fields set so far.
-    pub fn vendor_fields(&self) -> &VendorFields {
-        &self.vendor
-    }
+    vendor_field_methods!(
+        BINDING_FIELDS,
+        "a binding (sent by bind and by fetch binding)"
+    );
 
     /// The URL logs are streamed to (offering `requires: ["syslog_drain"]`).
     #[must_use]
@@ -375,19 +368,7 @@ impl Unbound {
         }
     }
 
-    /// A vendor extension field of the response ([`VendorFields`]); `operation` is
-    /// left out.
-    #[must_use]
-    pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.vendor
-            .insert(&["operation"], name.into(), value.into());
-        self
-    }
-
-    /// The vendor extension fields set so far.
-    pub fn vendor_fields(&self) -> &VendorFields {
-        &self.vendor
-    }
+    vendor_field_methods!(DELETE_ANSWER_FIELDS, "a deprovision or unbind answer");
 
     /// Whether this is a `202 Accepted`.
     pub fn is_accepted(&self) -> bool {
