@@ -254,3 +254,51 @@ async fn sigterm_finishes_in_flight_requests_then_exits_zero() {
     // And it stopped listening.
     assert!(TcpStream::connect(broker.addr).await.is_err());
 }
+
+/// An authenticator that panics: user code, like a handler.
+struct PanickingAuthenticator;
+
+#[osb::auth::async_trait]
+impl osb::auth::Authenticator for PanickingAuthenticator {
+    async fn authenticate(
+        &self,
+        _request: &http::request::Parts,
+    ) -> Result<Option<osb::Principal>, osb::Error> {
+        panic!("the authenticator panicked")
+    }
+}
+
+/// A custom authenticator that panics gets the generic 500 with the request identity,
+/// on the routes and on the 404/405 fallbacks alike, and the server keeps serving.
+#[tokio::test]
+async fn a_panicking_authenticator_answers_500_everywhere() {
+    let app = reference::builder(Duration::from_millis(20))
+        .auth(osb::Auth::custom(PanickingAuthenticator))
+        .store(MemoryStore::new())
+        .build()
+        .unwrap();
+    let client = osb::testing::TestClient::new(app).header("X-Broker-API-Request-Identity", "id-7");
+    for (method, path) in [
+        (Method::GET, "/v2/catalog"),
+        (Method::GET, "/v2/nowhere"),
+        (Method::POST, "/v2/catalog"),
+        (Method::GET, "/v2/catalog"),
+    ] {
+        let reply = client.request(method.clone(), path).send().await;
+        assert_eq!(
+            reply.status,
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "{method} {path}"
+        );
+        assert_eq!(
+            reply.json(),
+            json!({"description": "The service broker failed to process the request."}),
+            "{method} {path}"
+        );
+        assert_eq!(
+            reply.header("X-Broker-API-Request-Identity"),
+            Some("id-7"),
+            "{method} {path}"
+        );
+    }
+}

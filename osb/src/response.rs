@@ -8,12 +8,9 @@
 /// names in `$reserved` are the specification's for that answer.
 macro_rules! vendor_field_methods {
     ($reserved:expr, $what:literal) => {
-        #[doc = concat!(
-                    "A vendor extension field of the response ([`VendorFields`]); a name the \
-             specification defines for ",
-                    $what,
-                    " is left out."
-                )]
+        #[doc = concat!("A vendor extension field ([`VendorFields`]) of ", $what, ".")]
+        ///
+        /// A name the specification defines for this answer is left out.
         #[must_use]
         pub fn vendor_field(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
             self.vendor.insert($reserved, name.into(), value.into());

@@ -90,6 +90,11 @@ async fn run(
     response
 }
 
+/// The request's `X-Broker-API-Request-Identity`, to echo on its response.
+fn request_identity(parts: &Parts) -> Option<HeaderValue> {
+    parts.headers.get(REQUEST_IDENTITY_HEADER).cloned()
+}
+
 /// Sets the request identity of the request on its response.
 fn echo_identity(response: &mut Response, identity: Option<HeaderValue>) {
     if let Some(identity) = identity {
@@ -163,7 +168,7 @@ async fn ask<T>(
 pub(super) async fn catalog(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
     let span = span(Endpoint::Catalog, &parts);
-    let identity = parts.headers.get(REQUEST_IDENTITY_HEADER).cloned();
+    let identity = request_identity(&parts);
     let work = async {
         shared.preamble(&parts).await?;
         Ok(shared.catalog_response(parts.headers.get(http::header::IF_NONE_MATCH)))
@@ -178,7 +183,7 @@ pub(super) async fn provision(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let span = span(Endpoint::Provision, &parts);
-    let identity = parts.headers.get(REQUEST_IDENTITY_HEADER).cloned();
+    let identity = request_identity(&parts);
     let work = provision_inner(&shared, path, parts, body, &span);
     run(&shared, Endpoint::Provision, identity, span.clone(), work).await
 }
@@ -248,7 +253,7 @@ pub(super) async fn update(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let span = span(Endpoint::Update, &parts);
-    let identity = parts.headers.get(REQUEST_IDENTITY_HEADER).cloned();
+    let identity = request_identity(&parts);
     let work = update_inner(&shared, path, parts, body, &span);
     run(&shared, Endpoint::Update, identity, span.clone(), work).await
 }
@@ -333,7 +338,7 @@ pub(super) async fn deprovision(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let span = span(Endpoint::Deprovision, &parts);
-    let identity = parts.headers.get(REQUEST_IDENTITY_HEADER).cloned();
+    let identity = request_identity(&parts);
     let work = async {
         let meta = shared.preamble(&parts).await?;
         let instance_id = input::path_ids(path)?;
@@ -367,7 +372,7 @@ pub(super) async fn fetch_instance(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let span = span(Endpoint::FetchInstance, &parts);
-    let identity = parts.headers.get(REQUEST_IDENTITY_HEADER).cloned();
+    let identity = request_identity(&parts);
     let work = async {
         let meta = shared.preamble(&parts).await?;
         let instance_id = input::path_ids(path)?;
@@ -411,7 +416,7 @@ pub(super) async fn last_operation(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let span = span(Endpoint::LastOperation, &parts);
-    let identity = parts.headers.get(REQUEST_IDENTITY_HEADER).cloned();
+    let identity = request_identity(&parts);
     let work = async {
         let meta = shared.preamble(&parts).await?;
         let instance_id = input::path_ids(path)?;
@@ -456,7 +461,7 @@ pub(super) async fn bind(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let span = span(Endpoint::Bind, &parts);
-    let identity = parts.headers.get(REQUEST_IDENTITY_HEADER).cloned();
+    let identity = request_identity(&parts);
     let work = bind_inner(&shared, path, parts, body, &span);
     run(&shared, Endpoint::Bind, identity, span.clone(), work).await
 }
@@ -547,7 +552,7 @@ pub(super) async fn unbind(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let span = span(Endpoint::Unbind, &parts);
-    let identity = parts.headers.get(REQUEST_IDENTITY_HEADER).cloned();
+    let identity = request_identity(&parts);
     let work = async {
         let meta = shared.preamble(&parts).await?;
         let (instance_id, binding_id) = input::path_ids(path)?;
@@ -582,7 +587,7 @@ pub(super) async fn fetch_binding(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let span = span(Endpoint::FetchBinding, &parts);
-    let identity = parts.headers.get(REQUEST_IDENTITY_HEADER).cloned();
+    let identity = request_identity(&parts);
     let work = async {
         let meta = shared.preamble(&parts).await?;
         let (instance_id, binding_id) = input::path_ids(path)?;
@@ -627,7 +632,7 @@ pub(super) async fn binding_last_operation(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let span = span(Endpoint::BindingLastOperation, &parts);
-    let identity = parts.headers.get(REQUEST_IDENTITY_HEADER).cloned();
+    let identity = request_identity(&parts);
     let work = async {
         let meta = shared.preamble(&parts).await?;
         let (instance_id, binding_id) = input::path_ids(path)?;
@@ -679,19 +684,19 @@ pub(super) async fn method_not_allowed(
     rejected(&shared, request, ErrorKind::MethodNotAllowed).await
 }
 
-async fn rejected(shared: &Shared, request: Request, kind: ErrorKind) -> Response {
+async fn rejected(shared: &Arc<Shared>, request: Request, kind: ErrorKind) -> Response {
     let (parts, _) = request.into_parts();
-    let err = match shared.auth.authenticate(&parts).await {
-        Ok(_) => Error::new(kind),
-        Err(err) => err,
+    let identity = request_identity(&parts);
+    // Through `run`, as every route: a custom authenticator that panics is a 500 too.
+    let work = async {
+        let err = match shared.auth.authenticate(&parts).await {
+            Ok(_) => Error::new(kind),
+            Err(err) => err,
+        };
+        tracing::debug!(method = %parts.method, path = parts.uri.path(), "no such route");
+        Err(err)
     };
-    tracing::debug!(method = %parts.method, path = parts.uri.path(), "no such route");
-    let mut response = shared.error_response(&err, Endpoint::Catalog);
-    echo_identity(
-        &mut response,
-        parts.headers.get(REQUEST_IDENTITY_HEADER).cloned(),
-    );
-    response
+    run(shared, Endpoint::Catalog, identity, Span::none(), work).await
 }
 
 /// A handler panicked: a generic 500; the panic message goes only to the log.
