@@ -225,6 +225,74 @@ async fn a_client_that_disconnects_mid_request_wedges_nothing() {
     assert_eq!(reply.status, 201, "{}", reply.text());
 }
 
+/// A service whose provisioning is synchronous but slow.
+#[osb::service(id = "0b1c2d3e-4f50-4a61-8b72-9c8d7e6f5a41", plans(Slow))]
+struct SlowService;
+
+/// Takes 300 ms to provision.
+#[osb::plan(id = "1c2d3e4f-5061-4b72-8c83-ad9e8f7a6b52")]
+struct Slow;
+
+struct SlowBroker;
+
+#[osb::broker(services(SlowService), stateful)]
+impl SlowBroker {
+    #[provision(Slow)]
+    async fn provision(&self, _request: osb::Provision) -> Result<osb::Provisioned, osb::Error> {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Ok(osb::Provisioned::created())
+    }
+
+    #[deprovision]
+    async fn deprovision(
+        &self,
+        _request: osb::Deprovision,
+    ) -> Result<osb::Deprovisioned, osb::Error> {
+        Ok(osb::Deprovisioned::completed())
+    }
+}
+
+/// A client that hangs up while the handler works does not stop the work halfway:
+/// the instance is created all the same, and is not left `creating` until its lease
+/// runs out (a fetch would answer 404 and a re-provision would wait for it).
+#[tokio::test]
+async fn a_client_that_hangs_up_during_the_handler_leaves_a_finished_instance() {
+    let app = osb::Builder::new()
+        .broker(SlowBroker)
+        .auth(osb::BasicAuth::new("admin", "admin"))
+        .store(MemoryStore::new())
+        .build()
+        .unwrap();
+    let server = Server::start(app).await;
+    let body = json!({
+        "service_id": "0b1c2d3e-4f50-4a61-8b72-9c8d7e6f5a41",
+        "plan_id": "1c2d3e4f-5061-4b72-8c83-ad9e8f7a6b52",
+        "organization_guid": "o",
+        "space_guid": "s",
+    })
+    .to_string();
+    let request = format!(
+        "PUT /v2/service_instances/abandoned HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: {}\r\nx-broker-api-version: 2.17\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        basic("admin", "admin"),
+        body.len()
+    );
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    // Hang up while the handler sleeps.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let fetched = req(Method::GET, "/v2/service_instances/abandoned")
+        .header("authorization", &basic("admin", "admin"))
+        .send(&server)
+        .await;
+    assert_eq!(fetched.status, 200, "{}", fetched.text());
+    assert_eq!(
+        fetched.json()["plan_id"],
+        "1c2d3e4f-5061-4b72-8c83-ad9e8f7a6b52"
+    );
+}
+
 /// SIGTERM while a request is in flight: the request is answered in full, then the
 /// process exits with status 0.
 #[tokio::test]

@@ -22,6 +22,7 @@ use crate::{
     FetchBinding, FetchInstance, LastOperation, Provision, Unbind, Update,
 };
 
+use super::detach::detached;
 use super::erased::{BoxFuture, DynBroker};
 use super::input::{self, BindBody, ProvisionBody, Query, UpdateBody};
 use super::text::quoted;
@@ -101,23 +102,6 @@ fn echo_identity(response: &mut Response, identity: Option<HeaderValue>) {
         response
             .headers_mut()
             .insert(REQUEST_IDENTITY_HEADER, identity);
-    }
-}
-
-/// Runs a change of the store and the handler call it wraps on its own task, so a
-/// client that hangs up cannot stop it halfway (the store would be left claiming an
-/// operation nobody runs until its lease expires).
-///
-/// Not an `async fn`: the task is spawned at once, so the caller's future holds a
-/// `JoinHandle` across the `.await`, not `work` (kilobytes of state machine that every
-/// move of the request's future would copy again).
-fn detached<T: Send + 'static>(
-    work: impl Future<Output = Result<T, Error>> + Send + 'static,
-) -> impl Future<Output = Result<T, Error>> {
-    let task = tokio::spawn(work.in_current_span());
-    async move {
-        task.await
-            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal)))
     }
 }
 

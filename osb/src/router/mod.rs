@@ -1,5 +1,6 @@
 //! The HTTP layer: an [`axum::Router`] serving the ten OSB routes for one or more brokers.
 
+mod detach;
 mod erased;
 mod handlers;
 mod index;

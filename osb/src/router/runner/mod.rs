@@ -6,9 +6,10 @@ mod takeover;
 
 pub(crate) use takeover::sweep;
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::Poll;
 
 use futures_util::FutureExt as _;
 
@@ -82,19 +83,27 @@ pub(crate) async fn run<T>(
     operation: &str,
     work: impl Future<Output = Result<T, Error>> + Send,
 ) -> Result<T, Error> {
+    let ended = |result: std::thread::Result<Result<T, Error>>| {
+        result.unwrap_or_else(|_| {
+            tracing::error!(%key, operation, "a handler or background work panicked");
+            Err(Error::new(crate::ErrorKind::Internal))
+        })
+    };
     let work = AssertUnwindSafe(work).catch_unwind();
     tokio::pin!(work);
-    let mut ticker = tokio::time::interval(state.config.lease / 3);
+    // Most handler calls finish in their first poll: they need no heartbeat, and a
+    // timer registered and cancelled on every request would cost more than the call.
+    if let Poll::Ready(result) = poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
+        return ended(result);
+    }
+    // A zero lease (a configuration mistake) must not make a zero period, which
+    // `interval` refuses.
+    let period = (state.config.lease / 3).max(std::time::Duration::from_millis(1));
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticker.tick().await;
     loop {
         tokio::select! {
-            ended = &mut work => {
-                return ended.unwrap_or_else(|_| {
-                    tracing::error!(%key, operation, "a handler or background work panicked");
-                    Err(Error::new(crate::ErrorKind::Internal))
-                });
-            }
+            result = &mut work => return ended(result),
             _ = ticker.tick() => heartbeat(state, key, operation).await,
         }
     }

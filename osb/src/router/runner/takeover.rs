@@ -30,7 +30,8 @@ pub(crate) async fn sweep(shared: Weak<Shared>) {
                     }
                     Err(err) => tracing::warn!(error = %err, "could not look for interrupted work"),
                 }
-                state.config.lease / 2
+                // Not zero even for a zero lease: the loop would spin.
+                (state.config.lease / 2).max(std::time::Duration::from_millis(1))
             }
             None => return,
         };
