@@ -17,7 +17,7 @@ use osb::{
 };
 use rand::Rng as _;
 use rand::distr::Alphanumeric;
-use serde_json::json;
+use serde::Serialize;
 
 use super::catalog::{InmemoryDb, Large, Small};
 use super::params::{LargeParams, SmallParams};
@@ -43,12 +43,21 @@ impl Reference {
     }
 
     fn credentials(instance_id: &str, binding_id: &str) -> Binding {
-        Binding::new().credentials(&json!({
-            "uri": format!("inmemory://{instance_id}/{binding_id}"),
-            "username": format!("user-{}", random_string(8).to_lowercase()),
-            "password": random_string(24),
-        }))
+        Binding::new().credentials(&Credentials {
+            password: random_string(24),
+            uri: format!("inmemory://{instance_id}/{binding_id}"),
+            username: format!("user-{}", random_string(8).to_lowercase()),
+        })
     }
+}
+
+/// What a binding gets. A typed struct rather than `json!`: serialized straight to
+/// text, without building a map first (fields in the order `json!` gave them).
+#[derive(Serialize)]
+struct Credentials {
+    password: String,
+    uri: String,
+    username: String,
 }
 
 fn random_string(len: usize) -> String {
