@@ -1,6 +1,6 @@
 //! A store in the process's memory: for tests, and for brokers whose state may be lost.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -277,6 +277,64 @@ struct Shard {
     /// instance's record: the two maps are independent, as the store's contract is.
     bindings: HashMap<Box<str>, HashMap<Box<str>, Box<StoredBinding>>>,
     ids: Ids,
+    running: Running,
+}
+
+/// The keys of a shard's records whose operation a runner has in progress: the only
+/// ones `stale_operations` can answer, so the sweep looks at a handful of records
+/// instead of every one (a scan of a million records under the shard locks would
+/// stall every request for tens of milliseconds, every half lease).
+#[derive(Default)]
+struct Running {
+    instances: HashSet<Box<str>>,
+    /// By instance id, then binding id.
+    bindings: HashMap<Box<str>, HashSet<Box<str>>>,
+}
+
+/// Whether a runner has `operation` in progress.
+fn runs(operation: Option<&OperationRecord>) -> bool {
+    operation.is_some_and(|op| op.runner && op.state == OperationState::InProgress)
+}
+
+impl Running {
+    /// Records whether instance `instance_id` has a runner operation in progress.
+    fn instance(&mut self, instance_id: &str, running: bool) {
+        if running {
+            if !self.instances.contains(instance_id) {
+                self.instances.insert(instance_id.into());
+            }
+        } else if !self.instances.is_empty() {
+            self.instances.remove(instance_id);
+        }
+    }
+
+    /// Records whether a binding has a runner operation in progress.
+    fn binding(&mut self, instance_id: &str, binding_id: &str, running: bool) {
+        if running {
+            let of_instance = match self.bindings.get_mut(instance_id) {
+                Some(of_instance) => of_instance,
+                None => self.bindings.entry(instance_id.into()).or_default(),
+            };
+            if !of_instance.contains(binding_id) {
+                of_instance.insert(binding_id.into());
+            }
+        } else if let Some(of_instance) = self.bindings.get_mut(instance_id) {
+            of_instance.remove(binding_id);
+            if of_instance.is_empty() {
+                self.bindings.remove(instance_id);
+            }
+        }
+    }
+
+    /// Forgets instance `instance_id` and its bindings.
+    fn forget_instance(&mut self, instance_id: &str) {
+        if !self.instances.is_empty() {
+            self.instances.remove(instance_id);
+        }
+        if !self.bindings.is_empty() {
+            self.bindings.remove(instance_id);
+        }
+    }
 }
 
 /// Offering and plan ids shared between a shard's records.
@@ -483,6 +541,9 @@ impl Store for MemoryStore {
         shard
             .instances
             .insert(record.instance_id.as_str().into(), stored);
+        shard
+            .running
+            .instance(&record.instance_id, runs(record.operation.as_ref()));
         Ok(true)
     }
 
@@ -492,10 +553,16 @@ impl Store for MemoryStore {
         expected_version: i64,
     ) -> Result<bool, StoreError> {
         let mut guard = self.shard(&record.instance_id);
-        let Shard { instances, ids, .. } = &mut *guard;
+        let Shard {
+            instances,
+            ids,
+            running,
+            ..
+        } = &mut *guard;
         match instances.get_mut(record.instance_id.as_str()) {
             Some(stored) if stored.version == expected_version => {
                 ids.assign_instance(stored, record);
+                running.instance(&record.instance_id, runs(record.operation.as_ref()));
                 Ok(true)
             }
             _ => Ok(false),
@@ -514,6 +581,7 @@ impl Store for MemoryStore {
         }
         shard.instances.remove(instance_id);
         shard.bindings.remove(instance_id);
+        shard.running.forget_instance(instance_id);
         if let Some(tombstone) = tombstone {
             self.bury(tombstone);
         }
@@ -552,6 +620,11 @@ impl Store for MemoryStore {
                 .or_default(),
         };
         of_instance.insert(record.binding_id.as_str().into(), stored);
+        shard.running.binding(
+            &record.instance_id,
+            &record.binding_id,
+            runs(record.operation.as_ref()),
+        );
         Ok(true)
     }
 
@@ -561,13 +634,23 @@ impl Store for MemoryStore {
         expected_version: i64,
     ) -> Result<bool, StoreError> {
         let mut guard = self.shard(&record.instance_id);
-        let Shard { bindings, ids, .. } = &mut *guard;
+        let Shard {
+            bindings,
+            ids,
+            running,
+            ..
+        } = &mut *guard;
         let stored = bindings
             .get_mut(record.instance_id.as_str())
             .and_then(|of_instance| of_instance.get_mut(record.binding_id.as_str()));
         match stored {
             Some(stored) if stored.version == expected_version => {
                 ids.assign_binding(stored, record);
+                running.binding(
+                    &record.instance_id,
+                    &record.binding_id,
+                    runs(record.operation.as_ref()),
+                );
                 Ok(true)
             }
             _ => Ok(false),
@@ -592,6 +675,7 @@ impl Store for MemoryStore {
         if of_instance.is_empty() {
             shard.bindings.remove(instance_id);
         }
+        shard.running.binding(instance_id, binding_id, false);
         if let Some(tombstone) = tombstone {
             self.bury(tombstone);
         }
@@ -616,25 +700,28 @@ impl Store for MemoryStore {
         let mut stale = Vec::new();
         for shard in &self.shards {
             let shard = lock(shard);
-            stale.extend(
-                shard
-                    .instances
-                    .iter()
-                    .filter(|(_, r)| is_stale(r.operation.as_ref(), heartbeat_before))
-                    .map(|(id, _)| ResourceKey::Instance(id.to_string())),
-            );
+            for instance_id in &shard.running.instances {
+                let record = shard.instances.get(instance_id);
+                if record.is_some_and(|r| is_stale(r.operation.as_ref(), heartbeat_before)) {
+                    stale.push(ResourceKey::Instance(instance_id.to_string()));
+                }
+            }
         }
         for shard in &self.shards {
             let shard = lock(shard);
-            for (instance_id, of_instance) in &shard.bindings {
-                stale.extend(
-                    of_instance
-                        .iter()
-                        .filter(|(_, r)| is_stale(r.operation.as_ref(), heartbeat_before))
-                        .map(|(binding_id, _)| {
-                            ResourceKey::Binding(instance_id.to_string(), binding_id.to_string())
-                        }),
-                );
+            for (instance_id, running) in &shard.running.bindings {
+                let Some(of_instance) = shard.bindings.get(instance_id) else {
+                    continue;
+                };
+                for binding_id in running {
+                    let record = of_instance.get(binding_id);
+                    if record.is_some_and(|r| is_stale(r.operation.as_ref(), heartbeat_before)) {
+                        stale.push(ResourceKey::Binding(
+                            instance_id.to_string(),
+                            binding_id.to_string(),
+                        ));
+                    }
+                }
             }
         }
         Ok(stale)

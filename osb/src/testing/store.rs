@@ -278,9 +278,62 @@ pub async fn store_contract(store: &dyn Store, prefix: &str) {
         !fresh.contains(&ResourceKey::Instance(running.instance_id.clone())),
         "a recent heartbeat is not stale"
     );
+    let mut finished = running.clone();
+    finished.version = 2;
+    finished.state = ResourceState::Ready;
+    finished.operation = Some(OperationRecord::finished(OperationKind::Provision, 10_000));
     check!(
-        unwrap(store.delete_instance(&running.instance_id, 1, None).await),
+        unwrap(store.update_instance(&finished, 1).await),
+        "finishing the running operation succeeds"
+    );
+    let after = unwrap(store.stale_operations(10_001).await);
+    check!(
+        !after.contains(&ResourceKey::Instance(running.instance_id.clone())),
+        "an operation that finished is not stale: {after:?}"
+    );
+    let mut binding_running = sample_binding(&running.instance_id, "b-running");
+    binding_running.state = ResourceState::Creating;
+    binding_running.operation = Some(OperationRecord::start(
+        OperationKind::Bind,
+        Some("op-b".to_owned()),
+        true,
+        10_000,
+    ));
+    let binding_key = ResourceKey::Binding(running.instance_id.clone(), "b-running".to_owned());
+    check!(
+        unwrap(store.insert_binding(&binding_running).await),
+        "inserting a running binding succeeds"
+    );
+    let stale = unwrap(store.stale_operations(10_001).await);
+    check!(
+        stale.contains(&binding_key),
+        "a binding's runner operation whose heartbeat is old is stale: {stale:?}"
+    );
+    let mut bound = binding_running.clone();
+    bound.version = 2;
+    bound.state = ResourceState::Ready;
+    bound.operation = Some(OperationRecord::finished(OperationKind::Bind, 10_000));
+    check!(
+        unwrap(store.update_binding(&bound, 1).await),
+        "finishing the binding's operation succeeds"
+    );
+    let after = unwrap(store.stale_operations(10_001).await);
+    check!(
+        !after.contains(&binding_key),
+        "a binding whose operation finished is not stale: {after:?}"
+    );
+    check!(
+        unwrap(store.update_binding(&binding_running, 2).await),
+        "a binding can be changed back to running"
+    );
+    check!(
+        unwrap(store.delete_instance(&running.instance_id, 2, None).await),
         "deleting without a tombstone succeeds"
+    );
+    let after = unwrap(store.stale_operations(10_001).await);
+    check!(
+        !after.contains(&binding_key),
+        "the bindings of a deleted instance are not stale: {after:?}"
     );
 
     // Deleting an instance deletes its bindings and leaves a tombstone.
