@@ -531,6 +531,11 @@ impl Store for MemoryStore {
             .map(|stored| instance_record(instance_id, stored)))
     }
 
+    async fn instance_state(&self, instance_id: &str) -> Result<Option<ResourceState>, StoreError> {
+        let shard = self.shard(instance_id);
+        Ok(shard.instances.get(instance_id).map(|stored| stored.state))
+    }
+
     async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {
         let mut shard = self.shard(&record.instance_id);
         if shard.instances.contains_key(record.instance_id.as_str()) {

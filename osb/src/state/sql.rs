@@ -313,6 +313,18 @@ impl Store for SqlStore {
         row.as_ref().map(instance).transpose()
     }
 
+    async fn instance_state(&self, instance_id: &str) -> Result<Option<ResourceState>, StoreError> {
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM osb_instances WHERE instance_id = $1")
+                .bind(instance_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(failed("could not read an instance"))?;
+        state
+            .map(|state| ResourceState::parse(&state).ok_or_else(|| corrupt("instance state")))
+            .transpose()
+    }
+
     async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {
         let mut tx = self
             .pool

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::record::{BindingRecord, InstanceRecord, ResourceKey, Tombstone};
+use super::record::{BindingRecord, InstanceRecord, ResourceKey, ResourceState, Tombstone};
 
 /// A failure of the storage itself (not of a rule: those are `Ok(false)`).
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +55,12 @@ impl From<StoreError> for crate::Error {
 pub trait Store: Send + Sync + 'static {
     /// The instance `instance_id`.
     async fn instance(&self, instance_id: &str) -> Result<Option<InstanceRecord>, StoreError>;
+
+    /// Where instance `instance_id` stands: all a bind needs to know of it. The
+    /// default reads the whole record; stores override it to read only the state.
+    async fn instance_state(&self, instance_id: &str) -> Result<Option<ResourceState>, StoreError> {
+        Ok(self.instance(instance_id).await?.map(|record| record.state))
+    }
 
     /// Stores a new instance, unless one with this id exists (`false`). Forgets a
     /// tombstone of the same id.
@@ -130,6 +136,10 @@ pub trait Store: Send + Sync + 'static {
 impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
     async fn instance(&self, instance_id: &str) -> Result<Option<InstanceRecord>, StoreError> {
         (**self).instance(instance_id).await
+    }
+
+    async fn instance_state(&self, instance_id: &str) -> Result<Option<ResourceState>, StoreError> {
+        (**self).instance_state(instance_id).await
     }
 
     async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {

@@ -165,6 +165,14 @@ pub async fn store_contract(store: &dyn Store, prefix: &str) {
         "the update is stored"
     );
     check!(
+        unwrap(store.instance_state(&id).await) == Some(ResourceState::Updating),
+        "instance_state reads the stored state"
+    );
+    check!(
+        unwrap(store.instance_state(&format!("{prefix}-nobody")).await).is_none(),
+        "instance_state of a missing instance is None"
+    );
+    check!(
         read.operation == Some(operation),
         "every operation field round-trips: {:?}",
         read.operation

@@ -25,13 +25,13 @@ pub(crate) async fn bind(
         return shared.broker(broker).bind(request).await;
     };
     let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
-    let Some(instance) = state.store.instance(&iid).await? else {
+    let Some(instance_state) = state.store.instance_state(&iid).await? else {
         return Err(Error::instance_not_found().with_description(format!(
             "service instance {} does not exist, so it cannot be bound",
             quoted(&iid)
         )));
     };
-    match instance.state {
+    match instance_state {
         ResourceState::Ready | ResourceState::Updating => {}
         ResourceState::Failed => {
             return Err(Error::unprocessable(format!(
