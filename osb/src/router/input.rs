@@ -142,6 +142,10 @@ pub(crate) async fn read_json_body(
 }
 
 fn is_json(content_type: &[u8]) -> bool {
+    // What nearly every platform sends, without splitting anything.
+    if content_type.eq_ignore_ascii_case(b"application/json") {
+        return true;
+    }
     let Ok(text) = std::str::from_utf8(content_type) else {
         return false;
     };
