@@ -757,7 +757,7 @@ fn interrupted_provision(id: &str, heartbeat_age: Duration) -> InstanceRecord {
             then,
         )),
         pending: None,
-        fingerprint: String::from("f"),
+        fingerprint: osb::state::Fingerprint::from_bytes([0x0f; 32]),
         version: 1,
     }
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use serde_json::value::RawValue;
 
 use super::record::{
-    BindingRecord, InstanceRecord, Json, OperationRecord, PendingUpdate, ResourceKey,
+    BindingRecord, Fingerprint, InstanceRecord, Json, OperationRecord, PendingUpdate, ResourceKey,
     ResourceState, Tombstone,
 };
 use super::store::{Store, StoreError};
@@ -30,8 +30,7 @@ const SHARED_IDS: usize = 16;
 /// Instances and their bindings live in 64 parts, each under its own lock,
 /// chosen by the instance id; finished deletes in one list under its own lock, taken
 /// only while a part's lock is held, never the other way round. No lock is held
-/// across an `.await`. Records are kept compactly (ids shared, fingerprints as
-/// bytes) and rebuilt when read.
+/// across an `.await`. Records are kept compactly (ids shared) and rebuilt when read.
 pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
     tombstones: Mutex<Tombstones>,
@@ -103,65 +102,6 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 // ---------------------------------------------------------------------------------
 // Compact records
-
-/// A fingerprint as [`fingerprint`](super::fingerprint) makes them (64 lowercase
-/// hex digits) in 32 bytes; any other text as it is.
-#[derive(Clone, PartialEq, Eq)]
-enum Fingerprint {
-    Sha256([u8; 32]),
-    Text(Box<str>),
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
-impl Fingerprint {
-    fn new(text: &str) -> Self {
-        /// A hex digit's value, or 0xff.
-        fn nibble(c: u8) -> u8 {
-            match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                _ => 0xff,
-            }
-        }
-        let bytes = text.as_bytes();
-        if bytes.len() == 64 {
-            let mut out = [0u8; 32];
-            let mut invalid = 0;
-            for (byte, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                let (high, low) = (nibble(pair[0]), nibble(pair[1]));
-                invalid |= high | low;
-                *byte = high << 4 | low;
-            }
-            if invalid < 16 {
-                return Fingerprint::Sha256(out);
-            }
-        }
-        Fingerprint::Text(text.into())
-    }
-
-    fn text(&self) -> String {
-        match self {
-            Fingerprint::Sha256(bytes) => {
-                let mut text = String::with_capacity(64);
-                for byte in bytes {
-                    text.push(char::from(HEX[usize::from(byte >> 4)]));
-                    text.push(char::from(HEX[usize::from(byte & 0x0f)]));
-                }
-                text
-            }
-            Fingerprint::Text(text) => text.to_string(),
-        }
-    }
-
-    /// Sets `self` to `text`, keeping it if it is the same.
-    fn assign(&mut self, text: &str) {
-        let new = Fingerprint::new(text);
-        if *self != new {
-            *self = new;
-        }
-    }
-}
 
 /// An operation as stored: strings boxed.
 #[derive(Clone)]
@@ -372,7 +312,7 @@ impl Ids {
             metadata: record.metadata.clone(),
             operation: record.operation.as_ref().map(StoredOperation::new),
             pending: record.pending.clone().map(Box::new),
-            fingerprint: Fingerprint::new(&record.fingerprint),
+            fingerprint: record.fingerprint,
             version: record.version,
             state: record.state,
         }
@@ -392,7 +332,7 @@ impl Ids {
         assign_json(&mut stored.metadata, record.metadata.as_ref());
         assign_operation(&mut stored.operation, record.operation.as_ref());
         stored.pending = record.pending.clone().map(Box::new);
-        stored.fingerprint.assign(&record.fingerprint);
+        stored.fingerprint = record.fingerprint;
         stored.version = record.version;
         stored.state = record.state;
     }
@@ -405,7 +345,7 @@ impl Ids {
             bind_resource: record.bind_resource.clone(),
             response: record.response.clone(),
             operation: record.operation.as_ref().map(StoredOperation::new),
-            fingerprint: Fingerprint::new(&record.fingerprint),
+            fingerprint: record.fingerprint,
             version: record.version,
             state: record.state,
         }
@@ -418,7 +358,7 @@ impl Ids {
         assign_json(&mut stored.bind_resource, record.bind_resource.as_ref());
         assign_json(&mut stored.response, record.response.as_ref());
         assign_operation(&mut stored.operation, record.operation.as_ref());
-        stored.fingerprint.assign(&record.fingerprint);
+        stored.fingerprint = record.fingerprint;
         stored.version = record.version;
         stored.state = record.state;
     }
@@ -437,7 +377,7 @@ fn instance_record(instance_id: &str, stored: &StoredInstance) -> InstanceRecord
         state: stored.state,
         operation: stored.operation.as_ref().map(StoredOperation::record),
         pending: stored.pending.as_deref().cloned(),
-        fingerprint: stored.fingerprint.text(),
+        fingerprint: stored.fingerprint,
         version: stored.version,
     }
 }
@@ -453,7 +393,7 @@ fn binding_record(instance_id: &str, binding_id: &str, stored: &StoredBinding) -
         response: stored.response.clone(),
         state: stored.state,
         operation: stored.operation.as_ref().map(StoredOperation::record),
-        fingerprint: stored.fingerprint.text(),
+        fingerprint: stored.fingerprint,
         version: stored.version,
     }
 }

@@ -11,8 +11,8 @@ mod store;
 pub use config::StateConfig;
 pub use memory::MemoryStore;
 pub use record::{
-    BindingRecord, InstanceRecord, Json, OperationKind, OperationRecord, PendingUpdate,
-    ResourceKey, ResourceState, Tombstone, fingerprint,
+    BindingRecord, Fingerprint, InstanceRecord, Json, OperationKind, OperationRecord,
+    PendingUpdate, ResourceKey, ResourceState, Tombstone, fingerprint,
 };
 pub use resume::{Interrupted, Resumed};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]

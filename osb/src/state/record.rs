@@ -170,7 +170,7 @@ pub struct PendingUpdate {
     /// The new maintenance version, if it changes.
     pub maintenance_version: Option<String>,
     /// What the request looked like, to tell a retry from another update.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
 }
 
 /// A service instance as the framework remembers it.
@@ -199,7 +199,7 @@ pub struct InstanceRecord {
     /// The changes of an update in progress.
     pub pending: Option<PendingUpdate>,
     /// What the creating request looked like: an identical request is a retry.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// Incremented by every change; writers compare it to detect concurrent changes.
     pub version: i64,
 }
@@ -227,7 +227,7 @@ pub struct BindingRecord {
     /// Its last operation.
     pub operation: Option<OperationRecord>,
     /// What the creating request looked like.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// Incremented by every change.
     pub version: i64,
 }
@@ -265,15 +265,79 @@ impl fmt::Display for ResourceKey {
     }
 }
 
+/// What a request looked like, as [`fingerprint`] digests it: two requests are
+/// "identical" when their fingerprints are equal.
+///
+/// 32 bytes, kept as they are in memory; SQL stores keep its lowercase [hex](Self::to_hex)
+/// text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint made of `bytes`.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// Its bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Its 64 lowercase hex digits, as SQL stores keep it.
+    pub fn to_hex(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(64);
+        for byte in self.0 {
+            hex.push(char::from(HEX[usize::from(byte >> 4)]));
+            hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        hex
+    }
+
+    /// The fingerprint written as 64 hex digits (either case); `None` for other text.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        fn nibble(c: u8) -> Option<u8> {
+            match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                b'A'..=b'F' => Some(c - b'A' + 10),
+                _ => None,
+            }
+        }
+        let text = text.as_bytes();
+        if text.len() != 64 {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (byte, pair) in bytes.iter_mut().zip(text.chunks_exact(2)) {
+            *byte = nibble(pair[0])? << 4 | nibble(pair[1])?;
+        }
+        Some(Self(bytes))
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({})", self.to_hex())
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
 /// A digest of the attributes that make two requests "identical" («Provisioning»:
 /// same service, plan and parameters), with parameters compared as JSON values, so
 /// key order and spacing do not matter.
 ///
 /// The digest is SHA-256 over each part and a 0 byte, then over each JSON value in
 /// its canonical text (`serde_json::Value`'s compact text: object keys sorted, no
-/// spacing) or `-` when absent, and a 0 byte; in lowercase hex. Stores keep it, so
-/// it must not change between versions.
-pub fn fingerprint(parts: &[&str], json: &[Option<&RawValue>]) -> String {
+/// spacing) or `-` when absent, and a 0 byte. Stores keep it, so it must not change
+/// between versions.
+pub fn fingerprint(parts: &[&str], json: &[Option<&RawValue>]) -> Fingerprint {
     /// Lets serde_json write a value's text straight into the hasher.
     struct Feed<'a>(&'a mut Sha256);
 
@@ -419,13 +483,7 @@ pub fn fingerprint(parts: &[&str], json: &[Option<&RawValue>]) -> String {
         }
         hasher.update([0]);
     }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(64);
-    for byte in hasher.finalize() {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    hex
+    Fingerprint(hasher.finalize().into())
 }
 
 #[cfg(test)]
@@ -448,6 +506,22 @@ mod tests {
         assert_ne!(
             fingerprint(&["sv", "cplan"], &[None]),
             fingerprint(&["svc", "plan"], &[None])
+        );
+    }
+
+    #[test]
+    fn fingerprints_round_trip_through_hex() {
+        let fp = fingerprint(&["svc", "plan"], &[None]);
+        assert_eq!(fp.to_hex().len(), 64);
+        assert_eq!(Fingerprint::from_hex(&fp.to_hex()), Some(fp));
+        assert_eq!(Fingerprint::from_hex(&fp.to_hex().to_uppercase()), Some(fp));
+        assert_eq!(Fingerprint::from_hex("f1"), None);
+        assert_eq!(Fingerprint::from_hex(&"g".repeat(64)), None);
+        // Plain SHA-256 (of nothing, here): stores keep fingerprints, so the
+        // digest must never change.
+        assert_eq!(
+            fingerprint(&[], &[]).to_hex(),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
     }
 

@@ -11,8 +11,8 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Row, SqlSafeStr};
 
 use super::record::{
-    BindingRecord, InstanceRecord, OperationKind, OperationRecord, PendingUpdate, ResourceKey,
-    ResourceState, Tombstone, operation_state_str, parse_operation_state,
+    BindingRecord, Fingerprint, InstanceRecord, OperationKind, OperationRecord, PendingUpdate,
+    ResourceKey, ResourceState, Tombstone, operation_state_str, parse_operation_state,
 };
 use super::store::{Store, StoreError};
 
@@ -147,6 +147,11 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::new(format!("a stored {what} is not one this version knows"))
 }
 
+/// A fingerprint as stored: 64 hex digits.
+fn parse_fingerprint(text: &str) -> Result<Fingerprint, StoreError> {
+    Fingerprint::from_hex(text).ok_or_else(|| corrupt("fingerprint"))
+}
+
 fn operation(row: &AnyRow) -> Result<Option<OperationRecord>, StoreError> {
     let get = |column: &str| {
         row.try_get::<Option<String>, _>(column)
@@ -246,7 +251,7 @@ fn instance(row: &AnyRow) -> Result<InstanceRecord, StoreError> {
             plan_id: get("pending_plan_id")?,
             parameters: raw(get("pending_parameters")?)?,
             maintenance_version: get("pending_maintenance_version")?,
-            fingerprint,
+            fingerprint: parse_fingerprint(&fingerprint)?,
         }),
         None => None,
     };
@@ -262,7 +267,7 @@ fn instance(row: &AnyRow) -> Result<InstanceRecord, StoreError> {
         state: ResourceState::parse(&state).ok_or_else(|| corrupt("instance state"))?,
         operation: operation(row)?,
         pending,
-        fingerprint: required("fingerprint")?,
+        fingerprint: parse_fingerprint(&required("fingerprint")?)?,
         version: row
             .try_get::<i64, _>("version")
             .map_err(failed("could not read an instance"))?,
@@ -289,7 +294,7 @@ fn binding(row: &AnyRow) -> Result<BindingRecord, StoreError> {
         response: raw(get("response")?)?,
         state: ResourceState::parse(&state).ok_or_else(|| corrupt("binding state"))?,
         operation: operation(row)?,
-        fingerprint: required("fingerprint")?,
+        fingerprint: parse_fingerprint(&required("fingerprint")?)?,
         version: row
             .try_get::<i64, _>("version")
             .map_err(failed("could not read a binding"))?,
@@ -354,8 +359,8 @@ impl Store for SqlStore {
             .bind(pending.and_then(|p| p.plan_id.as_deref()))
             .bind(pending.and_then(|p| text(&p.parameters)))
             .bind(pending.and_then(|p| p.maintenance_version.as_deref()))
-            .bind(pending.map(|p| p.fingerprint.as_str()))
-            .bind(&record.fingerprint)
+            .bind(pending.map(|p| p.fingerprint.to_hex()))
+            .bind(record.fingerprint.to_hex())
             .bind(record.version);
         let inserted = query
             .execute(&mut *tx)
@@ -402,8 +407,8 @@ impl Store for SqlStore {
             .bind(pending.and_then(|p| p.plan_id.as_deref()))
             .bind(pending.and_then(|p| text(&p.parameters)))
             .bind(pending.and_then(|p| p.maintenance_version.as_deref()))
-            .bind(pending.map(|p| p.fingerprint.as_str()))
-            .bind(&record.fingerprint)
+            .bind(pending.map(|p| p.fingerprint.to_hex()))
+            .bind(record.fingerprint.to_hex())
             .bind(record.version)
             .bind(expected_version);
         Ok(query
@@ -490,7 +495,7 @@ impl Store for SqlStore {
         .bind(text(&record.response))
         .bind(record.state.as_str());
         let inserted = bind_operation!(query, OperationColumns::of(&record.operation))
-            .bind(&record.fingerprint)
+            .bind(record.fingerprint.to_hex())
             .bind(record.version)
             .execute(&mut *tx)
             .await
@@ -532,7 +537,7 @@ impl Store for SqlStore {
         .bind(record.state.as_str());
         Ok(
             bind_operation!(query, OperationColumns::of(&record.operation))
-                .bind(&record.fingerprint)
+                .bind(record.fingerprint.to_hex())
                 .bind(record.version)
                 .bind(expected_version)
                 .execute(&self.pool)

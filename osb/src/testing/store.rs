@@ -4,8 +4,8 @@ use serde_json::value::RawValue;
 
 use crate::OperationState;
 use crate::state::{
-    BindingRecord, InstanceRecord, OperationKind, OperationRecord, ResourceKey, ResourceState,
-    Store, Tombstone,
+    BindingRecord, Fingerprint, InstanceRecord, OperationKind, OperationRecord, ResourceKey,
+    ResourceState, Store, Tombstone,
 };
 
 fn json(text: &str) -> Box<RawValue> {
@@ -34,7 +34,7 @@ pub fn sample_instance(instance_id: &str) -> InstanceRecord {
             1_000,
         )),
         pending: None,
-        fingerprint: "f1".to_owned(),
+        fingerprint: Fingerprint::from_bytes([0xf1; 32]),
         version: 1,
     }
 }
@@ -51,7 +51,7 @@ pub fn sample_binding(instance_id: &str, binding_id: &str) -> BindingRecord {
         response: Some(json(r#"{"credentials":{"password":"p"}}"#)),
         state: ResourceState::Ready,
         operation: Some(OperationRecord::finished(OperationKind::Bind, 2_000)),
-        fingerprint: "b1".to_owned(),
+        fingerprint: Fingerprint::from_bytes([0xb1; 32]),
         version: 1,
     }
 }
@@ -120,7 +120,9 @@ pub async fn store_contract(store: &dyn Store, prefix: &str) {
         "dashboard url round-trips"
     );
     check!(
-        read.state == ResourceState::Creating && read.version == 1 && read.fingerprint == "f1",
+        read.state == ResourceState::Creating
+            && read.version == 1
+            && read.fingerprint == Fingerprint::from_bytes([0xf1; 32]),
         "state, version, fingerprint round-trip"
     );
     check!(
@@ -137,7 +139,7 @@ pub async fn store_contract(store: &dyn Store, prefix: &str) {
         plan_id: Some("plan-2".to_owned()),
         parameters: Some(json(r#"{"size_mb":128}"#)),
         maintenance_version: None,
-        fingerprint: "u1".to_owned(),
+        fingerprint: Fingerprint::from_bytes([0x01; 32]),
     });
     let mut operation = OperationRecord::start(OperationKind::Update, None, false, 3_000);
     operation.description = Some("resizing".to_owned());
@@ -184,7 +186,7 @@ pub async fn store_contract(store: &dyn Store, prefix: &str) {
                 .and_then(|p| p.parameters.as_deref())
                 .map(RawValue::get)
                 == Some(r#"{"size_mb":128}"#)
-            && pending.map(|p| p.fingerprint.as_str()) == Some("u1"),
+            && pending.map(|p| p.fingerprint) == Some(Fingerprint::from_bytes([0x01; 32])),
         "the pending update round-trips"
     );
 

@@ -110,7 +110,7 @@ pub(crate) async fn bind(
                 true,
                 now,
             )),
-            fingerprint: fp.clone(),
+            fingerprint: fp,
             version: 1,
         };
         if !state.store.insert_binding(&record).await? {

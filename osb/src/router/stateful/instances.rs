@@ -113,7 +113,7 @@ pub(crate) async fn provision(
                 now,
             )),
             pending: None,
-            fingerprint: fp.clone(),
+            fingerprint: fp,
             version: 1,
         };
         if !state.store.insert_instance(&record).await? {
