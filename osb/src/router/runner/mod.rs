@@ -8,6 +8,7 @@ pub(crate) use takeover::sweep;
 
 use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
 
@@ -39,7 +40,8 @@ pub(crate) fn spawn_instance(
             return;
         };
         let key = ResourceKey::Instance(instance_id.clone());
-        let ended = match run(state, &key, &operation, work.0).await {
+        let mut work = work.0;
+        let ended = match run(state, &key, &operation, work.as_mut()).await {
             Ok(()) => Ended::Succeeded(None),
             Err(err) => Ended::Failed(err),
         };
@@ -63,7 +65,8 @@ pub(crate) fn spawn_binding(
             return;
         };
         let key = ResourceKey::Binding(instance_id.clone(), binding_id.clone());
-        let ended = match run(state, &key, &operation, work.0).await {
+        let mut work = work.0;
+        let ended = match run(state, &key, &operation, work.as_mut()).await {
             Ok(binding) => Ended::Succeeded(binding),
             Err(err) => Ended::Failed(err),
         };
@@ -77,11 +80,15 @@ pub(crate) fn spawn_binding(
 
 /// Awaits `work` (a handler call or background work), renewing the operation's
 /// heartbeat meanwhile; a panic is a failure.
+///
+/// `work` is pinned by the caller: taken by value, it would be stored twice in this
+/// future (as the argument and as the pinned local), and every write request
+/// allocates and copies its whole future once.
 pub(crate) async fn run<T>(
     state: &StateLayer,
     key: &ResourceKey,
     operation: &str,
-    work: impl Future<Output = Result<T, Error>> + Send,
+    work: Pin<&mut (impl Future<Output = Result<T, Error>> + Send + ?Sized)>,
 ) -> Result<T, Error> {
     let ended = |result: std::thread::Result<Result<T, Error>>| {
         result.unwrap_or_else(|_| {
@@ -104,7 +111,9 @@ pub(crate) async fn run<T>(
     loop {
         tokio::select! {
             result = &mut work => return ended(result),
-            _ = ticker.tick() => heartbeat(state, key, operation).await,
+            // Boxed: a heartbeat every third of a lease does not need to make every
+            // handler call's future (allocated and copied per request) bigger.
+            _ = ticker.tick() => Box::pin(heartbeat(state, key, operation)).await,
         }
     }
 }

@@ -128,7 +128,7 @@ pub(crate) async fn bind(
             }
             Ok(answer)
         };
-        let result = runner::run(state, &key, &operation, call).await;
+        let result = runner::run(state, &key, &operation, std::pin::pin!(call)).await;
         return settle_bind(&shared, state, record, operation, result).await;
     }
     Err(busy("the service binding"))
@@ -261,7 +261,7 @@ pub(crate) async fn unbind(
         answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
         Ok(answer)
     };
-    let result = runner::run(state, &key, &operation_id, call).await;
+    let result = runner::run(state, &key, &operation_id, std::pin::pin!(call)).await;
     let expected = record.version;
     let now = now_ms();
     match result {

@@ -127,7 +127,7 @@ pub(crate) async fn provision(
             answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
             Ok(answer)
         };
-        let result = runner::run(state, &key, &operation, call).await;
+        let result = runner::run(state, &key, &operation, std::pin::pin!(call)).await;
         return settle_provision(&shared, state, record, operation, result).await;
     }
     Err(busy("the service instance"))
@@ -328,7 +328,7 @@ pub(crate) async fn update(shared: Arc<Shared>, mut request: Update) -> Result<U
         answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
         Ok(answer)
     };
-    let result = runner::run(state, &key, &operation_id, call).await;
+    let result = runner::run(state, &key, &operation_id, std::pin::pin!(call)).await;
     let expected = record.version;
     record.version += 1;
     let now = now_ms();
@@ -482,7 +482,7 @@ pub(crate) async fn deprovision(
         answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
         Ok(answer)
     };
-    let result = runner::run(state, &key, &operation_id, call).await;
+    let result = runner::run(state, &key, &operation_id, std::pin::pin!(call)).await;
     let expected = record.version;
     let now = now_ms();
     match result {
