@@ -112,12 +112,14 @@ pub(crate) async fn last_operation(
         }
         let answer = shared.broker(plan.broker).last_operation(asked).await?;
         if answer.state() != OperationState::InProgress {
-            runner::settle_instance(
+            // Boxed, as the other settling calls here: rare, and inline they would
+            // make every poll's future (allocated per request) several times bigger.
+            Box::pin(runner::settle_instance(
                 state,
                 &record.instance_id,
                 operation.id.as_deref(),
                 Ended::from_status(&answer),
-            )
+            ))
             .await?;
         }
         return Ok(answer);
@@ -131,12 +133,12 @@ pub(crate) async fn last_operation(
                 let failure = Error::failed(
                     "The operation did not finish within the plan's maximum_polling_duration.",
                 );
-                runner::settle_instance(
+                Box::pin(runner::settle_instance(
                     state,
                     &record.instance_id,
                     operation.id.as_deref(),
                     Ended::Failed(failure),
-                )
+                ))
                 .await?;
                 if let Some(updated) = state.store.instance(&record.instance_id).await? {
                     if let Some(op) = updated.operation {
@@ -262,13 +264,13 @@ pub(crate) async fn binding_last_operation(
             .binding_last_operation(asked)
             .await?;
         if answer.state() != OperationState::InProgress {
-            runner::settle_binding(
+            Box::pin(runner::settle_binding(
                 state,
                 &iid,
                 &bid,
                 operation.id.as_deref(),
                 Ended::from_binding_status(&answer),
-            )
+            ))
             .await?;
         }
         return Ok(answer);
