@@ -30,8 +30,11 @@ pub(crate) async fn fetch_instance(
             .and_then(|r| shared.index.plan(&r.plan_id))
             .map(|p| p.broker)
     });
+    // Only the id is needed after the broker's answer: the request itself is handed
+    // over, not cloned.
+    let instance_id = request.instance_id.clone();
     if let Some(owner) = owner {
-        match shared.broker(owner).fetch_instance(request.clone()).await {
+        match shared.broker(owner).fetch_instance(request).await {
             Err(err) if err.kind() == ErrorKind::NotSupported => {}
             answer => return answer,
         }
@@ -39,19 +42,19 @@ pub(crate) async fn fetch_instance(
     let missing = || {
         Error::instance_not_found().with_description(format!(
             "service instance {} does not exist",
-            quoted(&request.instance_id)
+            quoted(&instance_id)
         ))
     };
     let record = record.ok_or_else(missing)?;
     match record.state {
         ResourceState::Creating => Err(Error::instance_not_found().with_description(format!(
             "service instance {} is still being provisioned",
-            quoted(&request.instance_id)
+            quoted(&instance_id)
         ))),
         ResourceState::Failed => Err(missing()),
         ResourceState::Updating => Err(Error::concurrency_error().with_description(format!(
             "service instance {} is being updated",
-            quoted(&request.instance_id)
+            quoted(&instance_id)
         ))),
         ResourceState::Ready | ResourceState::Deleting => {
             let mut details = InstanceDetails::new(record.service_id, record.plan_id);
@@ -199,8 +202,10 @@ pub(crate) async fn fetch_binding(
             .and_then(|r| shared.index.plan(&r.plan_id))
             .map(|p| p.broker)
     });
+    // As for instances: only the id is needed after the broker's answer.
+    let binding_id = request.binding_id.clone();
     if let Some(owner) = owner {
-        match shared.broker(owner).fetch_binding(request.clone()).await {
+        match shared.broker(owner).fetch_binding(request).await {
             Err(err) if err.kind() == ErrorKind::NotSupported => {}
             answer => return answer,
         }
@@ -208,14 +213,14 @@ pub(crate) async fn fetch_binding(
     let missing = || {
         Error::binding_not_found().with_description(format!(
             "service binding {} does not exist",
-            quoted(&request.binding_id)
+            quoted(&binding_id)
         ))
     };
     let record = record.ok_or_else(missing)?;
     match record.state {
         ResourceState::Creating => Err(Error::binding_not_found().with_description(format!(
             "service binding {} is still being created",
-            quoted(&request.binding_id)
+            quoted(&binding_id)
         ))),
         ResourceState::Failed => Err(missing()),
         ResourceState::Ready | ResourceState::Updating | ResourceState::Deleting => {
