@@ -144,7 +144,7 @@ pub struct Builder {
     catalogs: Vec<Catalog>,
     auth: Option<Auth>,
     config: Config,
-    store: Option<Arc<dyn Store>>,
+    store: Option<stateful::StoreHandle>,
     state_config: StateConfig,
     /// The type names of the brokers that [require a store](Broker::requires_store).
     requires_store: Vec<Option<&'static str>>,
@@ -241,7 +241,7 @@ impl Builder {
     /// ([`Broker::resume`]) or failed after a restart.
     #[must_use]
     pub fn store(mut self, store: impl Store) -> Self {
-        self.store = Some(Arc::new(store));
+        self.store = Some(stateful::StoreHandle::new(store));
         self
     }
 

@@ -461,25 +461,60 @@ impl Tombstones {
 // ---------------------------------------------------------------------------------
 // The store
 
-#[async_trait]
-impl Store for MemoryStore {
-    async fn instance(&self, instance_id: &str) -> Result<Option<InstanceRecord>, StoreError> {
+impl MemoryStore {
+    pub(crate) fn instance_now(&self, instance_id: &str) -> Option<InstanceRecord> {
         let shard = self.shard(instance_id);
-        Ok(shard
+        shard
             .instances
             .get(instance_id)
-            .map(|stored| instance_record(instance_id, stored)))
+            .map(|stored| instance_record(instance_id, stored))
     }
 
-    async fn instance_state(&self, instance_id: &str) -> Result<Option<ResourceState>, StoreError> {
+    /// What a poll of instance `instance_id`'s last operation reads: its plan and
+    /// operation, without building the whole record.
+    pub(crate) fn instance_operation_now(
+        &self,
+        instance_id: &str,
+    ) -> Option<(Arc<str>, Option<OperationRecord>)> {
         let shard = self.shard(instance_id);
-        Ok(shard.instances.get(instance_id).map(|stored| stored.state))
+        let stored = shard.instances.get(instance_id)?;
+        Some((
+            stored.plan_id.clone(),
+            stored.operation.as_ref().map(StoredOperation::record),
+        ))
     }
 
-    async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {
+    /// Instance `instance_id` as a fetch answers it: the record without its
+    /// `context` and `operation` (left `None`) and with an empty `instance_id`.
+    pub(crate) fn instance_for_fetch_now(&self, instance_id: &str) -> Option<InstanceRecord> {
+        let shard = self.shard(instance_id);
+        let stored = shard.instances.get(instance_id)?;
+        Some(InstanceRecord {
+            instance_id: String::new(),
+            service_id: stored.service_id.to_string(),
+            plan_id: stored.plan_id.to_string(),
+            parameters: stored.parameters.clone(),
+            context: None,
+            maintenance_version: stored.maintenance_version.as_deref().map(str::to_owned),
+            dashboard_url: stored.dashboard_url.as_deref().map(str::to_owned),
+            metadata: stored.metadata.clone(),
+            state: stored.state,
+            operation: None,
+            pending: None,
+            fingerprint: stored.fingerprint,
+            version: stored.version,
+        })
+    }
+
+    pub(crate) fn instance_state_now(&self, instance_id: &str) -> Option<ResourceState> {
+        let shard = self.shard(instance_id);
+        shard.instances.get(instance_id).map(|stored| stored.state)
+    }
+
+    pub(crate) fn insert_instance_now(&self, record: &InstanceRecord) -> bool {
         let mut shard = self.shard(&record.instance_id);
         if shard.instances.contains_key(record.instance_id.as_str()) {
-            return Ok(false);
+            return false;
         }
         self.forget_tombstone(&record.instance_id, None);
         let stored = Box::new(shard.ids.store_instance(record));
@@ -489,14 +524,14 @@ impl Store for MemoryStore {
         shard
             .running
             .instance(&record.instance_id, runs(record.operation.as_ref()));
-        Ok(true)
+        true
     }
 
-    async fn update_instance(
+    pub(crate) fn update_instance_now(
         &self,
         record: &InstanceRecord,
         expected_version: i64,
-    ) -> Result<bool, StoreError> {
+    ) -> bool {
         let mut guard = self.shard(&record.instance_id);
         let Shard {
             instances,
@@ -508,21 +543,21 @@ impl Store for MemoryStore {
             Some(stored) if stored.version == expected_version => {
                 ids.assign_instance(stored, record);
                 running.instance(&record.instance_id, runs(record.operation.as_ref()));
-                Ok(true)
+                true
             }
-            _ => Ok(false),
+            _ => false,
         }
     }
 
-    async fn delete_instance(
+    pub(crate) fn delete_instance_now(
         &self,
         instance_id: &str,
         expected_version: i64,
         tombstone: Option<&Tombstone>,
-    ) -> Result<bool, StoreError> {
+    ) -> bool {
         let mut shard = self.shard(instance_id);
         if shard.instances.get(instance_id).map(|r| r.version) != Some(expected_version) {
-            return Ok(false);
+            return false;
         }
         shard.instances.remove(instance_id);
         shard.bindings.remove(instance_id);
@@ -530,30 +565,26 @@ impl Store for MemoryStore {
         if let Some(tombstone) = tombstone {
             self.bury(tombstone);
         }
-        Ok(true)
+        true
     }
 
-    async fn binding(
-        &self,
-        instance_id: &str,
-        binding_id: &str,
-    ) -> Result<Option<BindingRecord>, StoreError> {
+    pub(crate) fn binding_now(&self, instance_id: &str, binding_id: &str) -> Option<BindingRecord> {
         let shard = self.shard(instance_id);
-        Ok(shard
+        shard
             .bindings
             .get(instance_id)
             .and_then(|of_instance| of_instance.get(binding_id))
-            .map(|stored| binding_record(instance_id, binding_id, stored)))
+            .map(|stored| binding_record(instance_id, binding_id, stored))
     }
 
-    async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError> {
+    pub(crate) fn insert_binding_now(&self, record: &BindingRecord) -> bool {
         let mut shard = self.shard(&record.instance_id);
         if shard
             .bindings
             .get(record.instance_id.as_str())
             .is_some_and(|of_instance| of_instance.contains_key(record.binding_id.as_str()))
         {
-            return Ok(false);
+            return false;
         }
         self.forget_tombstone(&record.instance_id, Some(&record.binding_id));
         let stored = Box::new(shard.ids.store_binding(record));
@@ -570,14 +601,10 @@ impl Store for MemoryStore {
             &record.binding_id,
             runs(record.operation.as_ref()),
         );
-        Ok(true)
+        true
     }
 
-    async fn update_binding(
-        &self,
-        record: &BindingRecord,
-        expected_version: i64,
-    ) -> Result<bool, StoreError> {
+    pub(crate) fn update_binding_now(&self, record: &BindingRecord, expected_version: i64) -> bool {
         let mut guard = self.shard(&record.instance_id);
         let Shard {
             bindings,
@@ -596,25 +623,25 @@ impl Store for MemoryStore {
                     &record.binding_id,
                     runs(record.operation.as_ref()),
                 );
-                Ok(true)
+                true
             }
-            _ => Ok(false),
+            _ => false,
         }
     }
 
-    async fn delete_binding(
+    pub(crate) fn delete_binding_now(
         &self,
         instance_id: &str,
         binding_id: &str,
         expected_version: i64,
         tombstone: Option<&Tombstone>,
-    ) -> Result<bool, StoreError> {
+    ) -> bool {
         let mut shard = self.shard(instance_id);
         let Some(of_instance) = shard.bindings.get_mut(instance_id) else {
-            return Ok(false);
+            return false;
         };
         if of_instance.get(binding_id).map(|r| r.version) != Some(expected_version) {
-            return Ok(false);
+            return false;
         }
         of_instance.remove(binding_id);
         if of_instance.is_empty() {
@@ -624,7 +651,79 @@ impl Store for MemoryStore {
         if let Some(tombstone) = tombstone {
             self.bury(tombstone);
         }
-        Ok(true)
+        true
+    }
+
+    pub(crate) fn tombstone_now(
+        &self,
+        instance_id: &str,
+        binding_id: Option<&str>,
+    ) -> Option<Tombstone> {
+        self.tombstones()
+            .get(instance_id, binding_id.unwrap_or_default())
+            .cloned()
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn instance(&self, instance_id: &str) -> Result<Option<InstanceRecord>, StoreError> {
+        Ok(self.instance_now(instance_id))
+    }
+
+    async fn instance_state(&self, instance_id: &str) -> Result<Option<ResourceState>, StoreError> {
+        Ok(self.instance_state_now(instance_id))
+    }
+
+    async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {
+        Ok(self.insert_instance_now(record))
+    }
+
+    async fn update_instance(
+        &self,
+        record: &InstanceRecord,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(self.update_instance_now(record, expected_version))
+    }
+
+    async fn delete_instance(
+        &self,
+        instance_id: &str,
+        expected_version: i64,
+        tombstone: Option<&Tombstone>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.delete_instance_now(instance_id, expected_version, tombstone))
+    }
+
+    async fn binding(
+        &self,
+        instance_id: &str,
+        binding_id: &str,
+    ) -> Result<Option<BindingRecord>, StoreError> {
+        Ok(self.binding_now(instance_id, binding_id))
+    }
+
+    async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError> {
+        Ok(self.insert_binding_now(record))
+    }
+
+    async fn update_binding(
+        &self,
+        record: &BindingRecord,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        Ok(self.update_binding_now(record, expected_version))
+    }
+
+    async fn delete_binding(
+        &self,
+        instance_id: &str,
+        binding_id: &str,
+        expected_version: i64,
+        tombstone: Option<&Tombstone>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.delete_binding_now(instance_id, binding_id, expected_version, tombstone))
     }
 
     async fn tombstone(
@@ -632,10 +731,7 @@ impl Store for MemoryStore {
         instance_id: &str,
         binding_id: Option<&str>,
     ) -> Result<Option<Tombstone>, StoreError> {
-        Ok(self
-            .tombstones()
-            .get(instance_id, binding_id.unwrap_or_default())
-            .cloned())
+        Ok(self.tombstone_now(instance_id, binding_id))
     }
 
     async fn stale_operations(

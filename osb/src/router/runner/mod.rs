@@ -39,9 +39,9 @@ pub(crate) fn spawn_instance(
         let Some(state) = &shared.state else {
             return;
         };
-        let key = ResourceKey::Instance(instance_id.clone());
         let mut work = work.0;
-        let ended = match run(state, &key, &operation, work.as_mut()).await {
+        let key = KeyRef::Instance(&instance_id);
+        let ended = match run(state, key, &operation, work.as_mut()).await {
             Ok(()) => Ended::Succeeded(None),
             Err(err) => Ended::Failed(err),
         };
@@ -64,9 +64,9 @@ pub(crate) fn spawn_binding(
         let Some(state) = &shared.state else {
             return;
         };
-        let key = ResourceKey::Binding(instance_id.clone(), binding_id.clone());
         let mut work = work.0;
-        let ended = match run(state, &key, &operation, work.as_mut()).await {
+        let key = KeyRef::Binding(&instance_id, &binding_id);
+        let ended = match run(state, key, &operation, work.as_mut()).await {
             Ok(binding) => Ended::Succeeded(binding),
             Err(err) => Ended::Failed(err),
         };
@@ -78,6 +78,37 @@ pub(crate) fn spawn_binding(
     });
 }
 
+/// The resource an operation runs on, borrowed: a handler call finishes in its first
+/// poll as a rule, so the owned [`ResourceKey`] is built only when it is needed (a
+/// heartbeat, a panic to log).
+#[derive(Clone, Copy)]
+pub(crate) enum KeyRef<'a> {
+    /// An instance.
+    Instance(&'a str),
+    /// A binding: instance id, binding id.
+    Binding(&'a str, &'a str),
+}
+
+impl<'a> From<&'a ResourceKey> for KeyRef<'a> {
+    fn from(key: &'a ResourceKey) -> Self {
+        match key {
+            ResourceKey::Instance(id) => KeyRef::Instance(id),
+            ResourceKey::Binding(instance, binding) => KeyRef::Binding(instance, binding),
+        }
+    }
+}
+
+impl KeyRef<'_> {
+    fn to_owned(self) -> ResourceKey {
+        match self {
+            KeyRef::Instance(id) => ResourceKey::Instance(id.to_owned()),
+            KeyRef::Binding(instance, binding) => {
+                ResourceKey::Binding(instance.to_owned(), binding.to_owned())
+            }
+        }
+    }
+}
+
 /// Awaits `work` (a handler call or background work), renewing the operation's
 /// heartbeat meanwhile; a panic is a failure.
 ///
@@ -86,12 +117,13 @@ pub(crate) fn spawn_binding(
 /// allocates and copies its whole future once.
 pub(crate) async fn run<T>(
     state: &StateLayer,
-    key: &ResourceKey,
+    key: KeyRef<'_>,
     operation: &str,
     work: Pin<&mut (impl Future<Output = Result<T, Error>> + Send + ?Sized)>,
 ) -> Result<T, Error> {
     let ended = |result: std::thread::Result<Result<T, Error>>| {
         result.unwrap_or_else(|_| {
+            let key = key.to_owned();
             tracing::error!(%key, operation, "a handler or background work panicked");
             Err(Error::new(crate::ErrorKind::Internal))
         })
@@ -113,7 +145,7 @@ pub(crate) async fn run<T>(
             result = &mut work => return ended(result),
             // Boxed: a heartbeat every third of a lease does not need to make every
             // handler call's future (allocated and copied per request) bigger.
-            _ = ticker.tick() => Box::pin(heartbeat(state, key, operation)).await,
+            _ = ticker.tick() => Box::pin(heartbeat(state, &key.to_owned(), operation)).await,
         }
     }
 }

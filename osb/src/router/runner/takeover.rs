@@ -76,7 +76,7 @@ async fn take_over(shared: &Arc<Shared>, state: &StateLayer, key: ResourceKey, s
             }),
         };
         let mut work = work.0;
-        let ended = match run(state, &key, &operation, work.as_mut()).await {
+        let ended = match run(state, (&key).into(), &operation, work.as_mut()).await {
             Ok(Resumed::Completed) => Ended::Succeeded(None),
             Ok(Resumed::Bound(binding)) => Ended::Succeeded(Some(binding)),
             Err(err) => Ended::Failed(err),

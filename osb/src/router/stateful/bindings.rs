@@ -1,18 +1,21 @@
 //! Creating and deleting service bindings.
 
+use std::pin::pin;
 use std::sync::Arc;
 
 use crate::response::binding::BoundOutcome;
 use crate::response::{Background, Outcome};
 use crate::state::{
-    BindingRecord, OperationKind, OperationRecord, ResourceKey, ResourceState, Store, Tombstone,
-    fingerprint,
+    BindingRecord, OperationKind, OperationRecord, ResourceState, Tombstone, fingerprint,
 };
 use crate::{AsyncOperations, Bind, Binding, Bound, Error, ErrorKind, Unbind, Unbound};
 
+use super::super::Shared;
+use super::super::runner::{self, KeyRef};
 use super::super::text::quoted;
-use super::super::{Shared, runner};
-use super::{StateLayer, Waits, busy, finish_inline, lost_race, now_ms, prune, raw, stored_plan};
+use super::{
+    StateLayer, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune, stored_plan,
+};
 
 /// «Binding»: the instance must exist and be usable; a binding with the same
 /// parameters and resource answers 200 with what it answered first.
@@ -24,11 +27,10 @@ pub(crate) async fn bind(
     let Some(state) = &shared.state else {
         return shared.broker(broker).bind(request).await;
     };
-    let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
-    let Some(instance_state) = state.store.instance_state(&iid).await? else {
+    let Some(instance_state) = state.store.instance_state(&request.instance_id).await? else {
         return Err(Error::instance_not_found().with_description(format!(
             "service instance {} does not exist, so it cannot be bound",
-            quoted(&iid)
+            quoted(&request.instance_id)
         )));
     };
     match instance_state {
@@ -36,7 +38,7 @@ pub(crate) async fn bind(
         ResourceState::Failed => {
             return Err(Error::unprocessable(format!(
                 "service instance {} failed to provision; it cannot be bound",
-                quoted(&iid)
+                quoted(&request.instance_id)
             )));
         }
         ResourceState::Creating | ResourceState::Deleting => {
@@ -44,15 +46,15 @@ pub(crate) async fn bind(
         }
     }
     if let Some(predecessor) = &request.predecessor_binding_id {
-        check_predecessor(state, &iid, predecessor).await?;
+        check_predecessor(state, &request.instance_id, predecessor).await?;
     }
-    let resource = request
+    let mut resource = request
         .bind_resource
         .as_ref()
         .and_then(|r| serde_json::value::to_raw_value(r).ok());
-    let app = request.app_guid.clone().unwrap_or_default();
+    let app = request.app_guid.as_deref().unwrap_or_default();
     let fp = fingerprint(
-        &[&request.service_id, &request.plan_id, &app],
+        &[&request.service_id, &request.plan_id, app],
         &[
             request.parameters.as_ref().map(|p| p.as_raw()),
             resource.as_deref(),
@@ -60,20 +62,21 @@ pub(crate) async fn bind(
     );
     let mut waits = Waits::default();
     for _ in 0..4 + Waits::MAX {
-        if let Some(record) = state.store.binding(&iid, &bid).await? {
+        let (iid, bid) = (&request.instance_id, &request.binding_id);
+        if let Some(record) = state.store.binding(iid, bid).await? {
             match record.state {
                 ResourceState::Failed => {
                     // A failed bind may be retried, with any attributes.
                     state
                         .store
-                        .delete_binding(&iid, &bid, record.version, None)
+                        .delete_binding(iid, bid, record.version, None)
                         .await?;
                     continue;
                 }
                 _ if record.fingerprint != fp => {
                     return Err(Error::binding_already_exists().with_description(format!(
                         "service binding {} already exists with other parameters",
-                        quoted(&bid)
+                        quoted(bid)
                     )));
                 }
                 ResourceState::Ready | ResourceState::Updating => {
@@ -101,12 +104,12 @@ pub(crate) async fn bind(
             service_id: request.service_id.clone(),
             plan_id: request.plan_id.clone(),
             parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
-            bind_resource: raw(resource.as_deref()),
+            bind_resource: resource.take(),
             response: None,
             state: ResourceState::Creating,
             operation: Some(OperationRecord::start(
                 OperationKind::Bind,
-                Some(operation.clone()),
+                Some(operation),
                 true,
                 now,
             )),
@@ -114,9 +117,9 @@ pub(crate) async fn bind(
             version: 1,
         };
         if !state.store.insert_binding(&record).await? {
+            resource = record.bind_resource;
             continue;
         }
-        let key = ResourceKey::Binding(iid.clone(), bid.clone());
         let accepts_incomplete = request.accepts_incomplete;
         let call = async {
             let mut answer = shared.broker(broker).bind(request).await?;
@@ -128,8 +131,9 @@ pub(crate) async fn bind(
             }
             Ok(answer)
         };
-        let result = runner::run(state, &key, &operation, std::pin::pin!(call)).await;
-        return settle_bind(&shared, state, record, operation, result).await;
+        let key = KeyRef::Binding(&record.instance_id, &record.binding_id);
+        let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
+        return settle_bind(&shared, state, record, result).await;
     }
     Err(busy("the service binding"))
 }
@@ -138,7 +142,6 @@ async fn settle_bind(
     shared: &Arc<Shared>,
     state: &StateLayer,
     mut record: BindingRecord,
-    operation_id: String,
     result: Result<Bound, Error>,
 ) -> Result<Bound, Error> {
     let expected = record.version;
@@ -182,6 +185,8 @@ async fn settle_bind(
             )
         }
         BoundOutcome::Background(work) => {
+            // The handler call's operation goes on in the background.
+            let operation_id = operation_of(&record.operation).to_owned();
             record.operation = Some(OperationRecord::start(
                 OperationKind::Bind,
                 Some(operation_id.clone()),
@@ -189,13 +194,16 @@ async fn settle_bind(
                 now,
             ));
             let work = Background::new(async move { work.0.await.map(Some) });
-            (Bound::accepted(operation_id.clone()), Some(work))
+            (
+                Bound::accepted(operation_id.clone()),
+                Some((work, operation_id)),
+            )
         }
     };
     if !state.store.update_binding(&record, expected).await? {
         return Err(lost_race("the service binding"));
     }
-    if let Some(work) = background {
+    if let Some((work, operation_id)) = background {
         runner::spawn_binding(
             shared,
             record.instance_id.clone(),
@@ -254,14 +262,19 @@ pub(crate) async fn unbind(
     if !state.store.update_binding(&record, expected).await? {
         return Err(lost_race("the service binding"));
     }
-    let key = ResourceKey::Binding(iid.clone(), bid.clone());
     let accepts_incomplete = request.accepts_incomplete;
     let call = async {
         let mut answer = shared.broker(broker).unbind(request).await?;
         answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
         Ok(answer)
     };
-    let result = runner::run(state, &key, &operation_id, std::pin::pin!(call)).await;
+    let result = runner::run(
+        state,
+        KeyRef::Binding(&iid, &bid),
+        &operation_id,
+        pin!(call),
+    )
+    .await;
     let expected = record.version;
     let now = now_ms();
     match result {

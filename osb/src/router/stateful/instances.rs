@@ -1,22 +1,26 @@
 //! Creating, changing and deleting service instances.
 
+use std::pin::pin;
 use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
 use crate::response::Outcome;
 use crate::state::{
-    InstanceRecord, OperationKind, OperationRecord, PendingUpdate, ResourceKey, ResourceState,
-    Store, Tombstone, fingerprint,
+    InstanceRecord, OperationKind, OperationRecord, PendingUpdate, ResourceState, Tombstone,
+    fingerprint,
 };
 use crate::{
     AsyncOperations, Deprovision, Deprovisioned, Error, ErrorKind, InstanceMetadata,
     PreviousValues, Provision, Provisioned, Update, Updated,
 };
 
+use super::super::Shared;
+use super::super::runner::{self, KeyRef};
 use super::super::text::quoted;
-use super::super::{Shared, runner};
-use super::{StateLayer, Waits, busy, finish_inline, lost_race, now_ms, prune, stored_plan};
+use super::{
+    StateLayer, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune, stored_plan,
+};
 
 /// «Provisioning»: 201/202 for a new instance; for an existing one with the same
 /// service, plan and parameters 200 (202 with the same operation while it is created);
@@ -29,28 +33,27 @@ pub(crate) async fn provision(
     let Some(state) = &shared.state else {
         return shared.broker(broker).provision(request).await;
     };
-    let id = request.instance_id.clone();
     let fp = fingerprint(
         &[&request.service_id, &request.plan_id],
         &[request.parameters.as_ref().map(|p| p.as_raw())],
     );
     let mut waits = Waits::default();
     for _ in 0..4 + Waits::MAX {
-        if let Some(record) = state.store.instance(&id).await? {
+        if let Some(record) = state.store.instance(&request.instance_id).await? {
             match record.state {
                 ResourceState::Failed => {
                     // A failed provision may be retried, with any attributes: forget
                     // it and start again.
                     state
                         .store
-                        .delete_instance(&id, record.version, None)
+                        .delete_instance(&request.instance_id, record.version, None)
                         .await?;
                     continue;
                 }
                 _ if record.fingerprint != fp => {
                     return Err(Error::instance_already_exists().with_description(format!(
                         "service instance {} already exists with another service, plan or parameters",
-                        quoted(&id)
+                        quoted(&request.instance_id)
                     )));
                 }
                 ResourceState::Ready | ResourceState::Updating => {
@@ -84,7 +87,7 @@ pub(crate) async fn provision(
         let now = now_ms();
         let operation = state.operation_id(OperationKind::Provision);
         let record = InstanceRecord {
-            instance_id: id.clone(),
+            instance_id: request.instance_id.clone(),
             service_id: request.service_id.clone(),
             plan_id: request.plan_id.clone(),
             parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
@@ -108,7 +111,7 @@ pub(crate) async fn provision(
             // the operation is resumed or failed, never left in progress.
             operation: Some(OperationRecord::start(
                 OperationKind::Provision,
-                Some(operation.clone()),
+                Some(operation),
                 true,
                 now,
             )),
@@ -120,15 +123,15 @@ pub(crate) async fn provision(
             // Another request created it between the read and the insert: decide again.
             continue;
         }
-        let key = ResourceKey::Instance(id.clone());
         let accepts_incomplete = request.accepts_incomplete;
         let call = async {
             let mut answer = shared.broker(broker).provision(request).await?;
             answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
             Ok(answer)
         };
-        let result = runner::run(state, &key, &operation, std::pin::pin!(call)).await;
-        return settle_provision(&shared, state, record, operation, result).await;
+        let key = KeyRef::Instance(&record.instance_id);
+        let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
+        return settle_provision(&shared, state, record, result).await;
     }
     Err(busy("the service instance"))
 }
@@ -137,7 +140,6 @@ async fn settle_provision(
     shared: &Arc<Shared>,
     state: &StateLayer,
     mut record: InstanceRecord,
-    operation_id: String,
     result: Result<Provisioned, Error>,
 ) -> Result<Provisioned, Error> {
     let expected = record.version;
@@ -184,13 +186,18 @@ async fn settle_provision(
             (Outcome::Accepted(operation), None)
         }
         Outcome::Background(work) => {
+            // The handler call's operation goes on in the background.
+            let operation_id = operation_of(&record.operation).to_owned();
             record.operation = Some(OperationRecord::start(
                 OperationKind::Provision,
                 Some(operation_id.clone()),
                 true,
                 now,
             ));
-            (Outcome::Accepted(Some(operation_id.clone())), Some(work))
+            (
+                Outcome::Accepted(Some(operation_id.clone())),
+                Some((work, operation_id)),
+            )
         }
     };
     let answer = Provisioned {
@@ -203,7 +210,7 @@ async fn settle_provision(
     if !state.store.update_instance(&record, expected).await? {
         return Err(lost_race("the service instance"));
     }
-    if let Some(work) = background {
+    if let Some((work, operation_id)) = background {
         runner::spawn_instance(shared, record.instance_id.clone(), operation_id, work);
     }
     Ok(answer)
@@ -321,14 +328,13 @@ pub(crate) async fn update(shared: Arc<Shared>, mut request: Update) -> Result<U
         return Err(lost_race("the service instance"));
     }
     let context = request.context.as_ref().map(|c| c.as_raw().to_owned());
-    let key = ResourceKey::Instance(id.clone());
     let accepts_incomplete = request.accepts_incomplete;
     let call = async {
         let mut answer = shared.broker(plan.broker).update(request).await?;
         answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
         Ok(answer)
     };
-    let result = runner::run(state, &key, &operation_id, std::pin::pin!(call)).await;
+    let result = runner::run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
     let expected = record.version;
     record.version += 1;
     let now = now_ms();
@@ -475,14 +481,13 @@ pub(crate) async fn deprovision(
     if !state.store.update_instance(&record, expected).await? {
         return Err(lost_race("the service instance"));
     }
-    let key = ResourceKey::Instance(id.clone());
     let accepts_incomplete = request.accepts_incomplete;
     let call = async {
         let mut answer = shared.broker(broker).deprovision(request).await?;
         answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
         Ok(answer)
     };
-    let result = runner::run(state, &key, &operation_id, std::pin::pin!(call)).await;
+    let result = runner::run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
     let expected = record.version;
     let now = now_ms();
     match result {

@@ -7,9 +7,12 @@
 //! change of the store (insert if absent, update or delete at the version read), so
 //! it holds across replicas sharing one database.
 
+mod backend;
 mod bindings;
 mod instances;
 mod reads;
+
+pub(crate) use backend::StoreHandle;
 
 pub(crate) use bindings::{bind, finish_unbind, unbind};
 pub(crate) use instances::{apply_update, deprovision, finish_delete, provision, update};
@@ -19,17 +22,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::value::RawValue;
-
 use crate::response::Outcome;
-use crate::state::{OperationKind, StateConfig, Store};
+use crate::state::{OperationKind, OperationRecord, StateConfig};
 use crate::{Binding, BindingOperationStatus, Error, OperationState, OperationStatus};
 
 use super::Shared;
 
 /// The store and its settings, shared by all requests of a router.
 pub(crate) struct StateLayer {
-    pub(crate) store: Arc<dyn Store>,
+    pub(crate) store: StoreHandle,
     pub(crate) config: StateConfig,
     counter: AtomicU64,
     /// Started once, by the first request (a runtime exists then).
@@ -40,10 +41,6 @@ pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn raw(value: Option<&RawValue>) -> Option<Box<RawValue>> {
-    value.map(RawValue::to_owned)
 }
 
 fn busy(what: &str) -> Error {
@@ -85,13 +82,22 @@ async fn finish_inline(outcome: Outcome, accepts_incomplete: bool) -> Result<Out
     }
 }
 
+/// The id of the operation in `operation` (`""` if none): for a record the request
+/// itself just started an operation on, so the id is there.
+fn operation_of(operation: &Option<OperationRecord>) -> &str {
+    operation
+        .as_ref()
+        .and_then(|op| op.id.as_deref())
+        .unwrap_or_default()
+}
+
 /// A change lost to a concurrent one: the request must not apply it.
 fn lost_race(what: &str) -> Error {
     busy(what)
 }
 
 impl StateLayer {
-    pub(crate) fn new(store: Arc<dyn Store>, config: StateConfig) -> Self {
+    pub(crate) fn new(store: StoreHandle, config: StateConfig) -> Self {
         Self {
             store,
             config,

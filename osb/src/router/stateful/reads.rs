@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::state::{OperationKind, OperationRecord, ResourceState, StateConfig, Store};
+use crate::state::{OperationKind, OperationRecord, ResourceState, StateConfig};
 use crate::{
     Binding, BindingLastOperation, BindingOperationStatus, Error, ErrorKind, FetchBinding,
     FetchInstance, InstanceDetails, InstanceMetadata, LastOperation, MaintenanceInfo,
@@ -23,7 +23,7 @@ pub(crate) async fn fetch_instance(
     let Some(state) = &shared.state else {
         return Err(Error::new(ErrorKind::Internal));
     };
-    let record = state.store.instance(&request.instance_id).await?;
+    let record = state.store.instance_for_fetch(&request.instance_id).await?;
     let owner = owner.or_else(|| {
         record
             .as_ref()
@@ -89,7 +89,8 @@ pub(crate) async fn last_operation(
         return Err(Error::new(ErrorKind::Internal));
     };
     state.start_sweeper(shared);
-    let Some(record) = state.store.instance(&request.instance_id).await? else {
+    let Some((plan_id, operation)) = state.store.instance_operation(&request.instance_id).await?
+    else {
         if let Some(tombstone) = state.store.tombstone(&request.instance_id, None).await? {
             return Ok(status(&tombstone.operation, &state.config));
         }
@@ -100,15 +101,16 @@ pub(crate) async fn last_operation(
             quoted(&request.instance_id)
         )));
     };
-    let Some(operation) = record.operation.clone() else {
+    let Some(operation) = operation else {
         return Ok(OperationStatus::succeeded());
     };
-    let plan = shared.index.plan(&record.plan_id);
+    let plan = shared.index.plan(&plan_id);
     if operation.state == OperationState::InProgress && !operation.runner {
         // The broker runs it: ask, and record the end.
         let Some(plan) = plan else {
             return Err(Error::new(ErrorKind::Internal));
         };
+        let instance_id = request.instance_id.clone();
         let mut asked = request;
         if asked.operation.is_none() {
             asked.operation.clone_from(&operation.id);
@@ -119,7 +121,7 @@ pub(crate) async fn last_operation(
             // make every poll's future (allocated per request) several times bigger.
             Box::pin(runner::settle_instance(
                 state,
-                &record.instance_id,
+                &instance_id,
                 operation.id.as_deref(),
                 Ended::from_status(&answer),
             ))
@@ -138,15 +140,15 @@ pub(crate) async fn last_operation(
                 );
                 Box::pin(runner::settle_instance(
                     state,
-                    &record.instance_id,
+                    &request.instance_id,
                     operation.id.as_deref(),
                     Ended::Failed(failure),
                 ))
                 .await?;
-                if let Some(updated) = state.store.instance(&record.instance_id).await? {
-                    if let Some(op) = updated.operation {
-                        return Ok(status(&op, &state.config));
-                    }
+                if let Some((_, Some(op))) =
+                    state.store.instance_operation(&request.instance_id).await?
+                {
+                    return Ok(status(&op, &state.config));
                 }
             }
         }
