@@ -1061,3 +1061,62 @@ async fn rotation_needs_a_live_predecessor_of_the_same_instance() {
         json!({ "description": "predecessor binding `expired-1` has expired; rotate bindings before they expire" })
     );
 }
+
+/// A hand-written broker whose `provision` panics before it returns its future, when
+/// the parameters say `"panic": true`.
+#[derive(Clone)]
+struct PanicsEarly;
+
+impl Broker for PanicsEarly {
+    fn catalog(&self) -> Catalog {
+        Catalog::new([Service::new(SVC, "early", "Panics early.")
+            .instances_retrievable(true)
+            .plan(Plan::new(SYNC, "sync", "Synchronous."))])
+    }
+
+    #[allow(clippy::manual_async_fn)]
+    fn provision(
+        &self,
+        request: Provision,
+    ) -> impl std::future::Future<Output = Result<Provisioned, Error>> + Send {
+        let panics = request
+            .parameters
+            .as_ref()
+            .and_then(|p| p.get::<bool>("panic").ok().flatten())
+            == Some(true);
+        if panics {
+            panic!("the provision handler panicked before returning its future");
+        }
+        async { Ok(Provisioned::created()) }
+    }
+
+    async fn deprovision(&self, _: Deprovision) -> Result<Deprovisioned, Error> {
+        Ok(Deprovisioned::completed())
+    }
+}
+
+/// The framework makes the broker's future outside the future that awaits it: a
+/// panic there is the handler call's too, so nothing is left claiming the instance.
+#[tokio::test]
+async fn a_handler_that_panics_before_its_future_answers_500_and_leaves_nothing_behind() {
+    let router = Builder::new()
+        .broker(PanicsEarly)
+        .auth(Auth::none())
+        .store(MemoryStore::new())
+        .build()
+        .unwrap();
+    let client = TestClient::new(router);
+    let response = client
+        .provision("i-1", &provision_body(SYNC, json!({"panic": true})), false)
+        .await;
+    expect(&response, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!response.text().contains("panicked"), "{response:?}");
+    expect(&client.fetch_instance("i-1").await, StatusCode::NOT_FOUND);
+    // The instance id is free again: a provision that does not panic creates it.
+    expect(
+        &client
+            .provision("i-1", &provision_body(SYNC, json!({})), false)
+            .await,
+        StatusCode::CREATED,
+    );
+}

@@ -135,6 +135,18 @@ pub(crate) async fn run<T>(
     if let Poll::Ready(result) = poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
         return ended(result);
     }
+    // Boxed: the heartbeat's timer and its select only exist for the calls that
+    // need them, not in every write request's future.
+    ended(Box::pin(with_heartbeat(state, key, operation, work.as_mut())).await)
+}
+
+/// Awaits `work`, renewing the operation's heartbeat every third of a lease.
+async fn with_heartbeat<R>(
+    state: &StateLayer,
+    key: KeyRef<'_>,
+    operation: &str,
+    mut work: Pin<&mut (impl Future<Output = R> + Send + ?Sized)>,
+) -> R {
     // A zero lease (a configuration mistake) must not make a zero period, which
     // `interval` refuses.
     let period = (state.config.lease / 3).max(std::time::Duration::from_millis(1));
@@ -142,7 +154,7 @@ pub(crate) async fn run<T>(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            result = &mut work => return ended(result),
+            result = &mut work => return result,
             // Boxed: a heartbeat every third of a lease does not need to make every
             // handler call's future (allocated and copied per request) bigger.
             _ = ticker.tick() => Box::pin(heartbeat(state, &key.to_owned(), operation)).await,

@@ -14,7 +14,8 @@ use super::super::Shared;
 use super::super::runner::{self, KeyRef};
 use super::super::text::quoted;
 use super::{
-    StateLayer, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune, stored_plan,
+    StateLayer, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune, start_call,
+    stored_plan,
 };
 
 /// «Binding»: the instance must exist and be usable; a binding with the same
@@ -98,7 +99,7 @@ pub(crate) async fn bind(
         }
         let now = now_ms();
         let operation = state.operation_id(OperationKind::Bind);
-        let record = BindingRecord {
+        let mut record = BindingRecord {
             instance_id: iid.clone(),
             binding_id: bid.clone(),
             service_id: request.service_id.clone(),
@@ -121,8 +122,9 @@ pub(crate) async fn bind(
             continue;
         }
         let accepts_incomplete = request.accepts_incomplete;
+        let started = start_call(|| shared.broker(broker).bind(request));
         let call = async {
-            let mut answer = shared.broker(broker).bind(request).await?;
+            let mut answer = started?.await?;
             if !accepts_incomplete {
                 if let BoundOutcome::Background(work) = answer.outcome {
                     // As `finish_inline`: the client cannot poll, so it waits.
@@ -133,7 +135,7 @@ pub(crate) async fn bind(
         };
         let key = KeyRef::Binding(&record.instance_id, &record.binding_id);
         let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
-        return settle_bind(&shared, state, record, result).await;
+        return settle_bind(&shared, state, &mut record, result).await;
     }
     Err(busy("the service binding"))
 }
@@ -141,7 +143,7 @@ pub(crate) async fn bind(
 async fn settle_bind(
     shared: &Arc<Shared>,
     state: &StateLayer,
-    mut record: BindingRecord,
+    record: &mut BindingRecord,
     result: Result<Bound, Error>,
 ) -> Result<Bound, Error> {
     let expected = record.version;
@@ -200,7 +202,7 @@ async fn settle_bind(
             )
         }
     };
-    if !state.store.update_binding(&record, expected).await? {
+    if !state.store.update_binding(record, expected).await? {
         return Err(lost_race("the service binding"));
     }
     if let Some((work, operation_id)) = background {

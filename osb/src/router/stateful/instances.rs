@@ -19,7 +19,8 @@ use super::super::Shared;
 use super::super::runner::{self, KeyRef};
 use super::super::text::quoted;
 use super::{
-    StateLayer, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune, stored_plan,
+    StateLayer, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune, start_call,
+    stored_plan,
 };
 
 /// «Provisioning»: 201/202 for a new instance; for an existing one with the same
@@ -86,7 +87,7 @@ pub(crate) async fn provision(
         }
         let now = now_ms();
         let operation = state.operation_id(OperationKind::Provision);
-        let record = InstanceRecord {
+        let mut record = InstanceRecord {
             instance_id: request.instance_id.clone(),
             service_id: request.service_id.clone(),
             plan_id: request.plan_id.clone(),
@@ -124,14 +125,15 @@ pub(crate) async fn provision(
             continue;
         }
         let accepts_incomplete = request.accepts_incomplete;
+        let started = start_call(|| shared.broker(broker).provision(request));
         let call = async {
-            let mut answer = shared.broker(broker).provision(request).await?;
+            let mut answer = started?.await?;
             answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
             Ok(answer)
         };
         let key = KeyRef::Instance(&record.instance_id);
         let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
-        return settle_provision(&shared, state, record, result).await;
+        return settle_provision(&shared, state, &mut record, result).await;
     }
     Err(busy("the service instance"))
 }
@@ -139,7 +141,7 @@ pub(crate) async fn provision(
 async fn settle_provision(
     shared: &Arc<Shared>,
     state: &StateLayer,
-    mut record: InstanceRecord,
+    record: &mut InstanceRecord,
     result: Result<Provisioned, Error>,
 ) -> Result<Provisioned, Error> {
     let expected = record.version;
@@ -207,7 +209,7 @@ async fn settle_provision(
         parameters_in_force: None,
         vendor,
     };
-    if !state.store.update_instance(&record, expected).await? {
+    if !state.store.update_instance(record, expected).await? {
         return Err(lost_race("the service instance"));
     }
     if let Some((work, operation_id)) = background {

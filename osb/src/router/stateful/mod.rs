@@ -27,6 +27,7 @@ use crate::state::{OperationKind, OperationRecord, StateConfig};
 use crate::{Binding, BindingOperationStatus, Error, OperationState, OperationStatus};
 
 use super::Shared;
+use super::erased::BoxFuture;
 
 /// The store and its settings, shared by all requests of a router.
 pub(crate) struct StateLayer {
@@ -89,6 +90,18 @@ fn operation_of(operation: &Option<OperationRecord>) -> &str {
         .as_ref()
         .and_then(|op| op.id.as_deref())
         .unwrap_or_default()
+}
+
+/// Starts a handler call: the broker's future, boxed, created here rather than in
+/// the future that awaits it so the request is not held twice in a write's state
+/// machine (once as an argument, once captured). A panic while creating it (a
+/// hand-written [`Broker`](crate::Broker) may run code before returning its future)
+/// is the call's failure, as [`runner::run`](super::runner::run) makes one while it runs.
+fn start_call<'a, T>(start: impl FnOnce() -> BoxFuture<'a, T>) -> Result<BoxFuture<'a, T>, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(start)).map_err(|_| {
+        tracing::error!("a handler panicked");
+        Error::new(crate::ErrorKind::Internal)
+    })
 }
 
 /// A change lost to a concurrent one: the request must not apply it.
