@@ -10,6 +10,12 @@ use tokio::net::TcpListener;
 /// then stops accepting connections and returns once every in-flight request has
 /// been answered.
 ///
+/// Speaks HTTP/1.1, which is what OSB platforms send (Cloud Foundry's Cloud
+/// Controller, the Kubernetes service catalog). The framework builds axum without
+/// HTTP/2: its code and tables cost about 0.5 MiB of a broker's resident memory
+/// (docs/PERFORMANCE.md). To accept HTTP/2 over cleartext as well, enable axum's
+/// `http2` feature in your own `Cargo.toml`.
+///
 /// ```no_run
 /// # use osb::{Broker, Catalog, Deprovision, Deprovisioned, Error, Plan, Provision, Provisioned, Service};
 /// # struct MyBroker;
