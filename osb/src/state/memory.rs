@@ -461,6 +461,10 @@ impl Tombstones {
 // ---------------------------------------------------------------------------------
 // The store
 
+/// The store's operations, synchronous: nothing in memory waits. The router calls
+/// them directly (osb/src/router/stateful/backend.rs), without a boxed future per
+/// call; the [`Store`] implementation below wraps them, so the store contract tests
+/// them too. Each does what the `Store` method of the same name without `_now` does.
 impl MemoryStore {
     pub(crate) fn instance_now(&self, instance_id: &str) -> Option<InstanceRecord> {
         let shard = self.shard(instance_id);
