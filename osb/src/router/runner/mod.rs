@@ -99,7 +99,8 @@ impl<'a> From<&'a ResourceKey> for KeyRef<'a> {
 }
 
 impl KeyRef<'_> {
-    fn to_owned(self) -> ResourceKey {
+    /// The owned key.
+    pub(crate) fn to_owned(self) -> ResourceKey {
         match self {
             KeyRef::Instance(id) => ResourceKey::Instance(id.to_owned()),
             KeyRef::Binding(instance, binding) => {

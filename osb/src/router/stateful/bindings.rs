@@ -122,7 +122,8 @@ pub(crate) async fn bind(
             continue;
         }
         let accepts_incomplete = request.accepts_incomplete;
-        let started = start_call(|| shared.broker(broker).bind(request));
+        let key = KeyRef::Binding(&record.instance_id, &record.binding_id);
+        let started = start_call(key, || shared.broker(broker).bind(request));
         let call = async {
             let mut answer = started?.await?;
             if !accepts_incomplete {
@@ -133,7 +134,6 @@ pub(crate) async fn bind(
             }
             Ok(answer)
         };
-        let key = KeyRef::Binding(&record.instance_id, &record.binding_id);
         let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
         return settle_bind(&shared, state, &mut record, result).await;
     }

@@ -125,13 +125,13 @@ pub(crate) async fn provision(
             continue;
         }
         let accepts_incomplete = request.accepts_incomplete;
-        let started = start_call(|| shared.broker(broker).provision(request));
+        let key = KeyRef::Instance(&record.instance_id);
+        let started = start_call(key, || shared.broker(broker).provision(request));
         let call = async {
             let mut answer = started?.await?;
             answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
             Ok(answer)
         };
-        let key = KeyRef::Instance(&record.instance_id);
         let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
         return settle_provision(&shared, state, &mut record, result).await;
     }

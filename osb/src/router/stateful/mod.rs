@@ -28,6 +28,7 @@ use crate::{Binding, BindingOperationStatus, Error, OperationState, OperationSta
 
 use super::Shared;
 use super::erased::BoxFuture;
+use super::runner::KeyRef;
 
 /// The store and its settings, shared by all requests of a router.
 pub(crate) struct StateLayer {
@@ -97,9 +98,13 @@ fn operation_of(operation: &Option<OperationRecord>) -> &str {
 /// machine (once as an argument, once captured). A panic while creating it (a
 /// hand-written [`Broker`](crate::Broker) may run code before returning its future)
 /// is the call's failure, as [`runner::run`](super::runner::run) makes one while it runs.
-fn start_call<'a, T>(start: impl FnOnce() -> BoxFuture<'a, T>) -> Result<BoxFuture<'a, T>, Error> {
+fn start_call<'a, T>(
+    key: KeyRef<'_>,
+    start: impl FnOnce() -> BoxFuture<'a, T>,
+) -> Result<BoxFuture<'a, T>, Error> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(start)).map_err(|_| {
-        tracing::error!("a handler panicked");
+        let key = key.to_owned();
+        tracing::error!(%key, "a handler panicked before returning its future");
         Error::new(crate::ErrorKind::Internal)
     })
 }
