@@ -1,33 +1,12 @@
-//! Link options for the example brokers.
+//! Link options for the example brokers (see build/packed_relocations.rs).
 
-use std::process::Command;
+#[path = "../build/packed_relocations.rs"]
+mod packed_relocations;
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
-    // Relative relocations packed (DT_RELR): a position-independent executable
-    // otherwise carries ~29 000 of them at 24 bytes each, which the dynamic loader
-    // reads (and so maps) at every start: 0.7 MiB of the reference broker's resident
-    // memory (docs/PERFORMANCE.md, «Start-up and memory»). The loader must know
-    // DT_RELR (glibc 2.36), so it is only set for a native Linux build on such a glibc;
-    // a linker that does not know the option (GNU ld before 2.38) warns and ignores it.
-    let target = std::env::var("TARGET").unwrap_or_default();
-    let host = std::env::var("HOST").unwrap_or_default();
-    if target == host && target.ends_with("-linux-gnu") && glibc_knows_relr() {
-        println!("cargo::rustc-link-arg-examples=-Wl,-z,pack-relative-relocs");
+    println!("cargo::rerun-if-changed=../build/packed_relocations.rs");
+    if let Some(arg) = packed_relocations::link_arg() {
+        println!("cargo::rustc-link-arg-examples={arg}");
     }
-}
-
-/// Whether this machine's glibc is 2.36 or later (`getconf GNU_LIBC_VERSION`).
-fn glibc_knows_relr() -> bool {
-    let Ok(output) = Command::new("getconf").arg("GNU_LIBC_VERSION").output() else {
-        return false;
-    };
-    let text = String::from_utf8_lossy(&output.stdout);
-    let mut numbers = text
-        .trim()
-        .trim_start_matches("glibc ")
-        .split('.')
-        .map(|part| part.parse::<u32>().unwrap_or(0));
-    let (major, minor) = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
-    (major, minor) >= (2, 36)
 }

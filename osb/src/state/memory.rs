@@ -367,16 +367,29 @@ impl Ids {
 fn instance_record(instance_id: &str, stored: &StoredInstance) -> InstanceRecord {
     InstanceRecord {
         instance_id: instance_id.to_owned(),
+        context: stored.context.clone(),
+        operation: stored.operation.as_ref().map(StoredOperation::record),
+        pending: stored.pending.as_deref().cloned(),
+        ..instance_for_fetch(stored)
+    }
+}
+
+/// The record as a fetch answers it: an empty `instance_id`, and no `context`,
+/// `operation` or `pending` (a fetch answers none of them; copying the context is
+/// most of what a read of the whole record costs).
+fn instance_for_fetch(stored: &StoredInstance) -> InstanceRecord {
+    InstanceRecord {
+        instance_id: String::new(),
         service_id: stored.service_id.to_string(),
         plan_id: stored.plan_id.to_string(),
         parameters: stored.parameters.clone(),
-        context: stored.context.clone(),
+        context: None,
         maintenance_version: stored.maintenance_version.as_deref().map(str::to_owned),
         dashboard_url: stored.dashboard_url.as_deref().map(str::to_owned),
         metadata: stored.metadata.clone(),
         state: stored.state,
-        operation: stored.operation.as_ref().map(StoredOperation::record),
-        pending: stored.pending.as_deref().cloned(),
+        operation: None,
+        pending: None,
         fingerprint: stored.fingerprint,
         version: stored.version,
     }
@@ -488,26 +501,13 @@ impl MemoryStore {
         ))
     }
 
-    /// Instance `instance_id` as a fetch answers it: the record without its
-    /// `context` and `operation` (left `None`) and with an empty `instance_id`.
+    /// Instance `instance_id` as a fetch answers it (see `instance_for_fetch`).
     pub(crate) fn instance_for_fetch_now(&self, instance_id: &str) -> Option<InstanceRecord> {
         let shard = self.shard(instance_id);
-        let stored = shard.instances.get(instance_id)?;
-        Some(InstanceRecord {
-            instance_id: String::new(),
-            service_id: stored.service_id.to_string(),
-            plan_id: stored.plan_id.to_string(),
-            parameters: stored.parameters.clone(),
-            context: None,
-            maintenance_version: stored.maintenance_version.as_deref().map(str::to_owned),
-            dashboard_url: stored.dashboard_url.as_deref().map(str::to_owned),
-            metadata: stored.metadata.clone(),
-            state: stored.state,
-            operation: None,
-            pending: None,
-            fingerprint: stored.fingerprint,
-            version: stored.version,
-        })
+        shard
+            .instances
+            .get(instance_id)
+            .map(|stored| instance_for_fetch(stored))
     }
 
     pub(crate) fn instance_state_now(&self, instance_id: &str) -> Option<ResourceState> {
