@@ -62,9 +62,16 @@ pub(crate) async fn bind(
         ],
     );
     let mut waits = Waits::default();
+    // As for instances: insert first, read only when the store refuses.
+    let mut read_first = false;
     for _ in 0..4 + Waits::MAX {
         let (iid, bid) = (&request.instance_id, &request.binding_id);
-        if let Some(record) = state.store.binding(iid, bid).await? {
+        let existing = if std::mem::replace(&mut read_first, true) {
+            state.store.binding(iid, bid).await?
+        } else {
+            None
+        };
+        if let Some(record) = existing {
             match record.state {
                 ResourceState::Failed => {
                     // A failed bind may be retried, with any attributes.

@@ -39,8 +39,16 @@ pub(crate) async fn provision(
         &[request.parameters.as_ref().map(|p| p.as_raw())],
     );
     let mut waits = Waits::default();
+    // A new instance is the common case: the first pass inserts without reading, and
+    // the store's refusal (nothing written) sends it back to read what is there.
+    let mut read_first = false;
     for _ in 0..4 + Waits::MAX {
-        if let Some(record) = state.store.instance(&request.instance_id).await? {
+        let existing = if std::mem::replace(&mut read_first, true) {
+            state.store.instance(&request.instance_id).await?
+        } else {
+            None
+        };
+        if let Some(record) = existing {
             match record.state {
                 ResourceState::Failed => {
                     // A failed provision may be retried, with any attributes: forget
