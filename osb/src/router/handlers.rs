@@ -1,5 +1,9 @@
 //! The route handlers: authenticate, read and check the request against the
 //! catalog, call the broker, answer.
+//!
+//! The request paths here return `async move` blocks rather than being `async fn`s:
+//! an `async fn` keeps its arguments in its future twice (as arguments and as the
+//! locals they are moved into), and each request allocates these futures.
 
 use std::any::Any;
 use std::future::Future;
@@ -62,7 +66,9 @@ fn span(endpoint: Endpoint, parts: &Parts) -> Span {
 ///
 /// `work` is pinned by the caller: taken by value, it would be stored twice in this
 /// future (as the argument and inside `catch_unwind`), and axum allocates and moves
-/// every handler's whole future.
+/// every handler's whole future. Most routes box their `work` apart: each block then
+/// fits glibc's per-thread cache (up to 1,032 bytes), where one block holding both
+/// went through the slower general allocator on every request.
 async fn run(
     shared: &Arc<Shared>,
     endpoint: Endpoint,
@@ -154,538 +160,580 @@ async fn ask<T>(
     Err(answer.unwrap_or_else(|| Error::new(ErrorKind::NotSupported)))
 }
 
-pub(super) async fn catalog(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+pub(super) fn catalog(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+) -> impl Future<Output = Response> + Send {
     let (parts, _) = request.into_parts();
-    let span = span(Endpoint::Catalog, &parts);
-    let identity = request_identity(&parts);
-    let work = async {
-        shared.preamble(&parts).await?;
-        Ok(shared.catalog_response(parts.headers.get(http::header::IF_NONE_MATCH)))
-    };
-    run(&shared, Endpoint::Catalog, identity, span, pin!(work)).await
-}
-
-pub(super) async fn provision(
-    State(shared): State<Arc<Shared>>,
-    path: InstancePath,
-    request: Request,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let span = span(Endpoint::Provision, &parts);
-    let identity = request_identity(&parts);
-    let work = provision_inner(&shared, path, parts, body, &span);
-    run(
-        &shared,
-        Endpoint::Provision,
-        identity,
-        span.clone(),
-        pin!(work),
-    )
-    .await
-}
-
-async fn provision_inner(
-    shared: &Arc<Shared>,
-    path: InstancePath,
-    parts: Parts,
-    body: Body,
-    span: &Span,
-) -> Result<Response, Error> {
-    let meta = shared.preamble(&parts).await?;
-    let instance_id = input::path_ids(path)?;
-    record_ids(span, &instance_id, None);
-    let query = Query::parse(parts.uri.query())?;
-    let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
-    let fields: ProvisionBody = input::parse_body(&bytes)?;
-    let service_id = input::required(fields.service_id, "service_id")?;
-    let plan_id = input::required(fields.plan_id, "plan_id")?;
-    let (organization_guid, space_guid) = if shared.config.require_org_and_space {
-        (
-            Some(input::required(
-                fields.organization_guid,
-                "organization_guid",
-            )?),
-            Some(input::required(fields.space_guid, "space_guid")?),
-        )
-    } else {
-        (
-            input::non_empty(fields.organization_guid, "organization_guid")?,
-            input::non_empty(fields.space_guid, "space_guid")?,
-        )
-    };
-    let plan = shared.index.resolve(&service_id, &plan_id)?;
-    let parameters = input::parameters(fields.parameters)?;
-    if let Some(schema) = &plan.provision_schema {
-        schema.check(parameters.as_ref())?;
+    async move {
+        let span = span(Endpoint::Catalog, &parts);
+        let identity = request_identity(&parts);
+        let work = async {
+            shared.preamble(&parts).await?;
+            Ok(shared.catalog_response(parts.headers.get(http::header::IF_NONE_MATCH)))
+        };
+        run(&shared, Endpoint::Catalog, identity, span, pin!(work)).await
     }
-    plan.check_maintenance(fields.maintenance_info.as_ref())?;
-    plan.check_async(AsyncOperations::PROVISION, query.accepts_incomplete)?;
-    let request = Provision {
-        instance_id,
-        service_id,
-        plan_id,
-        context: fields.context,
-        organization_guid,
-        space_guid,
-        parameters,
-        maintenance_info: fields.maintenance_info,
-        accepts_incomplete: query.accepts_incomplete,
-        meta,
-        plan_index: plan.index,
-        body: RawBody(bytes),
-    };
-    let result = if shared.state.is_some() {
-        detached(stateful::provision(shared.clone(), plan.broker, request)).await?
-    } else {
-        shared.broker(plan.broker).provision(request).await?
-    };
-    Ok(respond::provisioned(&result, query.accepts_incomplete))
 }
 
-pub(super) async fn update(
+pub(super) fn provision(
     State(shared): State<Arc<Shared>>,
     path: InstancePath,
     request: Request,
-) -> Response {
+) -> impl Future<Output = Response> + Send {
     let (parts, body) = request.into_parts();
-    let span = span(Endpoint::Update, &parts);
-    let identity = request_identity(&parts);
-    let work = update_inner(&shared, path, parts, body, &span);
-    run(
-        &shared,
-        Endpoint::Update,
-        identity,
-        span.clone(),
-        pin!(work),
-    )
-    .await
+    async move {
+        let span = span(Endpoint::Provision, &parts);
+        let identity = request_identity(&parts);
+        let work = provision_inner(&shared, path, parts, body, &span);
+        run(
+            &shared,
+            Endpoint::Provision,
+            identity,
+            span.clone(),
+            Box::pin(work).as_mut(),
+        )
+        .await
+    }
 }
 
-async fn update_inner(
+fn provision_inner(
     shared: &Arc<Shared>,
     path: InstancePath,
     parts: Parts,
     body: Body,
     span: &Span,
-) -> Result<Response, Error> {
-    let meta = shared.preamble(&parts).await?;
-    let instance_id = input::path_ids(path)?;
-    record_ids(span, &instance_id, None);
-    let query = Query::parse(parts.uri.query())?;
-    let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
-    let fields: UpdateBody = input::parse_body(&bytes)?;
-    let service_id = input::required(fields.service_id, "service_id")?;
-    let service = shared.index.service(&service_id).ok_or_else(|| {
-        Error::bad_request(format!(
-            "service_id {} is not the id of a service offering in the catalog",
-            quoted(&service_id)
-        ))
-    })?;
-    let plan_id = input::non_empty(fields.plan_id, "plan_id")?;
-    let new_plan = match &plan_id {
-        Some(plan_id) => Some(shared.index.resolve(&service_id, plan_id)?),
-        None => None,
-    };
-    // The previous plan may have left the catalog since, or (wrongly) name a plan of
-    // another offering; it is then not used for checks or dispatch.
-    let previous_plan = fields
-        .previous_values
-        .as_ref()
-        .and_then(|previous| previous.plan_id.as_deref())
-        .and_then(|id| shared.index.plan(id).map(|entry| (id, entry)))
-        .filter(|(_, entry)| entry.service_id == service_id);
-    if let (Some(new_id), Some((previous_id, previous))) = (&plan_id, previous_plan) {
-        // «Updating a Service Instance»: plan changes only where plan_updateable is true.
-        if new_id != previous_id && !previous.plan_updateable {
-            return Err(Error::plan_change_not_supported().with_description(format!(
-                "plan {} does not allow plan changes (plan_updateable is not true)",
-                quoted(&previous.name)
+) -> impl Future<Output = Result<Response, Error>> + Send {
+    async move {
+        let meta = shared.preamble(&parts).await?;
+        let instance_id = input::path_ids(path)?;
+        record_ids(span, &instance_id, None);
+        // Only the flag is kept: the whole `Query` would sit in this future across
+        // the body read.
+        let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
+        let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
+        let fields: ProvisionBody = input::parse_body(&bytes)?;
+        let service_id = input::required(fields.service_id, "service_id")?;
+        let plan_id = input::required(fields.plan_id, "plan_id")?;
+        let (organization_guid, space_guid) = if shared.config.require_org_and_space {
+            (
+                Some(input::required(
+                    fields.organization_guid,
+                    "organization_guid",
+                )?),
+                Some(input::required(fields.space_guid, "space_guid")?),
+            )
+        } else {
+            (
+                input::non_empty(fields.organization_guid, "organization_guid")?,
+                input::non_empty(fields.space_guid, "space_guid")?,
+            )
+        };
+        let plan = shared.index.resolve(&service_id, &plan_id)?;
+        let parameters = input::parameters(fields.parameters)?;
+        if let Some(schema) = &plan.provision_schema {
+            schema.check(parameters.as_ref())?;
+        }
+        plan.check_maintenance(fields.maintenance_info.as_ref())?;
+        plan.check_async(AsyncOperations::PROVISION, accepts_incomplete)?;
+        let request = Provision {
+            instance_id,
+            service_id,
+            plan_id,
+            context: fields.context,
+            organization_guid,
+            space_guid,
+            parameters,
+            maintenance_info: fields.maintenance_info,
+            accepts_incomplete,
+            meta,
+            plan_index: plan.index,
+            body: RawBody(bytes),
+        };
+        let result = if shared.state.is_some() {
+            detached(stateful::provision(shared.clone(), plan.broker, request)).await?
+        } else {
+            shared.broker(plan.broker).provision(request).await?
+        };
+        Ok(respond::provisioned(&result, accepts_incomplete))
+    }
+}
+
+pub(super) fn update(
+    State(shared): State<Arc<Shared>>,
+    path: InstancePath,
+    request: Request,
+) -> impl Future<Output = Response> + Send {
+    let (parts, body) = request.into_parts();
+    async move {
+        let span = span(Endpoint::Update, &parts);
+        let identity = request_identity(&parts);
+        let work = update_inner(&shared, path, parts, body, &span);
+        run(
+            &shared,
+            Endpoint::Update,
+            identity,
+            span.clone(),
+            Box::pin(work).as_mut(),
+        )
+        .await
+    }
+}
+
+fn update_inner(
+    shared: &Arc<Shared>,
+    path: InstancePath,
+    parts: Parts,
+    body: Body,
+    span: &Span,
+) -> impl Future<Output = Result<Response, Error>> + Send {
+    async move {
+        let meta = shared.preamble(&parts).await?;
+        let instance_id = input::path_ids(path)?;
+        record_ids(span, &instance_id, None);
+        // Only the flag is kept: the whole `Query` would sit in this future across
+        // the body read.
+        let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
+        let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
+        let fields: UpdateBody = input::parse_body(&bytes)?;
+        let service_id = input::required(fields.service_id, "service_id")?;
+        let service = shared.index.service(&service_id).ok_or_else(|| {
+            Error::bad_request(format!(
+                "service_id {} is not the id of a service offering in the catalog",
+                quoted(&service_id)
+            ))
+        })?;
+        let plan_id = input::non_empty(fields.plan_id, "plan_id")?;
+        let new_plan = match &plan_id {
+            Some(plan_id) => Some(shared.index.resolve(&service_id, plan_id)?),
+            None => None,
+        };
+        // The previous plan may have left the catalog since, or (wrongly) name a plan of
+        // another offering; it is then not used for checks or dispatch.
+        let previous_plan = fields
+            .previous_values
+            .as_ref()
+            .and_then(|previous| previous.plan_id.as_deref())
+            .and_then(|id| shared.index.plan(id).map(|entry| (id, entry)))
+            .filter(|(_, entry)| entry.service_id == service_id);
+        if let (Some(new_id), Some((previous_id, previous))) = (&plan_id, previous_plan) {
+            // «Updating a Service Instance»: plan changes only where plan_updateable is true.
+            if new_id != previous_id && !previous.plan_updateable {
+                return Err(Error::plan_change_not_supported().with_description(format!(
+                    "plan {} does not allow plan changes (plan_updateable is not true)",
+                    quoted(&previous.name)
+                )));
+            }
+        }
+        let target = new_plan.or(previous_plan.map(|(_, entry)| entry));
+        let parameters = input::parameters(fields.parameters)?;
+        if let Some(target) = target {
+            if let (Some(schema), Some(parameters)) = (&target.update_schema, &parameters) {
+                schema.check(Some(parameters))?;
+            }
+            target.check_maintenance(fields.maintenance_info.as_ref())?;
+            target.check_async(AsyncOperations::UPDATE, accepts_incomplete)?;
+        }
+        let request = Update {
+            instance_id,
+            service_id,
+            plan_id,
+            parameters,
+            context: fields.context,
+            previous_values: fields.previous_values,
+            maintenance_info: fields.maintenance_info,
+            accepts_incomplete,
+            meta,
+            plan_index: target.map(|entry| entry.index),
+            body: RawBody(bytes),
+        };
+        let result = if shared.state.is_some() {
+            // The store knows the plan in force, also when the request names none.
+            detached(stateful::update(shared.clone(), request)).await?
+        } else {
+            shared.broker(service.broker).update(request).await?
+        };
+        Ok(respond::updated(&result, accepts_incomplete))
+    }
+}
+
+pub(super) fn deprovision(
+    State(shared): State<Arc<Shared>>,
+    path: InstancePath,
+    request: Request,
+) -> impl Future<Output = Response> + Send {
+    let (parts, _) = request.into_parts();
+    async move {
+        let span = span(Endpoint::Deprovision, &parts);
+        let identity = request_identity(&parts);
+        let work = async {
+            let meta = shared.preamble(&parts).await?;
+            let instance_id = input::path_ids(path)?;
+            record_ids(&span, &instance_id, None);
+            let mut query = Query::parse(parts.uri.query())?;
+            let (service_id, plan_id) = query.required_ids()?;
+            let plan = shared.index.resolve(&service_id, &plan_id)?;
+            plan.check_async(AsyncOperations::DEPROVISION, query.accepts_incomplete)?;
+            let request = Deprovision {
+                instance_id,
+                service_id,
+                plan_id,
+                accepts_incomplete: query.accepts_incomplete,
+                meta,
+                plan_index: plan.index,
+            };
+            let result = if shared.state.is_some() {
+                detached(stateful::deprovision(shared.clone(), plan.broker, request)).await?
+            } else {
+                shared.broker(plan.broker).deprovision(request).await?
+            };
+            Ok(respond::deprovisioned(&result, query.accepts_incomplete))
+        };
+        run(
+            &shared,
+            Endpoint::Deprovision,
+            identity,
+            span.clone(),
+            pin!(work),
+        )
+        .await
+    }
+}
+
+pub(super) fn fetch_instance(
+    State(shared): State<Arc<Shared>>,
+    path: InstancePath,
+    request: Request,
+) -> impl Future<Output = Response> + Send {
+    let (parts, _) = request.into_parts();
+    async move {
+        let span = span(Endpoint::FetchInstance, &parts);
+        let identity = request_identity(&parts);
+        let work = async {
+            let meta = shared.preamble(&parts).await?;
+            let instance_id = input::path_ids(path)?;
+            record_ids(&span, &instance_id, None);
+            let query = Query::parse(parts.uri.query())?;
+            let owner = shared.index.owner_by_hints(
+                query.service_id.as_deref(),
+                query.plan_id.as_deref(),
+                ErrorKind::InstanceNotFound,
+            )?;
+            let request = FetchInstance {
+                instance_id,
+                service_id: query.service_id,
+                plan_id: query.plan_id,
+                meta,
+            };
+            let details = if shared.state.is_some() {
+                stateful::fetch_instance(&shared, owner, request).await?
+            } else {
+                ask(&shared, owner, |broker| {
+                    broker.fetch_instance(request.clone())
+                })
+                .await?
+            };
+            Ok(respond::instance_details(&details))
+        };
+        run(
+            &shared,
+            Endpoint::FetchInstance,
+            identity,
+            span.clone(),
+            Box::pin(work).as_mut(),
+        )
+        .await
+    }
+}
+
+pub(super) fn last_operation(
+    State(shared): State<Arc<Shared>>,
+    path: InstancePath,
+    request: Request,
+) -> impl Future<Output = Response> + Send {
+    let (parts, _) = request.into_parts();
+    async move {
+        let span = span(Endpoint::LastOperation, &parts);
+        let identity = request_identity(&parts);
+        let work = async {
+            let meta = shared.preamble(&parts).await?;
+            let instance_id = input::path_ids(path)?;
+            record_ids(&span, &instance_id, None);
+            let query = Query::parse(parts.uri.query())?;
+            let owner = shared.index.owner_by_hints(
+                query.service_id.as_deref(),
+                query.plan_id.as_deref(),
+                ErrorKind::InstanceNotFound,
+            )?;
+            let request = LastOperation {
+                instance_id,
+                service_id: query.service_id,
+                plan_id: query.plan_id,
+                operation: query.operation,
+                meta,
+            };
+            let status = if shared.state.is_some() {
+                stateful::last_operation(&shared, request).await?
+            } else {
+                ask(&shared, owner, |broker| {
+                    broker.last_operation(request.clone())
+                })
+                .await?
+            };
+            Ok(respond::operation_status(&status))
+        };
+        run(
+            &shared,
+            Endpoint::LastOperation,
+            identity,
+            span.clone(),
+            Box::pin(work).as_mut(),
+        )
+        .await
+    }
+}
+
+pub(super) fn bind(
+    State(shared): State<Arc<Shared>>,
+    path: BindingPath,
+    request: Request,
+) -> impl Future<Output = Response> + Send {
+    let (parts, body) = request.into_parts();
+    async move {
+        let span = span(Endpoint::Bind, &parts);
+        let identity = request_identity(&parts);
+        let work = bind_inner(&shared, path, parts, body, &span);
+        run(
+            &shared,
+            Endpoint::Bind,
+            identity,
+            span.clone(),
+            Box::pin(work).as_mut(),
+        )
+        .await
+    }
+}
+
+fn bind_inner(
+    shared: &Arc<Shared>,
+    path: BindingPath,
+    parts: Parts,
+    body: Body,
+    span: &Span,
+) -> impl Future<Output = Result<Response, Error>> + Send {
+    async move {
+        let meta = shared.preamble(&parts).await?;
+        let (instance_id, binding_id) = input::path_ids(path)?;
+        record_ids(span, &instance_id, Some(&binding_id));
+        // Only the flag is kept: the whole `Query` would sit in this future across
+        // the body read.
+        let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
+        let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
+        let fields: BindBody = input::parse_body(&bytes)?;
+        let service_id = input::required(fields.service_id, "service_id")?;
+        let plan_id = input::required(fields.plan_id, "plan_id")?;
+        let plan = shared.index.resolve(&service_id, &plan_id)?;
+        if !plan.bindable {
+            // «Binding»: Platforms MUST NOT bind instances of a plan that is not bindable.
+            return Err(Error::bad_request(format!(
+                "plan {} is not bindable",
+                quoted(&plan.name)
             )));
         }
-    }
-    let target = new_plan.or(previous_plan.map(|(_, entry)| entry));
-    let parameters = input::parameters(fields.parameters)?;
-    if let Some(target) = target {
-        if let (Some(schema), Some(parameters)) = (&target.update_schema, &parameters) {
-            schema.check(Some(parameters))?;
+        let app_guid = input::non_empty(fields.app_guid, "app_guid")?;
+        if let Some(resource) = &fields.bind_resource {
+            input::non_empty(resource.app_guid.clone(), "bind_resource.app_guid")?;
         }
-        target.check_maintenance(fields.maintenance_info.as_ref())?;
-        target.check_async(AsyncOperations::UPDATE, query.accepts_incomplete)?;
-    }
-    let request = Update {
-        instance_id,
-        service_id,
-        plan_id,
-        parameters,
-        context: fields.context,
-        previous_values: fields.previous_values,
-        maintenance_info: fields.maintenance_info,
-        accepts_incomplete: query.accepts_incomplete,
-        meta,
-        plan_index: target.map(|entry| entry.index),
-        body: RawBody(bytes),
-    };
-    let result = if shared.state.is_some() {
-        // The store knows the plan in force, also when the request names none.
-        detached(stateful::update(shared.clone(), request)).await?
-    } else {
-        shared.broker(service.broker).update(request).await?
-    };
-    Ok(respond::updated(&result, query.accepts_incomplete))
-}
-
-pub(super) async fn deprovision(
-    State(shared): State<Arc<Shared>>,
-    path: InstancePath,
-    request: Request,
-) -> Response {
-    let (parts, _) = request.into_parts();
-    let span = span(Endpoint::Deprovision, &parts);
-    let identity = request_identity(&parts);
-    let work = async {
-        let meta = shared.preamble(&parts).await?;
-        let instance_id = input::path_ids(path)?;
-        record_ids(&span, &instance_id, None);
-        let mut query = Query::parse(parts.uri.query())?;
-        let (service_id, plan_id) = query.required_ids()?;
-        let plan = shared.index.resolve(&service_id, &plan_id)?;
-        plan.check_async(AsyncOperations::DEPROVISION, query.accepts_incomplete)?;
-        let request = Deprovision {
-            instance_id,
-            service_id,
-            plan_id,
-            accepts_incomplete: query.accepts_incomplete,
-            meta,
-            plan_index: plan.index,
-        };
-        let result = if shared.state.is_some() {
-            detached(stateful::deprovision(shared.clone(), plan.broker, request)).await?
-        } else {
-            shared.broker(plan.broker).deprovision(request).await?
-        };
-        Ok(respond::deprovisioned(&result, query.accepts_incomplete))
-    };
-    run(
-        &shared,
-        Endpoint::Deprovision,
-        identity,
-        span.clone(),
-        pin!(work),
-    )
-    .await
-}
-
-pub(super) async fn fetch_instance(
-    State(shared): State<Arc<Shared>>,
-    path: InstancePath,
-    request: Request,
-) -> Response {
-    let (parts, _) = request.into_parts();
-    let span = span(Endpoint::FetchInstance, &parts);
-    let identity = request_identity(&parts);
-    let work = async {
-        let meta = shared.preamble(&parts).await?;
-        let instance_id = input::path_ids(path)?;
-        record_ids(&span, &instance_id, None);
-        let query = Query::parse(parts.uri.query())?;
-        let owner = shared.index.owner_by_hints(
-            query.service_id.as_deref(),
-            query.plan_id.as_deref(),
-            ErrorKind::InstanceNotFound,
-        )?;
-        let request = FetchInstance {
-            instance_id,
-            service_id: query.service_id,
-            plan_id: query.plan_id,
-            meta,
-        };
-        let details = if shared.state.is_some() {
-            stateful::fetch_instance(&shared, owner, request).await?
-        } else {
-            ask(&shared, owner, |broker| {
-                broker.fetch_instance(request.clone())
-            })
-            .await?
-        };
-        Ok(respond::instance_details(&details))
-    };
-    run(
-        &shared,
-        Endpoint::FetchInstance,
-        identity,
-        span.clone(),
-        pin!(work),
-    )
-    .await
-}
-
-pub(super) async fn last_operation(
-    State(shared): State<Arc<Shared>>,
-    path: InstancePath,
-    request: Request,
-) -> Response {
-    let (parts, _) = request.into_parts();
-    let span = span(Endpoint::LastOperation, &parts);
-    let identity = request_identity(&parts);
-    let work = async {
-        let meta = shared.preamble(&parts).await?;
-        let instance_id = input::path_ids(path)?;
-        record_ids(&span, &instance_id, None);
-        let query = Query::parse(parts.uri.query())?;
-        let owner = shared.index.owner_by_hints(
-            query.service_id.as_deref(),
-            query.plan_id.as_deref(),
-            ErrorKind::InstanceNotFound,
-        )?;
-        let request = LastOperation {
-            instance_id,
-            service_id: query.service_id,
-            plan_id: query.plan_id,
-            operation: query.operation,
-            meta,
-        };
-        let status = if shared.state.is_some() {
-            stateful::last_operation(&shared, request).await?
-        } else {
-            ask(&shared, owner, |broker| {
-                broker.last_operation(request.clone())
-            })
-            .await?
-        };
-        Ok(respond::operation_status(&status))
-    };
-    run(
-        &shared,
-        Endpoint::LastOperation,
-        identity,
-        span.clone(),
-        pin!(work),
-    )
-    .await
-}
-
-pub(super) async fn bind(
-    State(shared): State<Arc<Shared>>,
-    path: BindingPath,
-    request: Request,
-) -> Response {
-    let (parts, body) = request.into_parts();
-    let span = span(Endpoint::Bind, &parts);
-    let identity = request_identity(&parts);
-    let work = bind_inner(&shared, path, parts, body, &span);
-    run(&shared, Endpoint::Bind, identity, span.clone(), pin!(work)).await
-}
-
-async fn bind_inner(
-    shared: &Arc<Shared>,
-    path: BindingPath,
-    parts: Parts,
-    body: Body,
-    span: &Span,
-) -> Result<Response, Error> {
-    let meta = shared.preamble(&parts).await?;
-    let (instance_id, binding_id) = input::path_ids(path)?;
-    record_ids(span, &instance_id, Some(&binding_id));
-    let query = Query::parse(parts.uri.query())?;
-    let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
-    let fields: BindBody = input::parse_body(&bytes)?;
-    let service_id = input::required(fields.service_id, "service_id")?;
-    let plan_id = input::required(fields.plan_id, "plan_id")?;
-    let plan = shared.index.resolve(&service_id, &plan_id)?;
-    if !plan.bindable {
-        // «Binding»: Platforms MUST NOT bind instances of a plan that is not bindable.
-        return Err(Error::bad_request(format!(
-            "plan {} is not bindable",
-            quoted(&plan.name)
-        )));
-    }
-    let app_guid = input::non_empty(fields.app_guid, "app_guid")?;
-    if let Some(resource) = &fields.bind_resource {
-        input::non_empty(resource.app_guid.clone(), "bind_resource.app_guid")?;
-    }
-    let predecessor_binding_id =
-        input::non_empty(fields.predecessor_binding_id, "predecessor_binding_id")?;
-    if predecessor_binding_id.is_some() && !plan.binding_rotatable {
-        // «Binding Rotation»: Platforms MUST NOT rotate bindings of other plans.
-        return Err(Error::bad_request(format!(
-            "plan {} does not support binding rotation (binding_rotatable is not true)",
-            quoted(&plan.name)
-        )));
-    }
-    let parameters = input::parameters(fields.parameters)?;
-    if let Some(schema) = &plan.bind_schema {
-        schema.check(parameters.as_ref())?;
-    }
-    let request = Bind {
-        instance_id,
-        binding_id,
-        service_id,
-        plan_id,
-        context: fields.context,
-        app_guid,
-        bind_resource: fields.bind_resource,
-        parameters,
-        predecessor_binding_id,
-        accepts_incomplete: query.accepts_incomplete,
-        meta,
-        plan_index: plan.index,
-        body: RawBody(bytes),
-    };
-    if plan.requires_app && request.app().is_none() {
-        return Err(Error::requires_app().with_description(format!(
-            "plan {} binds applications only: send bind_resource.app_guid",
-            quoted(&plan.name)
-        )));
-    }
-    plan.check_async(AsyncOperations::BIND, query.accepts_incomplete)?;
-    let result = if shared.state.is_some() {
-        detached(stateful::bind(shared.clone(), plan.broker, request)).await?
-    } else {
-        shared.broker(plan.broker).bind(request).await?
-    };
-    if let Some(binding) = result.binding() {
-        for field in binding.unrequested(&plan.requires) {
-            tracing::warn!(
-                plan = %plan.name,
-                "the bind handler returned `{field}` but the service offering does not declare \
-                 the matching `requires` permission; platforms may consider the response invalid"
-            );
+        let predecessor_binding_id =
+            input::non_empty(fields.predecessor_binding_id, "predecessor_binding_id")?;
+        if predecessor_binding_id.is_some() && !plan.binding_rotatable {
+            // «Binding Rotation»: Platforms MUST NOT rotate bindings of other plans.
+            return Err(Error::bad_request(format!(
+                "plan {} does not support binding rotation (binding_rotatable is not true)",
+                quoted(&plan.name)
+            )));
         }
-    }
-    Ok(respond::bound(&result, query.accepts_incomplete))
-}
-
-pub(super) async fn unbind(
-    State(shared): State<Arc<Shared>>,
-    path: BindingPath,
-    request: Request,
-) -> Response {
-    let (parts, _) = request.into_parts();
-    let span = span(Endpoint::Unbind, &parts);
-    let identity = request_identity(&parts);
-    let work = async {
-        let meta = shared.preamble(&parts).await?;
-        let (instance_id, binding_id) = input::path_ids(path)?;
-        record_ids(&span, &instance_id, Some(&binding_id));
-        let mut query = Query::parse(parts.uri.query())?;
-        let (service_id, plan_id) = query.required_ids()?;
-        let plan = shared.index.resolve(&service_id, &plan_id)?;
-        plan.check_async(AsyncOperations::UNBIND, query.accepts_incomplete)?;
-        let request = Unbind {
+        let parameters = input::parameters(fields.parameters)?;
+        if let Some(schema) = &plan.bind_schema {
+            schema.check(parameters.as_ref())?;
+        }
+        let request = Bind {
             instance_id,
             binding_id,
             service_id,
             plan_id,
-            accepts_incomplete: query.accepts_incomplete,
+            context: fields.context,
+            app_guid,
+            bind_resource: fields.bind_resource,
+            parameters,
+            predecessor_binding_id,
+            accepts_incomplete,
             meta,
             plan_index: plan.index,
+            body: RawBody(bytes),
         };
+        if plan.requires_app && request.app().is_none() {
+            return Err(Error::requires_app().with_description(format!(
+                "plan {} binds applications only: send bind_resource.app_guid",
+                quoted(&plan.name)
+            )));
+        }
+        plan.check_async(AsyncOperations::BIND, accepts_incomplete)?;
         let result = if shared.state.is_some() {
-            detached(stateful::unbind(shared.clone(), plan.broker, request)).await?
+            detached(stateful::bind(shared.clone(), plan.broker, request)).await?
         } else {
-            shared.broker(plan.broker).unbind(request).await?
+            shared.broker(plan.broker).bind(request).await?
         };
-        Ok(respond::unbound(&result, query.accepts_incomplete))
-    };
-    run(
-        &shared,
-        Endpoint::Unbind,
-        identity,
-        span.clone(),
-        pin!(work),
-    )
-    .await
+        if let Some(binding) = result.binding() {
+            for field in binding.unrequested(&plan.requires) {
+                tracing::warn!(
+                    plan = %plan.name,
+                    "the bind handler returned `{field}` but the service offering does not declare \
+                     the matching `requires` permission; platforms may consider the response invalid"
+                );
+            }
+        }
+        Ok(respond::bound(&result, accepts_incomplete))
+    }
 }
 
-pub(super) async fn fetch_binding(
+pub(super) fn unbind(
     State(shared): State<Arc<Shared>>,
     path: BindingPath,
     request: Request,
-) -> Response {
+) -> impl Future<Output = Response> + Send {
     let (parts, _) = request.into_parts();
-    let span = span(Endpoint::FetchBinding, &parts);
-    let identity = request_identity(&parts);
-    let work = async {
-        let meta = shared.preamble(&parts).await?;
-        let (instance_id, binding_id) = input::path_ids(path)?;
-        record_ids(&span, &instance_id, Some(&binding_id));
-        let query = Query::parse(parts.uri.query())?;
-        let owner = shared.index.owner_by_hints(
-            query.service_id.as_deref(),
-            query.plan_id.as_deref(),
-            ErrorKind::BindingNotFound,
-        )?;
-        let request = FetchBinding {
-            instance_id,
-            binding_id,
-            service_id: query.service_id,
-            plan_id: query.plan_id,
-            meta,
+    async move {
+        let span = span(Endpoint::Unbind, &parts);
+        let identity = request_identity(&parts);
+        let work = async {
+            let meta = shared.preamble(&parts).await?;
+            let (instance_id, binding_id) = input::path_ids(path)?;
+            record_ids(&span, &instance_id, Some(&binding_id));
+            let mut query = Query::parse(parts.uri.query())?;
+            let (service_id, plan_id) = query.required_ids()?;
+            let plan = shared.index.resolve(&service_id, &plan_id)?;
+            plan.check_async(AsyncOperations::UNBIND, query.accepts_incomplete)?;
+            let request = Unbind {
+                instance_id,
+                binding_id,
+                service_id,
+                plan_id,
+                accepts_incomplete: query.accepts_incomplete,
+                meta,
+                plan_index: plan.index,
+            };
+            let result = if shared.state.is_some() {
+                detached(stateful::unbind(shared.clone(), plan.broker, request)).await?
+            } else {
+                shared.broker(plan.broker).unbind(request).await?
+            };
+            Ok(respond::unbound(&result, query.accepts_incomplete))
         };
-        let binding = if shared.state.is_some() {
-            stateful::fetch_binding(&shared, owner, request).await?
-        } else {
-            ask(&shared, owner, |broker| {
-                broker.fetch_binding(request.clone())
-            })
-            .await?
-        };
-        Ok(respond::fetched_binding(&binding))
-    };
-    run(
-        &shared,
-        Endpoint::FetchBinding,
-        identity,
-        span.clone(),
-        pin!(work),
-    )
-    .await
+        run(
+            &shared,
+            Endpoint::Unbind,
+            identity,
+            span.clone(),
+            pin!(work),
+        )
+        .await
+    }
 }
 
-pub(super) async fn binding_last_operation(
+pub(super) fn fetch_binding(
     State(shared): State<Arc<Shared>>,
     path: BindingPath,
     request: Request,
-) -> Response {
+) -> impl Future<Output = Response> + Send {
     let (parts, _) = request.into_parts();
-    let span = span(Endpoint::BindingLastOperation, &parts);
-    let identity = request_identity(&parts);
-    let work = async {
-        let meta = shared.preamble(&parts).await?;
-        let (instance_id, binding_id) = input::path_ids(path)?;
-        record_ids(&span, &instance_id, Some(&binding_id));
-        let query = Query::parse(parts.uri.query())?;
-        let owner = shared.index.owner_by_hints(
-            query.service_id.as_deref(),
-            query.plan_id.as_deref(),
-            ErrorKind::BindingNotFound,
-        )?;
-        let request = BindingLastOperation {
-            instance_id,
-            binding_id,
-            service_id: query.service_id,
-            plan_id: query.plan_id,
-            operation: query.operation,
-            meta,
+    async move {
+        let span = span(Endpoint::FetchBinding, &parts);
+        let identity = request_identity(&parts);
+        let work = async {
+            let meta = shared.preamble(&parts).await?;
+            let (instance_id, binding_id) = input::path_ids(path)?;
+            record_ids(&span, &instance_id, Some(&binding_id));
+            let query = Query::parse(parts.uri.query())?;
+            let owner = shared.index.owner_by_hints(
+                query.service_id.as_deref(),
+                query.plan_id.as_deref(),
+                ErrorKind::BindingNotFound,
+            )?;
+            let request = FetchBinding {
+                instance_id,
+                binding_id,
+                service_id: query.service_id,
+                plan_id: query.plan_id,
+                meta,
+            };
+            let binding = if shared.state.is_some() {
+                stateful::fetch_binding(&shared, owner, request).await?
+            } else {
+                ask(&shared, owner, |broker| {
+                    broker.fetch_binding(request.clone())
+                })
+                .await?
+            };
+            Ok(respond::fetched_binding(&binding))
         };
-        let status = if shared.state.is_some() {
-            stateful::binding_last_operation(&shared, request).await?
-        } else {
-            ask(&shared, owner, |broker| {
-                broker.binding_last_operation(request.clone())
-            })
-            .await?
+        run(
+            &shared,
+            Endpoint::FetchBinding,
+            identity,
+            span.clone(),
+            Box::pin(work).as_mut(),
+        )
+        .await
+    }
+}
+
+pub(super) fn binding_last_operation(
+    State(shared): State<Arc<Shared>>,
+    path: BindingPath,
+    request: Request,
+) -> impl Future<Output = Response> + Send {
+    let (parts, _) = request.into_parts();
+    async move {
+        let span = span(Endpoint::BindingLastOperation, &parts);
+        let identity = request_identity(&parts);
+        let work = async {
+            let meta = shared.preamble(&parts).await?;
+            let (instance_id, binding_id) = input::path_ids(path)?;
+            record_ids(&span, &instance_id, Some(&binding_id));
+            let query = Query::parse(parts.uri.query())?;
+            let owner = shared.index.owner_by_hints(
+                query.service_id.as_deref(),
+                query.plan_id.as_deref(),
+                ErrorKind::BindingNotFound,
+            )?;
+            let request = BindingLastOperation {
+                instance_id,
+                binding_id,
+                service_id: query.service_id,
+                plan_id: query.plan_id,
+                operation: query.operation,
+                meta,
+            };
+            let status = if shared.state.is_some() {
+                stateful::binding_last_operation(&shared, request).await?
+            } else {
+                ask(&shared, owner, |broker| {
+                    broker.binding_last_operation(request.clone())
+                })
+                .await?
+            };
+            Ok(respond::binding_operation_status(&status))
         };
-        Ok(respond::binding_operation_status(&status))
-    };
-    run(
-        &shared,
-        Endpoint::BindingLastOperation,
-        identity,
-        span.clone(),
-        pin!(work),
-    )
-    .await
+        run(
+            &shared,
+            Endpoint::BindingLastOperation,
+            identity,
+            span.clone(),
+            Box::pin(work).as_mut(),
+        )
+        .await
+    }
 }
 
 /// Unknown paths: 404 with an OSB error body, after authentication.
@@ -749,7 +797,10 @@ mod tests {
 
     /// axum allocates every request's handler future and moves it: what a request
     /// carries across its `.await`s is paid for on every request. The budget catches a
-    /// change that doubles it (taking `work` by value in `run` did, for every route).
+    /// change that doubles it (taking `work` by value in `run` did, for every route,
+    /// and so did writing the handlers as `async fn`s, which keep the whole `Request`).
+    /// They were 584 to 952 bytes when this was written; axum's wrapper adds about 260,
+    /// and glibc serves blocks up to 1,032 bytes from its fast per-thread cache.
     #[test]
     fn handler_futures_stay_small() {
         let sizes = [
@@ -771,10 +822,7 @@ mod tests {
             println!("{route}: {size} bytes");
         }
         for (route, size) in sizes {
-            assert!(
-                size <= 4 * 1024,
-                "the {route} handler's future is {size} bytes"
-            );
+            assert!(size <= 1024, "the {route} handler's future is {size} bytes");
         }
     }
 }

@@ -104,40 +104,42 @@ impl Query {
 /// Reads the whole body, refusing more than `limit` bytes (413), and checks it is
 /// declared as JSON when a `Content-Type` is sent («Content Type»: a broker MAY
 /// process a body without one, and SHOULD answer 400 to a mismatched one).
-pub(crate) async fn read_json_body(
+pub(crate) fn read_json_body(
     parts: &Parts,
     body: Body,
     limit: usize,
-) -> Result<Bytes, Error> {
-    if let Some(content_type) = parts.headers.get(CONTENT_TYPE) {
-        if !is_json(content_type.as_bytes()) {
-            return Err(Error::bad_request(format!(
-                "Content-Type must be application/json, not {}",
-                quoted(&String::from_utf8_lossy(content_type.as_bytes()))
-            )));
+) -> impl Future<Output = Result<Bytes, Error>> + Send {
+    async move {
+        if let Some(content_type) = parts.headers.get(CONTENT_TYPE) {
+            if !is_json(content_type.as_bytes()) {
+                return Err(Error::bad_request(format!(
+                    "Content-Type must be application/json, not {}",
+                    quoted(&String::from_utf8_lossy(content_type.as_bytes()))
+                )));
+            }
         }
-    }
-    let too_large = || {
-        Error::new(ErrorKind::PayloadTooLarge)
-            .with_description(format!("the request body is larger than {limit} bytes"))
-    };
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(too_large());
-    }
-    match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => Ok(bytes),
-        Err(err) => {
-            let limited = std::error::Error::source(&err)
-                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
-            if limited {
-                Err(too_large())
-            } else {
-                Err(Error::bad_request("the request body could not be read"))
+        let too_large = || {
+            Error::new(ErrorKind::PayloadTooLarge)
+                .with_description(format!("the request body is larger than {limit} bytes"))
+        };
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > limit as u64) {
+            return Err(too_large());
+        }
+        match axum::body::to_bytes(body, limit).await {
+            Ok(bytes) => Ok(bytes),
+            Err(err) => {
+                let limited = std::error::Error::source(&err)
+                    .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+                if limited {
+                    Err(too_large())
+                } else {
+                    Err(Error::bad_request("the request body could not be read"))
+                }
             }
         }
     }

@@ -1,4 +1,8 @@
 //! Creating and deleting service bindings.
+//!
+//! The request paths here return `async move` blocks rather than being `async fn`s:
+//! an `async fn` keeps its arguments in its future twice (as arguments and as the
+//! locals they are moved into), and each request allocates these futures.
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -20,131 +24,133 @@ use super::{
 
 /// «Binding»: the instance must exist and be usable; a binding with the same
 /// parameters and resource answers 200 with what it answered first.
-pub(crate) async fn bind(
+pub(crate) fn bind(
     shared: Arc<Shared>,
     broker: usize,
     request: Bind,
-) -> Result<Bound, Error> {
-    let Some(state) = &shared.state else {
-        return shared.broker(broker).bind(request).await;
-    };
-    let Some(instance_state) = state.store.instance_state(&request.instance_id).await? else {
-        return Err(Error::instance_not_found().with_description(format!(
-            "service instance {} does not exist, so it cannot be bound",
-            quoted(&request.instance_id)
-        )));
-    };
-    match instance_state {
-        ResourceState::Ready | ResourceState::Updating => {}
-        ResourceState::Failed => {
-            return Err(Error::unprocessable(format!(
-                "service instance {} failed to provision; it cannot be bound",
+) -> impl Future<Output = Result<Bound, Error>> + Send {
+    async move {
+        let Some(state) = &shared.state else {
+            return shared.broker(broker).bind(request).await;
+        };
+        let Some(instance_state) = state.store.instance_state(&request.instance_id).await? else {
+            return Err(Error::instance_not_found().with_description(format!(
+                "service instance {} does not exist, so it cannot be bound",
                 quoted(&request.instance_id)
             )));
-        }
-        ResourceState::Creating | ResourceState::Deleting => {
-            return Err(busy("the service instance"));
-        }
-    }
-    if let Some(predecessor) = &request.predecessor_binding_id {
-        check_predecessor(state, &request.instance_id, predecessor).await?;
-    }
-    let mut resource = request
-        .bind_resource
-        .as_ref()
-        .and_then(|r| serde_json::value::to_raw_value(r).ok());
-    let app = request.app_guid.as_deref().unwrap_or_default();
-    let fp = fingerprint(
-        &[&request.service_id, &request.plan_id, app],
-        &[
-            request.parameters.as_ref().map(|p| p.as_raw()),
-            resource.as_deref(),
-        ],
-    );
-    let mut waits = Waits::default();
-    // As for instances: insert first, read only when the store refuses.
-    let mut read_first = false;
-    for _ in 0..4 + Waits::MAX {
-        let (iid, bid) = (&request.instance_id, &request.binding_id);
-        let existing = if std::mem::replace(&mut read_first, true) {
-            state.store.binding(iid, bid).await?
-        } else {
-            None
         };
-        if let Some(record) = existing {
-            match record.state {
-                ResourceState::Failed => {
-                    // A failed bind may be retried, with any attributes.
-                    state
-                        .store
-                        .delete_binding(iid, bid, record.version, None)
-                        .await?;
-                    continue;
-                }
-                _ if record.fingerprint != fp => {
-                    return Err(Error::binding_already_exists().with_description(format!(
-                        "service binding {} already exists with other parameters",
-                        quoted(bid)
-                    )));
-                }
-                ResourceState::Ready | ResourceState::Updating => {
-                    let binding = record
-                        .response
-                        .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
-                        .unwrap_or_default();
-                    return Ok(Bound::already_exists(binding));
-                }
-                ResourceState::Creating => match record.operation.and_then(|op| op.id) {
-                    Some(operation) if request.accepts_incomplete => {
-                        return Ok(Bound::accepted(operation));
+        match instance_state {
+            ResourceState::Ready | ResourceState::Updating => {}
+            ResourceState::Failed => {
+                return Err(Error::unprocessable(format!(
+                    "service instance {} failed to provision; it cannot be bound",
+                    quoted(&request.instance_id)
+                )));
+            }
+            ResourceState::Creating | ResourceState::Deleting => {
+                return Err(busy("the service instance"));
+            }
+        }
+        if let Some(predecessor) = &request.predecessor_binding_id {
+            check_predecessor(state, &request.instance_id, predecessor).await?;
+        }
+        let mut resource = request
+            .bind_resource
+            .as_ref()
+            .and_then(|r| serde_json::value::to_raw_value(r).ok());
+        let app = request.app_guid.as_deref().unwrap_or_default();
+        let fp = fingerprint(
+            &[&request.service_id, &request.plan_id, app],
+            &[
+                request.parameters.as_ref().map(|p| p.as_raw()),
+                resource.as_deref(),
+            ],
+        );
+        let mut waits = Waits::default();
+        // As for instances: insert first, read only when the store refuses.
+        let mut read_first = false;
+        for _ in 0..4 + Waits::MAX {
+            let (iid, bid) = (&request.instance_id, &request.binding_id);
+            let existing = if std::mem::replace(&mut read_first, true) {
+                state.store.binding(iid, bid).await?
+            } else {
+                None
+            };
+            if let Some(record) = existing {
+                match record.state {
+                    ResourceState::Failed => {
+                        // A failed bind may be retried, with any attributes.
+                        state
+                            .store
+                            .delete_binding(iid, bid, record.version, None)
+                            .await?;
+                        continue;
                     }
-                    _ if waits.wait().await => continue,
-                    _ => return Err(busy("the service binding")),
-                },
-                ResourceState::Deleting => return Err(busy("the service binding")),
-            }
-        }
-        let now = now_ms();
-        let operation = state.operation_id(OperationKind::Bind);
-        let mut record = BindingRecord {
-            instance_id: iid.clone(),
-            binding_id: bid.clone(),
-            service_id: request.service_id.clone(),
-            plan_id: request.plan_id.clone(),
-            parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
-            bind_resource: resource.take(),
-            response: None,
-            state: ResourceState::Creating,
-            operation: Some(OperationRecord::start(
-                OperationKind::Bind,
-                Some(operation),
-                true,
-                now,
-            )),
-            fingerprint: fp,
-            version: 1,
-        };
-        if !state.store.insert_binding(&record).await? {
-            resource = record.bind_resource;
-            continue;
-        }
-        let accepts_incomplete = request.accepts_incomplete;
-        let key = KeyRef::Binding(&record.instance_id, &record.binding_id);
-        let started = start_call(key, || shared.broker(broker).bind(request));
-        let call = async {
-            let mut answer = started?.await?;
-            if !accepts_incomplete {
-                if let BoundOutcome::Background(work) = answer.outcome {
-                    // As `finish_inline`: the client cannot poll, so it waits.
-                    answer.outcome = BoundOutcome::Created(work.0.await?);
+                    _ if record.fingerprint != fp => {
+                        return Err(Error::binding_already_exists().with_description(format!(
+                            "service binding {} already exists with other parameters",
+                            quoted(bid)
+                        )));
+                    }
+                    ResourceState::Ready | ResourceState::Updating => {
+                        let binding = record
+                            .response
+                            .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
+                            .unwrap_or_default();
+                        return Ok(Bound::already_exists(binding));
+                    }
+                    ResourceState::Creating => match record.operation.and_then(|op| op.id) {
+                        Some(operation) if request.accepts_incomplete => {
+                            return Ok(Bound::accepted(operation));
+                        }
+                        _ if waits.wait().await => continue,
+                        _ => return Err(busy("the service binding")),
+                    },
+                    ResourceState::Deleting => return Err(busy("the service binding")),
                 }
             }
-            Ok(answer)
-        };
-        let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
-        return settle_bind(&shared, state, &mut record, result).await;
+            let now = now_ms();
+            let operation = state.operation_id(OperationKind::Bind);
+            let mut record = BindingRecord {
+                instance_id: iid.clone(),
+                binding_id: bid.clone(),
+                service_id: request.service_id.clone(),
+                plan_id: request.plan_id.clone(),
+                parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
+                bind_resource: resource.take(),
+                response: None,
+                state: ResourceState::Creating,
+                operation: Some(OperationRecord::start(
+                    OperationKind::Bind,
+                    Some(operation),
+                    true,
+                    now,
+                )),
+                fingerprint: fp,
+                version: 1,
+            };
+            if !state.store.insert_binding(&record).await? {
+                resource = record.bind_resource;
+                continue;
+            }
+            let accepts_incomplete = request.accepts_incomplete;
+            let key = KeyRef::Binding(&record.instance_id, &record.binding_id);
+            let started = start_call(key, || shared.broker(broker).bind(request));
+            let call = async {
+                let mut answer = started?.await?;
+                if !accepts_incomplete {
+                    if let BoundOutcome::Background(work) = answer.outcome {
+                        // As `finish_inline`: the client cannot poll, so it waits.
+                        answer.outcome = BoundOutcome::Created(work.0.await?);
+                    }
+                }
+                Ok(answer)
+            };
+            let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
+            return settle_bind(&shared, state, &mut record, result).await;
+        }
+        Err(busy("the service binding"))
     }
-    Err(busy("the service binding"))
 }
 
 async fn settle_bind(
@@ -225,122 +231,128 @@ async fn settle_bind(
 }
 
 /// «Unbinding»: 410 for what does not exist.
-pub(crate) async fn unbind(
+pub(crate) fn unbind(
     shared: Arc<Shared>,
     mut broker: usize,
     mut request: Unbind,
-) -> Result<Unbound, Error> {
-    let Some(state) = &shared.state else {
-        return shared.broker(broker).unbind(request).await;
-    };
-    let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
-    let gone = || {
-        Error::binding_not_found()
-            .with_description(format!("service binding {} does not exist", quoted(&bid)))
-    };
-    let Some(mut record) = state.store.binding(&iid, &bid).await? else {
-        return Err(gone());
-    };
-    if let Some(plan) = stored_plan(&shared, &record.plan_id, &request.plan_id) {
-        plan.check_async(AsyncOperations::UNBIND, request.accepts_incomplete)?;
-        request.plan_id.clone_from(&record.plan_id);
-        request.plan_index = plan.index;
-        broker = plan.broker;
-    }
-    match record.state {
-        ResourceState::Ready | ResourceState::Failed | ResourceState::Updating => {}
-        ResourceState::Deleting => {
-            return match record.operation.and_then(|op| op.id) {
-                Some(operation) if request.accepts_incomplete => Ok(Unbound::accepted(operation)),
-                _ => Err(busy("the service binding")),
-            };
+) -> impl Future<Output = Result<Unbound, Error>> + Send {
+    async move {
+        let Some(state) = &shared.state else {
+            return shared.broker(broker).unbind(request).await;
+        };
+        let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
+        let gone = || {
+            Error::binding_not_found()
+                .with_description(format!("service binding {} does not exist", quoted(&bid)))
+        };
+        let Some(mut record) = state.store.binding(&iid, &bid).await? else {
+            return Err(gone());
+        };
+        if let Some(plan) = stored_plan(&shared, &record.plan_id, &request.plan_id) {
+            plan.check_async(AsyncOperations::UNBIND, request.accepts_incomplete)?;
+            request.plan_id.clone_from(&record.plan_id);
+            request.plan_index = plan.index;
+            broker = plan.broker;
         }
-        ResourceState::Creating => return Err(busy("the service binding")),
-    }
-    let previous = record.clone();
-    let expected = record.version;
-    record.version += 1;
-    record.state = ResourceState::Deleting;
-    let operation_id = state.operation_id(OperationKind::Unbind);
-    record.operation = Some(OperationRecord::start(
-        OperationKind::Unbind,
-        Some(operation_id.clone()),
-        true,
-        now_ms(),
-    ));
-    if !state.store.update_binding(&record, expected).await? {
-        return Err(lost_race("the service binding"));
-    }
-    let accepts_incomplete = request.accepts_incomplete;
-    let call = async {
-        let mut answer = shared.broker(broker).unbind(request).await?;
-        answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
-        Ok(answer)
-    };
-    let result = runner::run(
-        state,
-        KeyRef::Binding(&iid, &bid),
-        &operation_id,
-        pin!(call),
-    )
-    .await;
-    let expected = record.version;
-    let now = now_ms();
-    match result {
-        Err(err) if err.kind() == ErrorKind::BindingNotFound || err.kind() == ErrorKind::Gone => {
-            finish_unbind(state, &iid, &bid, expected, now, false).await?;
+        match record.state {
+            ResourceState::Ready | ResourceState::Failed | ResourceState::Updating => {}
+            ResourceState::Deleting => {
+                return match record.operation.and_then(|op| op.id) {
+                    Some(operation) if request.accepts_incomplete => {
+                        Ok(Unbound::accepted(operation))
+                    }
+                    _ => Err(busy("the service binding")),
+                };
+            }
+            ResourceState::Creating => return Err(busy("the service binding")),
+        }
+        let previous = record.clone();
+        let expected = record.version;
+        record.version += 1;
+        record.state = ResourceState::Deleting;
+        let operation_id = state.operation_id(OperationKind::Unbind);
+        record.operation = Some(OperationRecord::start(
+            OperationKind::Unbind,
+            Some(operation_id.clone()),
+            true,
+            now_ms(),
+        ));
+        if !state.store.update_binding(&record, expected).await? {
+            return Err(lost_race("the service binding"));
+        }
+        let accepts_incomplete = request.accepts_incomplete;
+        let call = async {
+            let mut answer = shared.broker(broker).unbind(request).await?;
+            answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+            Ok(answer)
+        };
+        let result = runner::run(
+            state,
+            KeyRef::Binding(&iid, &bid),
+            &operation_id,
+            pin!(call),
+        )
+        .await;
+        let expected = record.version;
+        let now = now_ms();
+        match result {
             Err(err)
+                if err.kind() == ErrorKind::BindingNotFound || err.kind() == ErrorKind::Gone =>
+            {
+                finish_unbind(state, &iid, &bid, expected, now, false).await?;
+                Err(err)
+            }
+            Err(err) => {
+                let mut restored = previous;
+                restored.version = expected + 1;
+                state.store.update_binding(&restored, expected).await?;
+                Err(err)
+            }
+            Ok(Unbound { outcome, vendor }) => match outcome {
+                Outcome::Done | Outcome::Existing => {
+                    if !finish_unbind(state, &iid, &bid, expected, now, false).await? {
+                        return Err(lost_race("the service binding"));
+                    }
+                    Ok(Unbound {
+                        outcome: Outcome::Done,
+                        vendor,
+                    })
+                }
+                Outcome::Accepted(operation) => {
+                    record.version += 1;
+                    record.operation = Some(OperationRecord::start(
+                        OperationKind::Unbind,
+                        operation.clone(),
+                        false,
+                        now,
+                    ));
+                    if !state.store.update_binding(&record, expected).await? {
+                        return Err(lost_race("the service binding"));
+                    }
+                    Ok(Unbound {
+                        outcome: Outcome::Accepted(operation),
+                        vendor,
+                    })
+                }
+                Outcome::Background(work) => {
+                    record.version += 1;
+                    record.operation = Some(OperationRecord::start(
+                        OperationKind::Unbind,
+                        Some(operation_id.clone()),
+                        true,
+                        now,
+                    ));
+                    if !state.store.update_binding(&record, expected).await? {
+                        return Err(lost_race("the service binding"));
+                    }
+                    runner::spawn_binding(&shared, iid, bid, operation_id.clone(), map_unit(work));
+                    Ok(Unbound {
+                        outcome: Outcome::Accepted(Some(operation_id)),
+                        vendor,
+                    })
+                }
+            },
         }
-        Err(err) => {
-            let mut restored = previous;
-            restored.version = expected + 1;
-            state.store.update_binding(&restored, expected).await?;
-            Err(err)
-        }
-        Ok(Unbound { outcome, vendor }) => match outcome {
-            Outcome::Done | Outcome::Existing => {
-                if !finish_unbind(state, &iid, &bid, expected, now, false).await? {
-                    return Err(lost_race("the service binding"));
-                }
-                Ok(Unbound {
-                    outcome: Outcome::Done,
-                    vendor,
-                })
-            }
-            Outcome::Accepted(operation) => {
-                record.version += 1;
-                record.operation = Some(OperationRecord::start(
-                    OperationKind::Unbind,
-                    operation.clone(),
-                    false,
-                    now,
-                ));
-                if !state.store.update_binding(&record, expected).await? {
-                    return Err(lost_race("the service binding"));
-                }
-                Ok(Unbound {
-                    outcome: Outcome::Accepted(operation),
-                    vendor,
-                })
-            }
-            Outcome::Background(work) => {
-                record.version += 1;
-                record.operation = Some(OperationRecord::start(
-                    OperationKind::Unbind,
-                    Some(operation_id.clone()),
-                    true,
-                    now,
-                ));
-                if !state.store.update_binding(&record, expected).await? {
-                    return Err(lost_race("the service binding"));
-                }
-                runner::spawn_binding(&shared, iid, bid, operation_id.clone(), map_unit(work));
-                Ok(Unbound {
-                    outcome: Outcome::Accepted(Some(operation_id)),
-                    vendor,
-                })
-            }
-        },
     }
 }
 

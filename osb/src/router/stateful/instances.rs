@@ -1,4 +1,8 @@
 //! Creating, changing and deleting service instances.
+//!
+//! The request paths here return `async move` blocks rather than being `async fn`s:
+//! an `async fn` keeps its arguments in its future twice (as arguments and as the
+//! locals they are moved into), and each request allocates these futures.
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -26,124 +30,126 @@ use super::{
 /// «Provisioning»: 201/202 for a new instance; for an existing one with the same
 /// service, plan and parameters 200 (202 with the same operation while it is created);
 /// 409 for other attributes.
-pub(crate) async fn provision(
+pub(crate) fn provision(
     shared: Arc<Shared>,
     broker: usize,
     request: Provision,
-) -> Result<Provisioned, Error> {
-    let Some(state) = &shared.state else {
-        return shared.broker(broker).provision(request).await;
-    };
-    let fp = fingerprint(
-        &[&request.service_id, &request.plan_id],
-        &[request.parameters.as_ref().map(|p| p.as_raw())],
-    );
-    let mut waits = Waits::default();
-    // A new instance is the common case: the first pass inserts without reading, and
-    // the store's refusal (nothing written) sends it back to read what is there.
-    let mut read_first = false;
-    for _ in 0..4 + Waits::MAX {
-        let existing = if std::mem::replace(&mut read_first, true) {
-            state.store.instance(&request.instance_id).await?
-        } else {
-            None
+) -> impl Future<Output = Result<Provisioned, Error>> + Send {
+    async move {
+        let Some(state) = &shared.state else {
+            return shared.broker(broker).provision(request).await;
         };
-        if let Some(record) = existing {
-            match record.state {
-                ResourceState::Failed => {
-                    // A failed provision may be retried, with any attributes: forget
-                    // it and start again.
-                    state
-                        .store
-                        .delete_instance(&request.instance_id, record.version, None)
-                        .await?;
-                    continue;
-                }
-                _ if record.fingerprint != fp => {
-                    return Err(Error::instance_already_exists().with_description(format!(
+        let fp = fingerprint(
+            &[&request.service_id, &request.plan_id],
+            &[request.parameters.as_ref().map(|p| p.as_raw())],
+        );
+        let mut waits = Waits::default();
+        // A new instance is the common case: the first pass inserts without reading, and
+        // the store's refusal (nothing written) sends it back to read what is there.
+        let mut read_first = false;
+        for _ in 0..4 + Waits::MAX {
+            let existing = if std::mem::replace(&mut read_first, true) {
+                state.store.instance(&request.instance_id).await?
+            } else {
+                None
+            };
+            if let Some(record) = existing {
+                match record.state {
+                    ResourceState::Failed => {
+                        // A failed provision may be retried, with any attributes: forget
+                        // it and start again.
+                        state
+                            .store
+                            .delete_instance(&request.instance_id, record.version, None)
+                            .await?;
+                        continue;
+                    }
+                    _ if record.fingerprint != fp => {
+                        return Err(Error::instance_already_exists().with_description(format!(
                         "service instance {} already exists with another service, plan or parameters",
                         quoted(&request.instance_id)
                     )));
-                }
-                ResourceState::Ready | ResourceState::Updating => {
-                    let mut existing = Provisioned::already_exists();
-                    if let Some(url) = record.dashboard_url {
-                        existing = existing.dashboard_url(url);
                     }
-                    if let Some(metadata) = record
-                        .metadata
-                        .and_then(|m| serde_json::from_str::<InstanceMetadata>(m.get()).ok())
-                    {
-                        existing = existing.metadata(metadata);
-                    }
-                    return Ok(existing);
-                }
-                ResourceState::Creating => {
-                    match record.operation.and_then(|op| op.id) {
-                        // «Provisioning»: a re-sent PUT gets 202 with the same operation.
-                        Some(operation) if request.accepts_incomplete => {
-                            return Ok(Provisioned::accepted(operation));
+                    ResourceState::Ready | ResourceState::Updating => {
+                        let mut existing = Provisioned::already_exists();
+                        if let Some(url) = record.dashboard_url {
+                            existing = existing.dashboard_url(url);
                         }
-                        // A client that cannot poll waits a little for the request
-                        // creating it, then gets its answer's twin.
-                        _ if waits.wait().await => continue,
-                        _ => return Err(busy("the service instance")),
+                        if let Some(metadata) = record
+                            .metadata
+                            .and_then(|m| serde_json::from_str::<InstanceMetadata>(m.get()).ok())
+                        {
+                            existing = existing.metadata(metadata);
+                        }
+                        return Ok(existing);
                     }
+                    ResourceState::Creating => {
+                        match record.operation.and_then(|op| op.id) {
+                            // «Provisioning»: a re-sent PUT gets 202 with the same operation.
+                            Some(operation) if request.accepts_incomplete => {
+                                return Ok(Provisioned::accepted(operation));
+                            }
+                            // A client that cannot poll waits a little for the request
+                            // creating it, then gets its answer's twin.
+                            _ if waits.wait().await => continue,
+                            _ => return Err(busy("the service instance")),
+                        }
+                    }
+                    ResourceState::Deleting => return Err(busy("the service instance")),
                 }
-                ResourceState::Deleting => return Err(busy("the service instance")),
             }
+            let now = now_ms();
+            let operation = state.operation_id(OperationKind::Provision);
+            let mut record = InstanceRecord {
+                instance_id: request.instance_id.clone(),
+                service_id: request.service_id.clone(),
+                plan_id: request.plan_id.clone(),
+                parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
+                context: request.context.as_ref().map(|c| c.as_raw().to_owned()),
+                // An instance is at its plan's maintenance version unless the request
+                // said otherwise.
+                maintenance_version: request
+                    .maintenance_info
+                    .as_ref()
+                    .map(|m| m.version.clone())
+                    .or_else(|| {
+                        shared
+                            .index
+                            .plan(&request.plan_id)
+                            .and_then(|plan| plan.maintenance_version.clone())
+                    }),
+                dashboard_url: None,
+                metadata: None,
+                state: ResourceState::Creating,
+                // The handler call runs under a lease too: if the broker dies during it,
+                // the operation is resumed or failed, never left in progress.
+                operation: Some(OperationRecord::start(
+                    OperationKind::Provision,
+                    Some(operation),
+                    true,
+                    now,
+                )),
+                pending: None,
+                fingerprint: fp,
+                version: 1,
+            };
+            if !state.store.insert_instance(&record).await? {
+                // Another request created it between the read and the insert: decide again.
+                continue;
+            }
+            let accepts_incomplete = request.accepts_incomplete;
+            let key = KeyRef::Instance(&record.instance_id);
+            let started = start_call(key, || shared.broker(broker).provision(request));
+            let call = async {
+                let mut answer = started?.await?;
+                answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+                Ok(answer)
+            };
+            let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
+            return settle_provision(&shared, state, &mut record, result).await;
         }
-        let now = now_ms();
-        let operation = state.operation_id(OperationKind::Provision);
-        let mut record = InstanceRecord {
-            instance_id: request.instance_id.clone(),
-            service_id: request.service_id.clone(),
-            plan_id: request.plan_id.clone(),
-            parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
-            context: request.context.as_ref().map(|c| c.as_raw().to_owned()),
-            // An instance is at its plan's maintenance version unless the request
-            // said otherwise.
-            maintenance_version: request
-                .maintenance_info
-                .as_ref()
-                .map(|m| m.version.clone())
-                .or_else(|| {
-                    shared
-                        .index
-                        .plan(&request.plan_id)
-                        .and_then(|plan| plan.maintenance_version.clone())
-                }),
-            dashboard_url: None,
-            metadata: None,
-            state: ResourceState::Creating,
-            // The handler call runs under a lease too: if the broker dies during it,
-            // the operation is resumed or failed, never left in progress.
-            operation: Some(OperationRecord::start(
-                OperationKind::Provision,
-                Some(operation),
-                true,
-                now,
-            )),
-            pending: None,
-            fingerprint: fp,
-            version: 1,
-        };
-        if !state.store.insert_instance(&record).await? {
-            // Another request created it between the read and the insert: decide again.
-            continue;
-        }
-        let accepts_incomplete = request.accepts_incomplete;
-        let key = KeyRef::Instance(&record.instance_id);
-        let started = start_call(key, || shared.broker(broker).provision(request));
-        let call = async {
-            let mut answer = started?.await?;
-            answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
-            Ok(answer)
-        };
-        let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
-        return settle_provision(&shared, state, &mut record, result).await;
+        Err(busy("the service instance"))
     }
-    Err(busy("the service instance"))
 }
 
 async fn settle_provision(
@@ -229,195 +235,203 @@ async fn settle_provision(
 /// «Updating a Service Instance»: one update at a time; a re-sent identical update
 /// while it runs gets 202 with the same operation. The plan in force comes from the
 /// store, so requests that name no plan still reach the right handler.
-pub(crate) async fn update(shared: Arc<Shared>, mut request: Update) -> Result<Updated, Error> {
-    let Some(state) = &shared.state else {
-        return Err(Error::new(ErrorKind::Internal));
-    };
-    let id = request.instance_id.clone();
-    let Some(mut record) = state.store.instance(&id).await? else {
-        return Err(Error::instance_not_found()
-            .with_description(format!("service instance {} does not exist", quoted(&id))));
-    };
-    if record.service_id != request.service_id {
-        return Err(Error::bad_request(format!(
-            "service instance {} belongs to service offering {}, not {}",
-            quoted(&id),
-            quoted(&record.service_id),
-            quoted(&request.service_id)
-        )));
-    }
-    let target_id = request
-        .plan_id
-        .clone()
-        .unwrap_or_else(|| record.plan_id.clone());
-    let fp = fingerprint(
-        &[&target_id],
-        &[
-            request.parameters.as_ref().map(|p| p.as_raw()),
-            request.context.as_ref().map(|c| c.as_raw()),
-        ],
-    );
-    match record.state {
-        ResourceState::Ready => {}
-        ResourceState::Updating => {
-            let same = record.pending.as_ref().is_some_and(|p| p.fingerprint == fp);
-            return match (same, record.operation.and_then(|op| op.id)) {
-                (true, Some(operation)) if request.accepts_incomplete => {
-                    Ok(Updated::accepted(operation))
-                }
-                _ => Err(busy("the service instance")),
-            };
+pub(crate) fn update(
+    shared: Arc<Shared>,
+    mut request: Update,
+) -> impl Future<Output = Result<Updated, Error>> + Send {
+    async move {
+        let Some(state) = &shared.state else {
+            return Err(Error::new(ErrorKind::Internal));
+        };
+        let id = request.instance_id.clone();
+        let Some(mut record) = state.store.instance(&id).await? else {
+            return Err(Error::instance_not_found()
+                .with_description(format!("service instance {} does not exist", quoted(&id))));
+        };
+        if record.service_id != request.service_id {
+            return Err(Error::bad_request(format!(
+                "service instance {} belongs to service offering {}, not {}",
+                quoted(&id),
+                quoted(&record.service_id),
+                quoted(&request.service_id)
+            )));
         }
-        ResourceState::Creating | ResourceState::Deleting => {
-            return Err(busy("the service instance"));
+        let target_id = request
+            .plan_id
+            .clone()
+            .unwrap_or_else(|| record.plan_id.clone());
+        let fp = fingerprint(
+            &[&target_id],
+            &[
+                request.parameters.as_ref().map(|p| p.as_raw()),
+                request.context.as_ref().map(|c| c.as_raw()),
+            ],
+        );
+        match record.state {
+            ResourceState::Ready => {}
+            ResourceState::Updating => {
+                let same = record.pending.as_ref().is_some_and(|p| p.fingerprint == fp);
+                return match (same, record.operation.and_then(|op| op.id)) {
+                    (true, Some(operation)) if request.accepts_incomplete => {
+                        Ok(Updated::accepted(operation))
+                    }
+                    _ => Err(busy("the service instance")),
+                };
+            }
+            ResourceState::Creating | ResourceState::Deleting => {
+                return Err(busy("the service instance"));
+            }
+            ResourceState::Failed => {
+                return Err(Error::unprocessable(format!(
+                    "service instance {} failed to provision; deprovision it",
+                    quoted(&id)
+                )));
+            }
         }
-        ResourceState::Failed => {
+        // The checks the router could not make without knowing the plan in force.
+        let current = shared.index.plan(&record.plan_id);
+        let target = shared.index.plan(&target_id);
+        if let (Some(current), Some(target)) = (current, target) {
+            if target_id != record.plan_id && !current.plan_updateable {
+                return Err(Error::plan_change_not_supported().with_description(format!(
+                    "plan {} does not allow plan changes (plan_updateable is not true)",
+                    quoted(&current.name)
+                )));
+            }
+            // The router checked against the plan the request named (or none); the
+            // store knows the plan in force.
+            if let (Some(schema), Some(parameters)) = (&target.update_schema, &request.parameters) {
+                schema.check(Some(parameters))?;
+            }
+            target.check_maintenance(request.maintenance_info.as_ref())?;
+            target.check_async(AsyncOperations::UPDATE, request.accepts_incomplete)?;
+            request.plan_index = Some(target.index);
+        }
+        // «Updating a Service Instance»: `previous_values.plan_id` is the plan before the
+        // update, which the store knows better than the request.
+        request
+            .previous_values
+            .get_or_insert_with(PreviousValues::default)
+            .plan_id = Some(record.plan_id.clone());
+        let Some(plan) = target else {
             return Err(Error::unprocessable(format!(
-                "service instance {} failed to provision; deprovision it",
+                "the plan of service instance {} is no longer in the catalog",
                 quoted(&id)
             )));
+        };
+        let expected = record.version;
+        record.version += 1;
+        record.state = ResourceState::Updating;
+        record.pending = Some(PendingUpdate {
+            plan_id: request.plan_id.clone(),
+            parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
+            maintenance_version: request
+                .maintenance_info
+                .as_ref()
+                .map(|m| m.version.clone())
+                .or_else(|| {
+                    // A plan change moves the instance to the new plan's version.
+                    (target_id != record.plan_id)
+                        .then(|| plan.maintenance_version.clone())
+                        .flatten()
+                }),
+            fingerprint: fp,
+        });
+        let operation_id = state.operation_id(OperationKind::Update);
+        let previous_operation = record.operation.replace(OperationRecord::start(
+            OperationKind::Update,
+            Some(operation_id.clone()),
+            true,
+            now_ms(),
+        ));
+        if !state.store.update_instance(&record, expected).await? {
+            return Err(lost_race("the service instance"));
         }
-    }
-    // The checks the router could not make without knowing the plan in force.
-    let current = shared.index.plan(&record.plan_id);
-    let target = shared.index.plan(&target_id);
-    if let (Some(current), Some(target)) = (current, target) {
-        if target_id != record.plan_id && !current.plan_updateable {
-            return Err(Error::plan_change_not_supported().with_description(format!(
-                "plan {} does not allow plan changes (plan_updateable is not true)",
-                quoted(&current.name)
-            )));
-        }
-        // The router checked against the plan the request named (or none); the
-        // store knows the plan in force.
-        if let (Some(schema), Some(parameters)) = (&target.update_schema, &request.parameters) {
-            schema.check(Some(parameters))?;
-        }
-        target.check_maintenance(request.maintenance_info.as_ref())?;
-        target.check_async(AsyncOperations::UPDATE, request.accepts_incomplete)?;
-        request.plan_index = Some(target.index);
-    }
-    // «Updating a Service Instance»: `previous_values.plan_id` is the plan before the
-    // update, which the store knows better than the request.
-    request
-        .previous_values
-        .get_or_insert_with(PreviousValues::default)
-        .plan_id = Some(record.plan_id.clone());
-    let Some(plan) = target else {
-        return Err(Error::unprocessable(format!(
-            "the plan of service instance {} is no longer in the catalog",
-            quoted(&id)
-        )));
-    };
-    let expected = record.version;
-    record.version += 1;
-    record.state = ResourceState::Updating;
-    record.pending = Some(PendingUpdate {
-        plan_id: request.plan_id.clone(),
-        parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
-        maintenance_version: request
-            .maintenance_info
-            .as_ref()
-            .map(|m| m.version.clone())
-            .or_else(|| {
-                // A plan change moves the instance to the new plan's version.
-                (target_id != record.plan_id)
-                    .then(|| plan.maintenance_version.clone())
-                    .flatten()
-            }),
-        fingerprint: fp,
-    });
-    let operation_id = state.operation_id(OperationKind::Update);
-    let previous_operation = record.operation.replace(OperationRecord::start(
-        OperationKind::Update,
-        Some(operation_id.clone()),
-        true,
-        now_ms(),
-    ));
-    if !state.store.update_instance(&record, expected).await? {
-        return Err(lost_race("the service instance"));
-    }
-    let context = request.context.as_ref().map(|c| c.as_raw().to_owned());
-    let accepts_incomplete = request.accepts_incomplete;
-    let call = async {
-        let mut answer = shared.broker(plan.broker).update(request).await?;
-        answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
-        Ok(answer)
-    };
-    let result = runner::run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
-    let expected = record.version;
-    record.version += 1;
-    let now = now_ms();
-    let (answer, background) = match result {
-        Err(err) => {
-            // «Updating»: a 4xx or 5xx MUST NOT apply any change.
-            record.state = ResourceState::Ready;
-            record.pending = None;
-            record.operation = previous_operation;
-            state.store.update_instance(&record, expected).await?;
-            return Err(err);
-        }
-        Ok(updated) => {
-            let Updated {
-                outcome,
-                dashboard_url,
-                metadata,
-                parameters_in_force,
-                vendor,
-            } = updated;
-            if let (Some(parameters), Some(pending)) = (parameters_in_force, &mut record.pending) {
-                pending.parameters = Some(parameters);
+        let context = request.context.as_ref().map(|c| c.as_raw().to_owned());
+        let accepts_incomplete = request.accepts_incomplete;
+        let call = async {
+            let mut answer = shared.broker(plan.broker).update(request).await?;
+            answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+            Ok(answer)
+        };
+        let result = runner::run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
+        let expected = record.version;
+        record.version += 1;
+        let now = now_ms();
+        let (answer, background) = match result {
+            Err(err) => {
+                // «Updating»: a 4xx or 5xx MUST NOT apply any change.
+                record.state = ResourceState::Ready;
+                record.pending = None;
+                record.operation = previous_operation;
+                state.store.update_instance(&record, expected).await?;
+                return Err(err);
             }
-            if let Some(url) = &dashboard_url {
-                record.dashboard_url = Some(url.clone());
-            }
-            if let Some(metadata) = &metadata {
-                record.metadata = serde_json::value::to_raw_value(metadata).ok();
-            }
-            let (outcome, background) = match outcome {
-                Outcome::Done | Outcome::Existing => {
-                    apply_update(&mut record, context);
-                    record.operation = Some(OperationRecord::finished(OperationKind::Update, now));
-                    (Outcome::Done, None)
-                }
-                Outcome::Accepted(operation) => {
-                    record.operation = Some(OperationRecord::start(
-                        OperationKind::Update,
-                        operation.clone(),
-                        false,
-                        now,
-                    ));
-                    (Outcome::Accepted(operation), None)
-                }
-                Outcome::Background(work) => {
-                    record.operation = Some(OperationRecord::start(
-                        OperationKind::Update,
-                        Some(operation_id.clone()),
-                        true,
-                        now,
-                    ));
-                    (Outcome::Accepted(Some(operation_id.clone())), Some(work))
-                }
-            };
-            (
-                Updated {
+            Ok(updated) => {
+                let Updated {
                     outcome,
                     dashboard_url,
                     metadata,
-                    parameters_in_force: None,
+                    parameters_in_force,
                     vendor,
-                },
-                background,
-            )
+                } = updated;
+                if let (Some(parameters), Some(pending)) =
+                    (parameters_in_force, &mut record.pending)
+                {
+                    pending.parameters = Some(parameters);
+                }
+                if let Some(url) = &dashboard_url {
+                    record.dashboard_url = Some(url.clone());
+                }
+                if let Some(metadata) = &metadata {
+                    record.metadata = serde_json::value::to_raw_value(metadata).ok();
+                }
+                let (outcome, background) = match outcome {
+                    Outcome::Done | Outcome::Existing => {
+                        apply_update(&mut record, context);
+                        record.operation =
+                            Some(OperationRecord::finished(OperationKind::Update, now));
+                        (Outcome::Done, None)
+                    }
+                    Outcome::Accepted(operation) => {
+                        record.operation = Some(OperationRecord::start(
+                            OperationKind::Update,
+                            operation.clone(),
+                            false,
+                            now,
+                        ));
+                        (Outcome::Accepted(operation), None)
+                    }
+                    Outcome::Background(work) => {
+                        record.operation = Some(OperationRecord::start(
+                            OperationKind::Update,
+                            Some(operation_id.clone()),
+                            true,
+                            now,
+                        ));
+                        (Outcome::Accepted(Some(operation_id.clone())), Some(work))
+                    }
+                };
+                (
+                    Updated {
+                        outcome,
+                        dashboard_url,
+                        metadata,
+                        parameters_in_force: None,
+                        vendor,
+                    },
+                    background,
+                )
+            }
+        };
+        if !state.store.update_instance(&record, expected).await? {
+            return Err(lost_race("the service instance"));
         }
-    };
-    if !state.store.update_instance(&record, expected).await? {
-        return Err(lost_race("the service instance"));
+        if let Some(work) = background {
+            runner::spawn_instance(&shared, record.instance_id.clone(), operation_id, work);
+        }
+        Ok(answer)
     }
-    if let Some(work) = background {
-        runner::spawn_instance(&shared, record.instance_id.clone(), operation_id, work);
-    }
-    Ok(answer)
 }
 
 /// Applies a finished update's pending changes to the record.
@@ -441,121 +455,125 @@ pub(crate) fn apply_update(record: &mut InstanceRecord, context: Option<Box<RawV
 
 /// «Deprovisioning»: 410 for what does not exist; a re-sent DELETE of an asynchronous
 /// delete gets 202 with the same operation.
-pub(crate) async fn deprovision(
+pub(crate) fn deprovision(
     shared: Arc<Shared>,
     mut broker: usize,
     mut request: Deprovision,
-) -> Result<Deprovisioned, Error> {
-    let Some(state) = &shared.state else {
-        return shared.broker(broker).deprovision(request).await;
-    };
-    let id = request.instance_id.clone();
-    let gone = || {
-        Error::instance_not_found()
-            .with_description(format!("service instance {} does not exist", quoted(&id)))
-    };
-    let Some(mut record) = state.store.instance(&id).await? else {
-        return Err(gone());
-    };
-    if let Some(plan) = stored_plan(&shared, &record.plan_id, &request.plan_id) {
-        plan.check_async(AsyncOperations::DEPROVISION, request.accepts_incomplete)?;
-        request.plan_id.clone_from(&record.plan_id);
-        request.plan_index = plan.index;
-        broker = plan.broker;
-    }
-    match record.state {
-        ResourceState::Ready | ResourceState::Failed => {}
-        ResourceState::Deleting => {
-            return match record.operation.and_then(|op| op.id) {
-                Some(operation) if request.accepts_incomplete => {
-                    Ok(Deprovisioned::accepted(operation))
-                }
-                _ => Err(busy("the service instance")),
-            };
+) -> impl Future<Output = Result<Deprovisioned, Error>> + Send {
+    async move {
+        let Some(state) = &shared.state else {
+            return shared.broker(broker).deprovision(request).await;
+        };
+        let id = request.instance_id.clone();
+        let gone = || {
+            Error::instance_not_found()
+                .with_description(format!("service instance {} does not exist", quoted(&id)))
+        };
+        let Some(mut record) = state.store.instance(&id).await? else {
+            return Err(gone());
+        };
+        if let Some(plan) = stored_plan(&shared, &record.plan_id, &request.plan_id) {
+            plan.check_async(AsyncOperations::DEPROVISION, request.accepts_incomplete)?;
+            request.plan_id.clone_from(&record.plan_id);
+            request.plan_index = plan.index;
+            broker = plan.broker;
         }
-        ResourceState::Creating | ResourceState::Updating => {
-            return Err(busy("the service instance"));
+        match record.state {
+            ResourceState::Ready | ResourceState::Failed => {}
+            ResourceState::Deleting => {
+                return match record.operation.and_then(|op| op.id) {
+                    Some(operation) if request.accepts_incomplete => {
+                        Ok(Deprovisioned::accepted(operation))
+                    }
+                    _ => Err(busy("the service instance")),
+                };
+            }
+            ResourceState::Creating | ResourceState::Updating => {
+                return Err(busy("the service instance"));
+            }
         }
-    }
-    let previous = record.clone();
-    let expected = record.version;
-    record.version += 1;
-    record.state = ResourceState::Deleting;
-    let operation_id = state.operation_id(OperationKind::Deprovision);
-    record.operation = Some(OperationRecord::start(
-        OperationKind::Deprovision,
-        Some(operation_id.clone()),
-        true,
-        now_ms(),
-    ));
-    if !state.store.update_instance(&record, expected).await? {
-        return Err(lost_race("the service instance"));
-    }
-    let accepts_incomplete = request.accepts_incomplete;
-    let call = async {
-        let mut answer = shared.broker(broker).deprovision(request).await?;
-        answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
-        Ok(answer)
-    };
-    let result = runner::run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
-    let expected = record.version;
-    let now = now_ms();
-    match result {
-        Err(err) if err.kind() == ErrorKind::InstanceNotFound || err.kind() == ErrorKind::Gone => {
-            // The broker no longer has it: the platform may forget it too.
-            finish_delete(state, &record.instance_id, expected, now, false).await?;
+        let previous = record.clone();
+        let expected = record.version;
+        record.version += 1;
+        record.state = ResourceState::Deleting;
+        let operation_id = state.operation_id(OperationKind::Deprovision);
+        record.operation = Some(OperationRecord::start(
+            OperationKind::Deprovision,
+            Some(operation_id.clone()),
+            true,
+            now_ms(),
+        ));
+        if !state.store.update_instance(&record, expected).await? {
+            return Err(lost_race("the service instance"));
+        }
+        let accepts_incomplete = request.accepts_incomplete;
+        let call = async {
+            let mut answer = shared.broker(broker).deprovision(request).await?;
+            answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+            Ok(answer)
+        };
+        let result = runner::run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
+        let expected = record.version;
+        let now = now_ms();
+        match result {
             Err(err)
+                if err.kind() == ErrorKind::InstanceNotFound || err.kind() == ErrorKind::Gone =>
+            {
+                // The broker no longer has it: the platform may forget it too.
+                finish_delete(state, &record.instance_id, expected, now, false).await?;
+                Err(err)
+            }
+            Err(err) => {
+                let mut restored = previous;
+                restored.version = expected + 1;
+                state.store.update_instance(&restored, expected).await?;
+                Err(err)
+            }
+            Ok(Deprovisioned { outcome, vendor }) => match outcome {
+                Outcome::Done | Outcome::Existing => {
+                    if !finish_delete(state, &record.instance_id, expected, now, false).await? {
+                        return Err(lost_race("the service instance"));
+                    }
+                    Ok(Deprovisioned {
+                        outcome: Outcome::Done,
+                        vendor,
+                    })
+                }
+                Outcome::Accepted(operation) => {
+                    record.version += 1;
+                    record.operation = Some(OperationRecord::start(
+                        OperationKind::Deprovision,
+                        operation.clone(),
+                        false,
+                        now,
+                    ));
+                    if !state.store.update_instance(&record, expected).await? {
+                        return Err(lost_race("the service instance"));
+                    }
+                    Ok(Deprovisioned {
+                        outcome: Outcome::Accepted(operation),
+                        vendor,
+                    })
+                }
+                Outcome::Background(work) => {
+                    record.version += 1;
+                    record.operation = Some(OperationRecord::start(
+                        OperationKind::Deprovision,
+                        Some(operation_id.clone()),
+                        true,
+                        now,
+                    ));
+                    if !state.store.update_instance(&record, expected).await? {
+                        return Err(lost_race("the service instance"));
+                    }
+                    runner::spawn_instance(&shared, id, operation_id.clone(), work);
+                    Ok(Deprovisioned {
+                        outcome: Outcome::Accepted(Some(operation_id)),
+                        vendor,
+                    })
+                }
+            },
         }
-        Err(err) => {
-            let mut restored = previous;
-            restored.version = expected + 1;
-            state.store.update_instance(&restored, expected).await?;
-            Err(err)
-        }
-        Ok(Deprovisioned { outcome, vendor }) => match outcome {
-            Outcome::Done | Outcome::Existing => {
-                if !finish_delete(state, &record.instance_id, expected, now, false).await? {
-                    return Err(lost_race("the service instance"));
-                }
-                Ok(Deprovisioned {
-                    outcome: Outcome::Done,
-                    vendor,
-                })
-            }
-            Outcome::Accepted(operation) => {
-                record.version += 1;
-                record.operation = Some(OperationRecord::start(
-                    OperationKind::Deprovision,
-                    operation.clone(),
-                    false,
-                    now,
-                ));
-                if !state.store.update_instance(&record, expected).await? {
-                    return Err(lost_race("the service instance"));
-                }
-                Ok(Deprovisioned {
-                    outcome: Outcome::Accepted(operation),
-                    vendor,
-                })
-            }
-            Outcome::Background(work) => {
-                record.version += 1;
-                record.operation = Some(OperationRecord::start(
-                    OperationKind::Deprovision,
-                    Some(operation_id.clone()),
-                    true,
-                    now,
-                ));
-                if !state.store.update_instance(&record, expected).await? {
-                    return Err(lost_race("the service instance"));
-                }
-                runner::spawn_instance(&shared, id, operation_id.clone(), work);
-                Ok(Deprovisioned {
-                    outcome: Outcome::Accepted(Some(operation_id)),
-                    vendor,
-                })
-            }
-        },
     }
 }
 

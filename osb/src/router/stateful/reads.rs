@@ -1,4 +1,9 @@
 //! Fetching instances and bindings, and polling their operations, from the store.
+//!
+//! The functions here return `async move` blocks rather than being `async fn`s: an
+//! `async fn` keeps its arguments in its future twice (as arguments and as the locals
+//! they are moved into), and the handler that awaits these allocates its whole future
+//! on every request.
 
 use std::sync::Arc;
 
@@ -15,65 +20,67 @@ use super::{Ended, now_ms};
 
 /// «Fetching a Service Instance», answered from the store unless the broker has its
 /// own handler: 404 while it is created, 422 `ConcurrencyError` while it is updated.
-pub(crate) async fn fetch_instance(
+pub(crate) fn fetch_instance(
     shared: &Arc<Shared>,
     owner: Option<usize>,
     request: FetchInstance,
-) -> Result<InstanceDetails, Error> {
-    let Some(state) = &shared.state else {
-        return Err(Error::new(ErrorKind::Internal));
-    };
-    let record = state.store.instance_for_fetch(&request.instance_id).await?;
-    let owner = owner.or_else(|| {
-        record
-            .as_ref()
-            .and_then(|r| shared.index.plan(&r.plan_id))
-            .map(|p| p.broker)
-    });
-    // Only the id is needed after the broker's answer: the request itself is handed
-    // over, not cloned.
-    let instance_id = request.instance_id.clone();
-    if let Some(owner) = owner {
-        match shared.broker(owner).fetch_instance(request).await {
-            Err(err) if err.kind() == ErrorKind::NotSupported => {}
-            answer => return answer,
+) -> impl Future<Output = Result<InstanceDetails, Error>> + Send {
+    async move {
+        let Some(state) = &shared.state else {
+            return Err(Error::new(ErrorKind::Internal));
+        };
+        let record = state.store.instance_for_fetch(&request.instance_id).await?;
+        let owner = owner.or_else(|| {
+            record
+                .as_ref()
+                .and_then(|r| shared.index.plan(&r.plan_id))
+                .map(|p| p.broker)
+        });
+        // Only the id is needed after the broker's answer: the request itself is handed
+        // over, not cloned.
+        let instance_id = request.instance_id.clone();
+        if let Some(owner) = owner {
+            match shared.broker(owner).fetch_instance(request).await {
+                Err(err) if err.kind() == ErrorKind::NotSupported => {}
+                answer => return answer,
+            }
         }
-    }
-    let missing = || {
-        Error::instance_not_found().with_description(format!(
-            "service instance {} does not exist",
-            quoted(&instance_id)
-        ))
-    };
-    let record = record.ok_or_else(missing)?;
-    match record.state {
-        ResourceState::Creating => Err(Error::instance_not_found().with_description(format!(
-            "service instance {} is still being provisioned",
-            quoted(&instance_id)
-        ))),
-        ResourceState::Failed => Err(missing()),
-        ResourceState::Updating => Err(Error::concurrency_error().with_description(format!(
-            "service instance {} is being updated",
-            quoted(&instance_id)
-        ))),
-        ResourceState::Ready | ResourceState::Deleting => {
-            let mut details = InstanceDetails::new(record.service_id, record.plan_id);
-            if let Some(url) = record.dashboard_url {
-                details = details.dashboard_url(url);
+        let missing = || {
+            Error::instance_not_found().with_description(format!(
+                "service instance {} does not exist",
+                quoted(&instance_id)
+            ))
+        };
+        let record = record.ok_or_else(missing)?;
+        match record.state {
+            ResourceState::Creating => Err(Error::instance_not_found().with_description(format!(
+                "service instance {} is still being provisioned",
+                quoted(&instance_id)
+            ))),
+            ResourceState::Failed => Err(missing()),
+            ResourceState::Updating => Err(Error::concurrency_error().with_description(format!(
+                "service instance {} is being updated",
+                quoted(&instance_id)
+            ))),
+            ResourceState::Ready | ResourceState::Deleting => {
+                let mut details = InstanceDetails::new(record.service_id, record.plan_id);
+                if let Some(url) = record.dashboard_url {
+                    details = details.dashboard_url(url);
+                }
+                if let Some(parameters) = record.parameters {
+                    details.parameters = Some(crate::response::Json::Raw(parameters));
+                }
+                if let Some(version) = record.maintenance_version {
+                    details = details.maintenance_info(MaintenanceInfo::new(version));
+                }
+                if let Some(metadata) = record
+                    .metadata
+                    .and_then(|m| serde_json::from_str::<InstanceMetadata>(m.get()).ok())
+                {
+                    details = details.metadata(metadata);
+                }
+                Ok(details)
             }
-            if let Some(parameters) = record.parameters {
-                details.parameters = Some(crate::response::Json::Raw(parameters));
-            }
-            if let Some(version) = record.maintenance_version {
-                details = details.maintenance_info(MaintenanceInfo::new(version));
-            }
-            if let Some(metadata) = record
-                .metadata
-                .and_then(|m| serde_json::from_str::<InstanceMetadata>(m.get()).ok())
-            {
-                details = details.metadata(metadata);
-            }
-            Ok(details)
         }
     }
 }
@@ -81,79 +88,82 @@ pub(crate) async fn fetch_instance(
 /// «Polling Last Operation for Service Instances», from the store: the latest
 /// operation on the instance, or the finished delete of a deleted one. Operations the
 /// broker runs itself (`accepted`) are asked of the broker, and their end recorded.
-pub(crate) async fn last_operation(
+pub(crate) fn last_operation(
     shared: &Arc<Shared>,
     request: LastOperation,
-) -> Result<OperationStatus, Error> {
-    let Some(state) = &shared.state else {
-        return Err(Error::new(ErrorKind::Internal));
-    };
-    state.start_sweeper(shared);
-    let Some((plan_id, operation)) = state.store.instance_operation(&request.instance_id).await?
-    else {
-        if let Some(tombstone) = state.store.tombstone(&request.instance_id, None).await? {
-            return Ok(status(&tombstone.operation, &state.config));
-        }
-        // Every instance of the router goes through the store: without a record or
-        // a tombstone it does not exist.
-        return Err(Error::instance_not_found().with_description(format!(
-            "service instance {} does not exist",
-            quoted(&request.instance_id)
-        )));
-    };
-    let Some(operation) = operation else {
-        return Ok(OperationStatus::succeeded());
-    };
-    let plan = shared.index.plan(&plan_id);
-    if operation.state == OperationState::InProgress && !operation.runner {
-        // The broker runs it: ask, and record the end.
-        let Some(plan) = plan else {
+) -> impl Future<Output = Result<OperationStatus, Error>> + Send {
+    async move {
+        let Some(state) = &shared.state else {
             return Err(Error::new(ErrorKind::Internal));
         };
-        let instance_id = request.instance_id.clone();
-        let mut asked = request;
-        if asked.operation.is_none() {
-            asked.operation.clone_from(&operation.id);
-        }
-        let answer = shared.broker(plan.broker).last_operation(asked).await?;
-        if answer.state() != OperationState::InProgress {
-            // Boxed, as the other settling calls here: rare, and inline they would
-            // make every poll's future (allocated per request) several times bigger.
-            Box::pin(runner::settle_instance(
-                state,
-                &instance_id,
-                operation.id.as_deref(),
-                Ended::from_status(&answer),
-            ))
-            .await?;
-        }
-        return Ok(answer);
-    }
-    if operation.state == OperationState::InProgress {
-        if let Some(limit) = plan.and_then(|p| p.maximum_polling_duration) {
-            let elapsed = now_ms().saturating_sub(operation.started_at);
-            if elapsed > i64::try_from(limit.saturating_mul(1000)).unwrap_or(i64::MAX) {
-                // «Polling Interval and Duration»: past the plan's maximum polling
-                // duration the operation counts as failed; record it so.
-                let failure = Error::failed(
-                    "The operation did not finish within the plan's maximum_polling_duration.",
-                );
+        state.start_sweeper(shared);
+        let Some((plan_id, operation)) =
+            state.store.instance_operation(&request.instance_id).await?
+        else {
+            if let Some(tombstone) = state.store.tombstone(&request.instance_id, None).await? {
+                return Ok(status(&tombstone.operation, &state.config));
+            }
+            // Every instance of the router goes through the store: without a record or
+            // a tombstone it does not exist.
+            return Err(Error::instance_not_found().with_description(format!(
+                "service instance {} does not exist",
+                quoted(&request.instance_id)
+            )));
+        };
+        let Some(operation) = operation else {
+            return Ok(OperationStatus::succeeded());
+        };
+        let plan = shared.index.plan(&plan_id);
+        if operation.state == OperationState::InProgress && !operation.runner {
+            // The broker runs it: ask, and record the end.
+            let Some(plan) = plan else {
+                return Err(Error::new(ErrorKind::Internal));
+            };
+            let instance_id = request.instance_id.clone();
+            let mut asked = request;
+            if asked.operation.is_none() {
+                asked.operation.clone_from(&operation.id);
+            }
+            let answer = shared.broker(plan.broker).last_operation(asked).await?;
+            if answer.state() != OperationState::InProgress {
+                // Boxed, as the other settling calls here: rare, and inline they would
+                // make every poll's future (allocated per request) several times bigger.
                 Box::pin(runner::settle_instance(
                     state,
-                    &request.instance_id,
+                    &instance_id,
                     operation.id.as_deref(),
-                    Ended::Failed(failure),
+                    Ended::from_status(&answer),
                 ))
                 .await?;
-                if let Some((_, Some(op))) =
-                    state.store.instance_operation(&request.instance_id).await?
-                {
-                    return Ok(status(&op, &state.config));
+            }
+            return Ok(answer);
+        }
+        if operation.state == OperationState::InProgress {
+            if let Some(limit) = plan.and_then(|p| p.maximum_polling_duration) {
+                let elapsed = now_ms().saturating_sub(operation.started_at);
+                if elapsed > i64::try_from(limit.saturating_mul(1000)).unwrap_or(i64::MAX) {
+                    // «Polling Interval and Duration»: past the plan's maximum polling
+                    // duration the operation counts as failed; record it so.
+                    let failure = Error::failed(
+                        "The operation did not finish within the plan's maximum_polling_duration.",
+                    );
+                    Box::pin(runner::settle_instance(
+                        state,
+                        &request.instance_id,
+                        operation.id.as_deref(),
+                        Ended::Failed(failure),
+                    ))
+                    .await?;
+                    if let Some((_, Some(op))) =
+                        state.store.instance_operation(&request.instance_id).await?
+                    {
+                        return Ok(status(&op, &state.config));
+                    }
                 }
             }
         }
+        Ok(status(&operation, &state.config))
     }
-    Ok(status(&operation, &state.config))
 }
 
 /// The answer to a poll of `operation`.
@@ -186,103 +196,107 @@ fn status(operation: &OperationRecord, config: &StateConfig) -> OperationStatus 
 
 /// «Fetching a Service Binding», from the store unless the broker has its own
 /// handler: 404 while it is created.
-pub(crate) async fn fetch_binding(
+pub(crate) fn fetch_binding(
     shared: &Arc<Shared>,
     owner: Option<usize>,
     request: FetchBinding,
-) -> Result<Binding, Error> {
-    let Some(state) = &shared.state else {
-        return Err(Error::new(ErrorKind::Internal));
-    };
-    let record = state
-        .store
-        .binding(&request.instance_id, &request.binding_id)
-        .await?;
-    let owner = owner.or_else(|| {
-        record
-            .as_ref()
-            .and_then(|r| shared.index.plan(&r.plan_id))
-            .map(|p| p.broker)
-    });
-    // As for instances: only the id is needed after the broker's answer.
-    let binding_id = request.binding_id.clone();
-    if let Some(owner) = owner {
-        match shared.broker(owner).fetch_binding(request).await {
-            Err(err) if err.kind() == ErrorKind::NotSupported => {}
-            answer => return answer,
-        }
-    }
-    let missing = || {
-        Error::binding_not_found().with_description(format!(
-            "service binding {} does not exist",
-            quoted(&binding_id)
-        ))
-    };
-    let record = record.ok_or_else(missing)?;
-    match record.state {
-        ResourceState::Creating => Err(Error::binding_not_found().with_description(format!(
-            "service binding {} is still being created",
-            quoted(&binding_id)
-        ))),
-        ResourceState::Failed => Err(missing()),
-        ResourceState::Ready | ResourceState::Updating | ResourceState::Deleting => {
-            let mut binding = record
-                .response
-                .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
-                .unwrap_or_default();
-            if let Some(parameters) = record.parameters {
-                binding.parameters = Some(crate::response::Json::Raw(parameters));
+) -> impl Future<Output = Result<Binding, Error>> + Send {
+    async move {
+        let Some(state) = &shared.state else {
+            return Err(Error::new(ErrorKind::Internal));
+        };
+        let record = state
+            .store
+            .binding(&request.instance_id, &request.binding_id)
+            .await?;
+        let owner = owner.or_else(|| {
+            record
+                .as_ref()
+                .and_then(|r| shared.index.plan(&r.plan_id))
+                .map(|p| p.broker)
+        });
+        // As for instances: only the id is needed after the broker's answer.
+        let binding_id = request.binding_id.clone();
+        if let Some(owner) = owner {
+            match shared.broker(owner).fetch_binding(request).await {
+                Err(err) if err.kind() == ErrorKind::NotSupported => {}
+                answer => return answer,
             }
-            Ok(binding)
+        }
+        let missing = || {
+            Error::binding_not_found().with_description(format!(
+                "service binding {} does not exist",
+                quoted(&binding_id)
+            ))
+        };
+        let record = record.ok_or_else(missing)?;
+        match record.state {
+            ResourceState::Creating => Err(Error::binding_not_found().with_description(format!(
+                "service binding {} is still being created",
+                quoted(&binding_id)
+            ))),
+            ResourceState::Failed => Err(missing()),
+            ResourceState::Ready | ResourceState::Updating | ResourceState::Deleting => {
+                let mut binding = record
+                    .response
+                    .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
+                    .unwrap_or_default();
+                if let Some(parameters) = record.parameters {
+                    binding.parameters = Some(crate::response::Json::Raw(parameters));
+                }
+                Ok(binding)
+            }
         }
     }
 }
 
 /// «Polling Last Operation for Service Bindings», from the store.
-pub(crate) async fn binding_last_operation(
+pub(crate) fn binding_last_operation(
     shared: &Arc<Shared>,
     request: BindingLastOperation,
-) -> Result<BindingOperationStatus, Error> {
-    let Some(state) = &shared.state else {
-        return Err(Error::new(ErrorKind::Internal));
-    };
-    state.start_sweeper(shared);
-    let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
-    let Some(record) = state.store.binding(&iid, &bid).await? else {
-        if let Some(tombstone) = state.store.tombstone(&iid, Some(&bid)).await? {
-            return Ok(binding_status(&tombstone.operation, &state.config));
-        }
-        return Err(Error::binding_not_found()
-            .with_description(format!("service binding {} does not exist", quoted(&bid))));
-    };
-    let Some(operation) = record.operation.clone() else {
-        return Ok(BindingOperationStatus::succeeded());
-    };
-    if operation.state == OperationState::InProgress && !operation.runner {
-        let Some(plan) = shared.index.plan(&record.plan_id) else {
+) -> impl Future<Output = Result<BindingOperationStatus, Error>> + Send {
+    async move {
+        let Some(state) = &shared.state else {
             return Err(Error::new(ErrorKind::Internal));
         };
-        let mut asked = request;
-        if asked.operation.is_none() {
-            asked.operation.clone_from(&operation.id);
+        state.start_sweeper(shared);
+        let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
+        let Some(record) = state.store.binding(&iid, &bid).await? else {
+            if let Some(tombstone) = state.store.tombstone(&iid, Some(&bid)).await? {
+                return Ok(binding_status(&tombstone.operation, &state.config));
+            }
+            return Err(Error::binding_not_found()
+                .with_description(format!("service binding {} does not exist", quoted(&bid))));
+        };
+        let Some(operation) = record.operation.clone() else {
+            return Ok(BindingOperationStatus::succeeded());
+        };
+        if operation.state == OperationState::InProgress && !operation.runner {
+            let Some(plan) = shared.index.plan(&record.plan_id) else {
+                return Err(Error::new(ErrorKind::Internal));
+            };
+            let mut asked = request;
+            if asked.operation.is_none() {
+                asked.operation.clone_from(&operation.id);
+            }
+            let answer = shared
+                .broker(plan.broker)
+                .binding_last_operation(asked)
+                .await?;
+            if answer.state() != OperationState::InProgress {
+                Box::pin(runner::settle_binding(
+                    state,
+                    &iid,
+                    &bid,
+                    operation.id.as_deref(),
+                    Ended::from_binding_status(&answer),
+                ))
+                .await?;
+            }
+            return Ok(answer);
         }
-        let answer = shared
-            .broker(plan.broker)
-            .binding_last_operation(asked)
-            .await?;
-        if answer.state() != OperationState::InProgress {
-            Box::pin(runner::settle_binding(
-                state,
-                &iid,
-                &bid,
-                operation.id.as_deref(),
-                Ended::from_binding_status(&answer),
-            ))
-            .await?;
-        }
-        return Ok(answer);
+        Ok(binding_status(&operation, &state.config))
     }
-    Ok(binding_status(&operation, &state.config))
 }
 
 fn binding_status(operation: &OperationRecord, config: &StateConfig) -> BindingOperationStatus {
