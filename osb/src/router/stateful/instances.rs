@@ -4,6 +4,11 @@
 //! an `async fn` keeps its arguments in its future twice (as arguments and as the
 //! locals they are moved into), and each request allocates these futures.
 
+#![allow(
+    clippy::manual_async_fn,
+    reason = "`async move` blocks, not `async fn`s: see the module documentation"
+)]
+
 use std::pin::pin;
 use std::sync::Arc;
 

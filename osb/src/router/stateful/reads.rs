@@ -5,6 +5,11 @@
 //! they are moved into), and the handler that awaits these allocates its whole future
 //! on every request.
 
+#![allow(
+    clippy::manual_async_fn,
+    reason = "`async move` blocks, not `async fn`s: see the module documentation"
+)]
+
 use std::sync::Arc;
 
 use crate::state::{OperationKind, OperationRecord, ResourceState, StateConfig};
