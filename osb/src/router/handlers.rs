@@ -21,6 +21,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use futures_util::FutureExt;
+use futures_util::future::Either;
 use http::HeaderValue;
 use http::request::Parts;
 use tracing::field::Empty;
@@ -534,61 +535,72 @@ fn bind_inner(
         // the body read.
         let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
         let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
-        let fields: BindBody = input::parse_body(&bytes)?;
-        let service_id = input::required(fields.service_id, "service_id")?;
-        let plan_id = input::required(fields.plan_id, "plan_id")?;
-        let plan = shared.index.resolve(&service_id, &plan_id)?;
-        if !plan.bindable {
-            // «Binding»: Platforms MUST NOT bind instances of a plan that is not bindable.
-            return Err(Error::bad_request(format!(
-                "plan {} is not bindable",
-                quoted(&plan.name)
-            )));
-        }
-        let app_guid = input::non_empty(fields.app_guid, "app_guid")?;
-        if let Some(resource) = &fields.bind_resource {
-            input::non_empty(resource.app_guid.clone(), "bind_resource.app_guid")?;
-        }
-        let predecessor_binding_id =
-            input::non_empty(fields.predecessor_binding_id, "predecessor_binding_id")?;
-        if predecessor_binding_id.is_some() && !plan.binding_rotatable {
-            // «Binding Rotation»: Platforms MUST NOT rotate bindings of other plans.
-            return Err(Error::bad_request(format!(
-                "plan {} does not support binding rotation (binding_rotatable is not true)",
-                quoted(&plan.name)
-            )));
-        }
-        let parameters = input::parameters(fields.parameters)?;
-        if let Some(schema) = &plan.bind_schema {
-            schema.check(parameters.as_ref())?;
-        }
-        let request = Bind {
-            instance_id,
-            binding_id,
-            service_id,
-            plan_id,
-            context: fields.context,
-            app_guid,
-            bind_resource: fields.bind_resource,
-            parameters,
-            predecessor_binding_id,
-            accepts_incomplete,
-            meta,
-            plan_index: plan.index,
-            body: RawBody(bytes),
+        // The parsed body and the request are made in this block, which ends before the
+        // broker's future is awaited: kept in scope, they stayed in this future (800
+        // bytes) while the bind ran.
+        let (plan, call) = {
+            let fields: BindBody = input::parse_body(&bytes)?;
+            let service_id = input::required(fields.service_id, "service_id")?;
+            let plan_id = input::required(fields.plan_id, "plan_id")?;
+            let plan = shared.index.resolve(&service_id, &plan_id)?;
+            if !plan.bindable {
+                // «Binding»: Platforms MUST NOT bind instances of a plan that is not bindable.
+                return Err(Error::bad_request(format!(
+                    "plan {} is not bindable",
+                    quoted(&plan.name)
+                )));
+            }
+            let app_guid = input::non_empty(fields.app_guid, "app_guid")?;
+            if let Some(resource) = &fields.bind_resource {
+                input::non_empty(resource.app_guid.clone(), "bind_resource.app_guid")?;
+            }
+            let predecessor_binding_id =
+                input::non_empty(fields.predecessor_binding_id, "predecessor_binding_id")?;
+            if predecessor_binding_id.is_some() && !plan.binding_rotatable {
+                // «Binding Rotation»: Platforms MUST NOT rotate bindings of other plans.
+                return Err(Error::bad_request(format!(
+                    "plan {} does not support binding rotation (binding_rotatable is not true)",
+                    quoted(&plan.name)
+                )));
+            }
+            let parameters = input::parameters(fields.parameters)?;
+            if let Some(schema) = &plan.bind_schema {
+                schema.check(parameters.as_ref())?;
+            }
+            let request = Bind {
+                instance_id,
+                binding_id,
+                service_id,
+                plan_id,
+                context: fields.context,
+                app_guid,
+                bind_resource: fields.bind_resource,
+                parameters,
+                predecessor_binding_id,
+                accepts_incomplete,
+                meta,
+                plan_index: plan.index,
+                body: RawBody(bytes),
+            };
+            if plan.requires_app && request.app().is_none() {
+                return Err(Error::requires_app().with_description(format!(
+                    "plan {} binds applications only: send bind_resource.app_guid",
+                    quoted(&plan.name)
+                )));
+            }
+            plan.check_async(AsyncOperations::BIND, accepts_incomplete)?;
+            let call = if shared.state.is_some() {
+                Either::Left(detached(stateful::bind(
+                    shared.clone(),
+                    plan.broker,
+                    request,
+                )))
+            } else {
+                Either::Right(shared.broker(plan.broker).bind(request))
+            };
+            (plan, call)
         };
-        if plan.requires_app && request.app().is_none() {
-            return Err(Error::requires_app().with_description(format!(
-                "plan {} binds applications only: send bind_resource.app_guid",
-                quoted(&plan.name)
-            )));
-        }
-        plan.check_async(AsyncOperations::BIND, accepts_incomplete)?;
-        let result = if shared.state.is_some() {
-            detached(stateful::bind(shared.clone(), plan.broker, request)).await?
-        } else {
-            shared.broker(plan.broker).bind(request).await?
-        };
+        let result = call.await?;
         if let Some(binding) = result.binding() {
             for field in binding.unrequested(&plan.requires) {
                 tracing::warn!(

@@ -15,7 +15,8 @@ use std::sync::Arc;
 use crate::response::binding::BoundOutcome;
 use crate::response::{Background, Outcome};
 use crate::state::{
-    BindingRecord, OperationKind, OperationRecord, ResourceState, Tombstone, fingerprint,
+    BindingRecord, Fingerprint, OperationKind, OperationRecord, ResourceState, Tombstone,
+    fingerprint,
 };
 use crate::{AsyncOperations, Bind, Binding, Bound, Error, ErrorKind, Unbind, Unbound};
 
@@ -23,8 +24,8 @@ use super::super::Shared;
 use super::super::runner::{self, KeyRef};
 use super::super::text::quoted;
 use super::{
-    StateLayer, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune, start_call,
-    stored_plan,
+    Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune,
+    start_call, stored_plan,
 };
 
 /// «Binding»: the instance must exist and be usable; a binding with the same
@@ -34,9 +35,13 @@ pub(crate) fn bind(
     broker: usize,
     request: Bind,
 ) -> impl Future<Output = Result<Bound, Error>> + Send {
+    // Boxed: held in this future, the request would take its whole size in every
+    // state of it, also after it is handed to the broker, and keep the future beyond
+    // what malloc's per-thread cache serves (1,032 bytes).
+    let request = Box::new(request);
     async move {
         let Some(state) = &shared.state else {
-            return shared.broker(broker).bind(request).await;
+            return shared.broker(broker).bind(*request).await;
         };
         let Some(instance_state) = state.store.instance_state(&request.instance_id).await? else {
             return Err(Error::instance_not_found().with_description(format!(
@@ -76,43 +81,27 @@ pub(crate) fn bind(
         let mut read_first = false;
         for _ in 0..4 + Waits::MAX {
             let (iid, bid) = (&request.instance_id, &request.binding_id);
-            let existing = if std::mem::replace(&mut read_first, true) {
-                state.store.binding(iid, bid).await?
-            } else {
-                None
-            };
-            if let Some(record) = existing {
-                match record.state {
-                    ResourceState::Failed => {
-                        // A failed bind may be retried, with any attributes.
-                        state
-                            .store
-                            .delete_binding(iid, bid, record.version, None)
-                            .await?;
-                        continue;
-                    }
-                    _ if record.fingerprint != fp => {
-                        return Err(Error::binding_already_exists().with_description(format!(
-                            "service binding {} already exists with other parameters",
-                            quoted(bid)
-                        )));
-                    }
-                    ResourceState::Ready | ResourceState::Updating => {
-                        let binding = record
-                            .response
-                            .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
-                            .unwrap_or_default();
-                        return Ok(Bound::already_exists(binding));
-                    }
-                    ResourceState::Creating => match record.operation.and_then(|op| op.id) {
-                        Some(operation) if request.accepts_incomplete => {
-                            return Ok(Bound::accepted(operation));
-                        }
-                        _ if waits.wait().await => continue,
-                        _ => return Err(busy("the service binding")),
+            // As for instances: the record found is decided on at once, not kept.
+            let step = if std::mem::replace(&mut read_first, true) {
+                match state.store.binding(iid, bid).await? {
+                    None => Step::Insert,
+                    Some(record) => match existing_binding(record, &fp, &request) {
+                        Existing::Answer(answer) => return answer,
+                        Existing::Step(step) => step,
                     },
-                    ResourceState::Deleting => return Err(busy("the service binding")),
                 }
+            } else {
+                Step::Insert
+            };
+            match step {
+                Step::Insert => {}
+                Step::Forget(version) => {
+                    // A failed bind may be retried, with any attributes.
+                    state.store.delete_binding(iid, bid, version, None).await?;
+                    continue;
+                }
+                Step::Wait if waits.wait().await => continue,
+                Step::Wait => return Err(busy("the service binding")),
             }
             let now = now_ms();
             let operation = state.operation_id(OperationKind::Bind);
@@ -140,7 +129,7 @@ pub(crate) fn bind(
             }
             let accepts_incomplete = request.accepts_incomplete;
             let key = KeyRef::Binding(&record.instance_id, &record.binding_id);
-            let started = start_call(key, || shared.broker(broker).bind(request));
+            let started = start_call(key, || shared.broker(broker).bind(*request));
             let call = async {
                 let mut answer = started?.await?;
                 if !accepts_incomplete {
@@ -158,26 +147,81 @@ pub(crate) fn bind(
     }
 }
 
-async fn settle_bind(
+/// What a bind does about the binding already stored under its id.
+fn existing_binding(record: BindingRecord, fp: &Fingerprint, request: &Bind) -> Existing<Bound> {
+    match record.state {
+        ResourceState::Failed => Existing::Step(Step::Forget(record.version)),
+        _ if record.fingerprint != *fp => Existing::Answer(Err(Error::binding_already_exists()
+            .with_description(format!(
+                "service binding {} already exists with other parameters",
+                quoted(&request.binding_id)
+            )))),
+        ResourceState::Ready | ResourceState::Updating => {
+            let binding = record
+                .response
+                .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
+                .unwrap_or_default();
+            Existing::Answer(Ok(Bound::already_exists(binding)))
+        }
+        ResourceState::Creating => match record.operation.and_then(|op| op.id) {
+            Some(operation) if request.accepts_incomplete => {
+                Existing::Answer(Ok(Bound::accepted(operation)))
+            }
+            _ => Existing::Step(Step::Wait),
+        },
+        ResourceState::Deleting => Existing::Answer(Err(busy("the service binding"))),
+    }
+}
+
+fn settle_bind(
     shared: &Arc<Shared>,
     state: &StateLayer,
     record: &mut BindingRecord,
     result: Result<Bound, Error>,
-) -> Result<Bound, Error> {
-    let expected = record.version;
-    let bound = match result {
-        Ok(bound) => bound,
-        Err(err) => {
-            state
-                .store
-                .delete_binding(&record.instance_id, &record.binding_id, expected, None)
-                .await?;
-            return Err(err);
+) -> impl Future<Output = Result<Bound, Error>> + Send {
+    async move {
+        let expected = record.version;
+        let bound = match result {
+            Ok(bound) => bound,
+            Err(err) => {
+                state
+                    .store
+                    .delete_binding(&record.instance_id, &record.binding_id, expected, None)
+                    .await?;
+                return Err(err);
+            }
+        };
+        record.version += 1;
+        // Decided in a plain function, which consumes `bound`: this future keeps only the
+        // answer across the store's update, not the broker's answer as well.
+        let (answer, background) = settled_record(record, bound, now_ms());
+        if !state.store.update_binding(record, expected).await? {
+            return Err(lost_race("the service binding"));
         }
-    };
-    record.version += 1;
-    let now = now_ms();
-    let (answer, background) = match bound.outcome {
+        if let Some((work, operation_id)) = background {
+            runner::spawn_binding(
+                shared,
+                record.instance_id.clone(),
+                record.binding_id.clone(),
+                operation_id,
+                work,
+            );
+        }
+        Ok(answer)
+    }
+}
+
+/// A bind's work that goes on in the background, with its operation id.
+type BackgroundBind = (Background<Option<Binding>>, String);
+
+/// The binding's record after its broker answered `bound` at `now`, with the answer to
+/// send and, for work that goes on in the background, the work and its operation id.
+fn settled_record(
+    record: &mut BindingRecord,
+    bound: Bound,
+    now: i64,
+) -> (Bound, Option<BackgroundBind>) {
+    match bound.outcome {
         BoundOutcome::Created(binding) => {
             record.state = ResourceState::Ready;
             record.response = serde_json::value::to_raw_value(&binding).ok();
@@ -219,20 +263,7 @@ async fn settle_bind(
                 Some((work, operation_id)),
             )
         }
-    };
-    if !state.store.update_binding(record, expected).await? {
-        return Err(lost_race("the service binding"));
     }
-    if let Some((work, operation_id)) = background {
-        runner::spawn_binding(
-            shared,
-            record.instance_id.clone(),
-            record.binding_id.clone(),
-            operation_id,
-            work,
-        );
-    }
-    Ok(answer)
 }
 
 /// «Unbinding»: 410 for what does not exist.

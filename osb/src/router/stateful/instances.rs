@@ -16,8 +16,8 @@ use serde_json::value::RawValue;
 
 use crate::response::Outcome;
 use crate::state::{
-    InstanceRecord, OperationKind, OperationRecord, PendingUpdate, ResourceState, Tombstone,
-    fingerprint,
+    Fingerprint, InstanceRecord, OperationKind, OperationRecord, PendingUpdate, ResourceState,
+    Tombstone, fingerprint,
 };
 use crate::{
     AsyncOperations, Deprovision, Deprovisioned, Error, ErrorKind, InstanceMetadata,
@@ -28,8 +28,8 @@ use super::super::Shared;
 use super::super::runner::{self, KeyRef};
 use super::super::text::quoted;
 use super::{
-    StateLayer, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune, start_call,
-    stored_plan,
+    Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune,
+    start_call, stored_plan,
 };
 
 /// «Provisioning»: 201/202 for a new instance; for an existing one with the same
@@ -40,9 +40,13 @@ pub(crate) fn provision(
     broker: usize,
     request: Provision,
 ) -> impl Future<Output = Result<Provisioned, Error>> + Send {
+    // Boxed: held in this future, the request would take its whole size in every
+    // state of it, also after it is handed to the broker, and keep the future beyond
+    // what malloc's per-thread cache serves (1,032 bytes).
+    let request = Box::new(request);
     async move {
         let Some(state) = &shared.state else {
-            return shared.broker(broker).provision(request).await;
+            return shared.broker(broker).provision(*request).await;
         };
         let fp = fingerprint(
             &[&request.service_id, &request.plan_id],
@@ -53,55 +57,35 @@ pub(crate) fn provision(
         // the store's refusal (nothing written) sends it back to read what is there.
         let mut read_first = false;
         for _ in 0..4 + Waits::MAX {
-            let existing = if std::mem::replace(&mut read_first, true) {
-                state.store.instance(&request.instance_id).await?
-            } else {
-                None
-            };
-            if let Some(record) = existing {
-                match record.state {
-                    ResourceState::Failed => {
-                        // A failed provision may be retried, with any attributes: forget
-                        // it and start again.
-                        state
-                            .store
-                            .delete_instance(&request.instance_id, record.version, None)
-                            .await?;
-                        continue;
-                    }
-                    _ if record.fingerprint != fp => {
-                        return Err(Error::instance_already_exists().with_description(format!(
-                        "service instance {} already exists with another service, plan or parameters",
-                        quoted(&request.instance_id)
-                    )));
-                    }
-                    ResourceState::Ready | ResourceState::Updating => {
-                        let mut existing = Provisioned::already_exists();
-                        if let Some(url) = record.dashboard_url {
-                            existing = existing.dashboard_url(url);
-                        }
-                        if let Some(metadata) = record
-                            .metadata
-                            .and_then(|m| serde_json::from_str::<InstanceMetadata>(m.get()).ok())
-                        {
-                            existing = existing.metadata(metadata);
-                        }
-                        return Ok(existing);
-                    }
-                    ResourceState::Creating => {
-                        match record.operation.and_then(|op| op.id) {
-                            // «Provisioning»: a re-sent PUT gets 202 with the same operation.
-                            Some(operation) if request.accepts_incomplete => {
-                                return Ok(Provisioned::accepted(operation));
-                            }
-                            // A client that cannot poll waits a little for the request
-                            // creating it, then gets its answer's twin.
-                            _ if waits.wait().await => continue,
-                            _ => return Err(busy("the service instance")),
-                        }
-                    }
-                    ResourceState::Deleting => return Err(busy("the service instance")),
+            // The record found is decided on at once and dropped: only the step, a few
+            // bytes, is kept across the awaits that follow (the future is allocated per
+            // request, and a record is 384 bytes).
+            let step = if std::mem::replace(&mut read_first, true) {
+                match state.store.instance(&request.instance_id).await? {
+                    None => Step::Insert,
+                    Some(record) => match existing_instance(record, &fp, &request) {
+                        Existing::Answer(answer) => return answer,
+                        Existing::Step(step) => step,
+                    },
                 }
+            } else {
+                Step::Insert
+            };
+            match step {
+                Step::Insert => {}
+                Step::Forget(version) => {
+                    // A failed provision may be retried, with any attributes: forget it
+                    // and start again.
+                    state
+                        .store
+                        .delete_instance(&request.instance_id, version, None)
+                        .await?;
+                    continue;
+                }
+                // A client that cannot poll waits a little for the request creating it,
+                // then gets its answer's twin.
+                Step::Wait if waits.wait().await => continue,
+                Step::Wait => return Err(busy("the service instance")),
             }
             let now = now_ms();
             let operation = state.operation_id(OperationKind::Provision);
@@ -144,7 +128,7 @@ pub(crate) fn provision(
             }
             let accepts_incomplete = request.accepts_incomplete;
             let key = KeyRef::Instance(&record.instance_id);
-            let started = start_call(key, || shared.broker(broker).provision(request));
+            let started = start_call(key, || shared.broker(broker).provision(*request));
             let call = async {
                 let mut answer = started?.await?;
                 answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
@@ -157,84 +141,123 @@ pub(crate) fn provision(
     }
 }
 
-async fn settle_provision(
+/// What a provision does about the instance already stored under its id.
+fn existing_instance(
+    record: InstanceRecord,
+    fp: &Fingerprint,
+    request: &Provision,
+) -> Existing<Provisioned> {
+    match record.state {
+        ResourceState::Failed => Existing::Step(Step::Forget(record.version)),
+        _ if record.fingerprint != *fp => Existing::Answer(Err(Error::instance_already_exists()
+            .with_description(format!(
+                "service instance {} already exists with another service, plan or parameters",
+                quoted(&request.instance_id)
+            )))),
+        ResourceState::Ready | ResourceState::Updating => {
+            let mut existing = Provisioned::already_exists();
+            if let Some(url) = record.dashboard_url {
+                existing = existing.dashboard_url(url);
+            }
+            if let Some(metadata) = record
+                .metadata
+                .and_then(|m| serde_json::from_str::<InstanceMetadata>(m.get()).ok())
+            {
+                existing = existing.metadata(metadata);
+            }
+            Existing::Answer(Ok(existing))
+        }
+        ResourceState::Creating => match record.operation.and_then(|op| op.id) {
+            // «Provisioning»: a re-sent PUT gets 202 with the same operation.
+            Some(operation) if request.accepts_incomplete => {
+                Existing::Answer(Ok(Provisioned::accepted(operation)))
+            }
+            _ => Existing::Step(Step::Wait),
+        },
+        ResourceState::Deleting => Existing::Answer(Err(busy("the service instance"))),
+    }
+}
+
+fn settle_provision(
     shared: &Arc<Shared>,
     state: &StateLayer,
     record: &mut InstanceRecord,
     result: Result<Provisioned, Error>,
-) -> Result<Provisioned, Error> {
-    let expected = record.version;
-    let provisioned = match result {
-        Ok(provisioned) => provisioned,
-        Err(err) => {
-            // «Service Broker Errors»: a 4xx leaves the resource unchanged: forget it.
-            state
-                .store
-                .delete_instance(&record.instance_id, expected, None)
-                .await?;
-            return Err(err);
+) -> impl Future<Output = Result<Provisioned, Error>> + Send {
+    async move {
+        let expected = record.version;
+        let provisioned = match result {
+            Ok(provisioned) => provisioned,
+            Err(err) => {
+                // «Service Broker Errors»: a 4xx leaves the resource unchanged: forget it.
+                state
+                    .store
+                    .delete_instance(&record.instance_id, expected, None)
+                    .await?;
+                return Err(err);
+            }
+        };
+        record.version += 1;
+        let Provisioned {
+            outcome,
+            dashboard_url,
+            metadata,
+            parameters_in_force,
+            vendor,
+        } = provisioned;
+        if parameters_in_force.is_some() {
+            record.parameters = parameters_in_force;
         }
-    };
-    record.version += 1;
-    let Provisioned {
-        outcome,
-        dashboard_url,
-        metadata,
-        parameters_in_force,
-        vendor,
-    } = provisioned;
-    if parameters_in_force.is_some() {
-        record.parameters = parameters_in_force;
+        record.dashboard_url.clone_from(&dashboard_url);
+        record.metadata = metadata
+            .as_ref()
+            .and_then(|m| serde_json::value::to_raw_value(m).ok());
+        let now = now_ms();
+        let (outcome, background) = match outcome {
+            done @ (Outcome::Done | Outcome::Existing) => {
+                record.state = ResourceState::Ready;
+                record.operation = Some(OperationRecord::finished(OperationKind::Provision, now));
+                (done, None)
+            }
+            Outcome::Accepted(operation) => {
+                record.operation = Some(OperationRecord::start(
+                    OperationKind::Provision,
+                    operation.clone(),
+                    false,
+                    now,
+                ));
+                (Outcome::Accepted(operation), None)
+            }
+            Outcome::Background(work) => {
+                // The handler call's operation goes on in the background.
+                let operation_id = operation_of(&record.operation).to_owned();
+                record.operation = Some(OperationRecord::start(
+                    OperationKind::Provision,
+                    Some(operation_id.clone()),
+                    true,
+                    now,
+                ));
+                (
+                    Outcome::Accepted(Some(operation_id.clone())),
+                    Some((work, operation_id)),
+                )
+            }
+        };
+        let answer = Provisioned {
+            outcome,
+            dashboard_url,
+            metadata,
+            parameters_in_force: None,
+            vendor,
+        };
+        if !state.store.update_instance(record, expected).await? {
+            return Err(lost_race("the service instance"));
+        }
+        if let Some((work, operation_id)) = background {
+            runner::spawn_instance(shared, record.instance_id.clone(), operation_id, work);
+        }
+        Ok(answer)
     }
-    record.dashboard_url.clone_from(&dashboard_url);
-    record.metadata = metadata
-        .as_ref()
-        .and_then(|m| serde_json::value::to_raw_value(m).ok());
-    let now = now_ms();
-    let (outcome, background) = match outcome {
-        done @ (Outcome::Done | Outcome::Existing) => {
-            record.state = ResourceState::Ready;
-            record.operation = Some(OperationRecord::finished(OperationKind::Provision, now));
-            (done, None)
-        }
-        Outcome::Accepted(operation) => {
-            record.operation = Some(OperationRecord::start(
-                OperationKind::Provision,
-                operation.clone(),
-                false,
-                now,
-            ));
-            (Outcome::Accepted(operation), None)
-        }
-        Outcome::Background(work) => {
-            // The handler call's operation goes on in the background.
-            let operation_id = operation_of(&record.operation).to_owned();
-            record.operation = Some(OperationRecord::start(
-                OperationKind::Provision,
-                Some(operation_id.clone()),
-                true,
-                now,
-            ));
-            (
-                Outcome::Accepted(Some(operation_id.clone())),
-                Some((work, operation_id)),
-            )
-        }
-    };
-    let answer = Provisioned {
-        outcome,
-        dashboard_url,
-        metadata,
-        parameters_in_force: None,
-        vendor,
-    };
-    if !state.store.update_instance(record, expected).await? {
-        return Err(lost_race("the service instance"));
-    }
-    if let Some((work, operation_id)) = background {
-        runner::spawn_instance(shared, record.instance_id.clone(), operation_id, work);
-    }
-    Ok(answer)
 }
 
 /// «Updating a Service Instance»: one update at a time; a re-sent identical update

@@ -167,6 +167,26 @@ fn push_digits<const RADIX: u64>(out: &mut String, mut value: u64) {
     out.push_str(std::str::from_utf8(&buffer[start..]).unwrap_or_default());
 }
 
+/// What a provision or bind does next about the resource already stored under its id,
+/// once the stored record is dropped (see `Existing`).
+#[derive(Clone, Copy)]
+pub(crate) enum Step {
+    /// Nothing is stored: insert.
+    Insert,
+    /// A failed resource, at this version: delete it and start again.
+    Forget(i64),
+    /// It is being created by another request: wait for that one, or answer busy.
+    Wait,
+}
+
+/// A provision's or bind's decision about a stored resource: an answer, or a step.
+pub(crate) enum Existing<T> {
+    /// Answer the request with this.
+    Answer(Result<T, Error>),
+    /// Go on with this step.
+    Step(Step),
+}
+
 /// How a broker-run or background operation ended.
 pub(crate) enum Ended {
     /// It succeeded; for a bind, with the binding.
