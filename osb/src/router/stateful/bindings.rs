@@ -78,11 +78,11 @@ pub(crate) fn bind(
         );
         let mut waits = Waits::default();
         // As for instances: insert first, read only when the store refuses.
-        let mut read_first = false;
+        let mut first_pass = true;
         for _ in 0..4 + Waits::MAX {
             let (iid, bid) = (&request.instance_id, &request.binding_id);
             // As for instances: the record found is decided on at once, not kept.
-            let step = if std::mem::replace(&mut read_first, true) {
+            let step = if !std::mem::take(&mut first_pass) {
                 match state.store.binding(iid, bid).await? {
                     None => Step::Insert,
                     Some(record) => match existing_binding(record, &fp, &request) {

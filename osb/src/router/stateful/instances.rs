@@ -55,12 +55,12 @@ pub(crate) fn provision(
         let mut waits = Waits::default();
         // A new instance is the common case: the first pass inserts without reading, and
         // the store's refusal (nothing written) sends it back to read what is there.
-        let mut read_first = false;
+        let mut first_pass = true;
         for _ in 0..4 + Waits::MAX {
             // The record found is decided on at once and dropped: only the step, a few
             // bytes, is kept across the awaits that follow (the future is allocated per
             // request, and a record is 384 bytes).
-            let step = if std::mem::replace(&mut read_first, true) {
+            let step = if !std::mem::take(&mut first_pass) {
                 match state.store.instance(&request.instance_id).await? {
                     None => Step::Insert,
                     Some(record) => match existing_instance(record, &fp, &request) {
