@@ -186,7 +186,8 @@ struct StoredInstance {
     plan_id: Arc<str>,
     parameters: Option<Json>,
     context: Option<Json>,
-    maintenance_version: Option<Box<str>>,
+    /// Shared like the ids: a catalog has a handful of maintenance versions.
+    maintenance_version: Option<Arc<str>>,
     dashboard_url: Option<Box<str>>,
     metadata: Option<Json>,
     operation: Option<StoredOperation>,
@@ -210,14 +211,24 @@ struct StoredBinding {
 }
 
 /// One part of the store: some instances, and the bindings of the same instance ids.
+///
+/// Ids are kept as `Arc<str>`, so the index of running operations shares them with
+/// the maps instead of copying them: a write that claims and settles a resource
+/// allocates nothing for the index.
 #[derive(Default)]
 struct Shard {
-    instances: HashMap<Box<str>, Box<StoredInstance>>,
+    instances: HashMap<Arc<str>, Box<StoredInstance>>,
     /// By instance id, then binding id. A binding may outlive or precede its
     /// instance's record: the two maps are independent, as the store's contract is.
-    bindings: HashMap<Box<str>, HashMap<Box<str>, Box<StoredBinding>>>,
+    bindings: HashMap<Arc<str>, OfInstance>,
     ids: Ids,
     running: Running,
+}
+
+/// The bindings of one instance id, and that id as the shard's map keeps it.
+struct OfInstance {
+    instance_id: Arc<str>,
+    bindings: HashMap<Arc<str>, Box<StoredBinding>>,
 }
 
 /// The keys of a shard's records whose operation a runner has in progress: the only
@@ -226,9 +237,9 @@ struct Shard {
 /// stall every request for tens of milliseconds, every half lease).
 #[derive(Default)]
 struct Running {
-    instances: HashSet<Box<str>>,
-    /// By instance id, then binding id.
-    bindings: HashMap<Box<str>, HashSet<Box<str>>>,
+    instances: HashSet<Arc<str>>,
+    /// Instance id and binding id.
+    bindings: HashSet<(Arc<str>, Arc<str>)>,
 }
 
 /// Whether a runner has `operation` in progress.
@@ -237,32 +248,29 @@ fn runs(operation: Option<&OperationRecord>) -> bool {
 }
 
 impl Running {
-    /// Records whether instance `instance_id` has a runner operation in progress.
-    fn instance(&mut self, instance_id: &str, running: bool) {
+    /// Records whether the instance under `key` has a runner operation in progress.
+    fn instance(&mut self, key: &Arc<str>, running: bool) {
         if running {
-            if !self.instances.contains(instance_id) {
-                self.instances.insert(instance_id.into());
+            if !self.instances.contains(&**key) {
+                self.instances.insert(key.clone());
             }
         } else if !self.instances.is_empty() {
-            self.instances.remove(instance_id);
+            self.instances.remove(&**key);
         }
     }
 
-    /// Records whether a binding has a runner operation in progress.
-    fn binding(&mut self, instance_id: &str, binding_id: &str, running: bool) {
+    /// Records whether the binding under `instance` and `binding` has a runner
+    /// operation in progress.
+    fn binding(&mut self, instance: &Arc<str>, binding: &Arc<str>, running: bool) {
+        if !running && self.bindings.is_empty() {
+            return;
+        }
+        // The pair is made of the maps' own keys: two reference counts, no copy.
+        let key = (instance.clone(), binding.clone());
         if running {
-            let of_instance = match self.bindings.get_mut(instance_id) {
-                Some(of_instance) => of_instance,
-                None => self.bindings.entry(instance_id.into()).or_default(),
-            };
-            if !of_instance.contains(binding_id) {
-                of_instance.insert(binding_id.into());
-            }
-        } else if let Some(of_instance) = self.bindings.get_mut(instance_id) {
-            of_instance.remove(binding_id);
-            if of_instance.is_empty() {
-                self.bindings.remove(instance_id);
-            }
+            self.bindings.insert(key);
+        } else {
+            self.bindings.remove(&key);
         }
     }
 
@@ -272,12 +280,13 @@ impl Running {
             self.instances.remove(instance_id);
         }
         if !self.bindings.is_empty() {
-            self.bindings.remove(instance_id);
+            self.bindings
+                .retain(|(instance, _)| **instance != *instance_id);
         }
     }
 }
 
-/// Offering and plan ids shared between a shard's records.
+/// Offering ids, plan ids and maintenance versions shared between a shard's records.
 #[derive(Default)]
 struct Ids(Vec<Arc<str>>);
 
@@ -307,7 +316,7 @@ impl Ids {
             plan_id: self.id(&record.plan_id),
             parameters: record.parameters.clone(),
             context: record.context.clone(),
-            maintenance_version: record.maintenance_version.as_deref().map(Box::from),
+            maintenance_version: record.maintenance_version.as_deref().map(|v| self.id(v)),
             dashboard_url: record.dashboard_url.as_deref().map(Box::from),
             metadata: record.metadata.clone(),
             operation: record.operation.as_ref().map(StoredOperation::new),
@@ -324,10 +333,13 @@ impl Ids {
         self.assign_id(&mut stored.plan_id, &record.plan_id);
         assign_json(&mut stored.parameters, record.parameters.as_ref());
         assign_json(&mut stored.context, record.context.as_ref());
-        assign_text(
+        match (
             &mut stored.maintenance_version,
             record.maintenance_version.as_deref(),
-        );
+        ) {
+            (Some(stored), Some(version)) => self.assign_id(stored, version),
+            (stored, version) => *stored = version.map(|v| self.id(v)),
+        }
         assign_text(&mut stored.dashboard_url, record.dashboard_url.as_deref());
         assign_json(&mut stored.metadata, record.metadata.as_ref());
         assign_operation(&mut stored.operation, record.operation.as_ref());
@@ -516,18 +528,20 @@ impl MemoryStore {
     }
 
     pub(crate) fn insert_instance_now(&self, record: &InstanceRecord) -> bool {
-        let mut shard = self.shard(&record.instance_id);
-        if shard.instances.contains_key(record.instance_id.as_str()) {
+        let mut guard = self.shard(&record.instance_id);
+        let Shard {
+            instances,
+            ids,
+            running,
+            ..
+        } = &mut *guard;
+        let key: Arc<str> = Arc::from(record.instance_id.as_str());
+        let std::collections::hash_map::Entry::Vacant(vacant) = instances.entry(key.clone()) else {
             return false;
-        }
+        };
+        vacant.insert(Box::new(ids.store_instance(record)));
+        running.instance(&key, runs(record.operation.as_ref()));
         self.forget_tombstone(&record.instance_id, None);
-        let stored = Box::new(shard.ids.store_instance(record));
-        shard
-            .instances
-            .insert(record.instance_id.as_str().into(), stored);
-        shard
-            .running
-            .instance(&record.instance_id, runs(record.operation.as_ref()));
         true
     }
 
@@ -543,14 +557,21 @@ impl MemoryStore {
             running,
             ..
         } = &mut *guard;
-        match instances.get_mut(record.instance_id.as_str()) {
+        let id = record.instance_id.as_str();
+        match instances.get_mut(id) {
             Some(stored) if stored.version == expected_version => {
                 ids.assign_instance(stored, record);
-                running.instance(&record.instance_id, runs(record.operation.as_ref()));
-                true
             }
-            _ => false,
+            _ => return false,
         }
+        if runs(record.operation.as_ref()) {
+            if let Some((key, _)) = instances.get_key_value(id) {
+                running.instance(key, true);
+            }
+        } else if !running.instances.is_empty() {
+            running.instances.remove(id);
+        }
+        true
     }
 
     pub(crate) fn delete_instance_now(
@@ -577,34 +598,41 @@ impl MemoryStore {
         shard
             .bindings
             .get(instance_id)
-            .and_then(|of_instance| of_instance.get(binding_id))
+            .and_then(|of_instance| of_instance.bindings.get(binding_id))
             .map(|stored| binding_record(instance_id, binding_id, stored))
     }
 
     pub(crate) fn insert_binding_now(&self, record: &BindingRecord) -> bool {
-        let mut shard = self.shard(&record.instance_id);
-        if shard
-            .bindings
-            .get(record.instance_id.as_str())
-            .is_some_and(|of_instance| of_instance.contains_key(record.binding_id.as_str()))
-        {
-            return false;
-        }
-        self.forget_tombstone(&record.instance_id, Some(&record.binding_id));
-        let stored = Box::new(shard.ids.store_binding(record));
-        let of_instance = match shard.bindings.get_mut(record.instance_id.as_str()) {
+        let mut guard = self.shard(&record.instance_id);
+        let Shard {
+            bindings,
+            ids,
+            running,
+            ..
+        } = &mut *guard;
+        let of_instance = match bindings.get_mut(record.instance_id.as_str()) {
             Some(of_instance) => of_instance,
-            None => shard
-                .bindings
-                .entry(record.instance_id.as_str().into())
-                .or_default(),
+            None => {
+                let key: Arc<str> = Arc::from(record.instance_id.as_str());
+                bindings.entry(key.clone()).or_insert_with(|| OfInstance {
+                    instance_id: key,
+                    bindings: HashMap::new(),
+                })
+            }
         };
-        of_instance.insert(record.binding_id.as_str().into(), stored);
-        shard.running.binding(
-            &record.instance_id,
-            &record.binding_id,
+        let key: Arc<str> = Arc::from(record.binding_id.as_str());
+        let std::collections::hash_map::Entry::Vacant(vacant) =
+            of_instance.bindings.entry(key.clone())
+        else {
+            return false;
+        };
+        vacant.insert(Box::new(ids.store_binding(record)));
+        running.binding(
+            &of_instance.instance_id,
+            &key,
             runs(record.operation.as_ref()),
         );
+        self.forget_tombstone(&record.instance_id, Some(&record.binding_id));
         true
     }
 
@@ -616,21 +644,23 @@ impl MemoryStore {
             running,
             ..
         } = &mut *guard;
-        let stored = bindings
-            .get_mut(record.instance_id.as_str())
-            .and_then(|of_instance| of_instance.get_mut(record.binding_id.as_str()));
-        match stored {
+        let Some(of_instance) = bindings.get_mut(record.instance_id.as_str()) else {
+            return false;
+        };
+        let id = record.binding_id.as_str();
+        match of_instance.bindings.get_mut(id) {
             Some(stored) if stored.version == expected_version => {
                 ids.assign_binding(stored, record);
-                running.binding(
-                    &record.instance_id,
-                    &record.binding_id,
-                    runs(record.operation.as_ref()),
-                );
-                true
             }
-            _ => false,
+            _ => return false,
         }
+        let runs = runs(record.operation.as_ref());
+        if runs || !running.bindings.is_empty() {
+            if let Some((key, _)) = of_instance.bindings.get_key_value(id) {
+                running.binding(&of_instance.instance_id, key, runs);
+            }
+        }
+        true
     }
 
     pub(crate) fn delete_binding_now(
@@ -640,18 +670,24 @@ impl MemoryStore {
         expected_version: i64,
         tombstone: Option<&Tombstone>,
     ) -> bool {
-        let mut shard = self.shard(instance_id);
-        let Some(of_instance) = shard.bindings.get_mut(instance_id) else {
+        let mut guard = self.shard(instance_id);
+        let Shard {
+            bindings, running, ..
+        } = &mut *guard;
+        let Some(of_instance) = bindings.get_mut(instance_id) else {
             return false;
         };
-        if of_instance.get(binding_id).map(|r| r.version) != Some(expected_version) {
+        let Some((key, stored)) = of_instance.bindings.get_key_value(binding_id) else {
+            return false;
+        };
+        if stored.version != expected_version {
             return false;
         }
-        of_instance.remove(binding_id);
-        if of_instance.is_empty() {
-            shard.bindings.remove(instance_id);
+        running.binding(&of_instance.instance_id, key, false);
+        of_instance.bindings.remove(binding_id);
+        if of_instance.bindings.is_empty() {
+            bindings.remove(instance_id);
         }
-        shard.running.binding(instance_id, binding_id, false);
         if let Some(tombstone) = tombstone {
             self.bury(tombstone);
         }
@@ -754,18 +790,16 @@ impl Store for MemoryStore {
         }
         for shard in &self.shards {
             let shard = lock(shard);
-            for (instance_id, running) in &shard.running.bindings {
-                let Some(of_instance) = shard.bindings.get(instance_id) else {
-                    continue;
-                };
-                for binding_id in running {
-                    let record = of_instance.get(binding_id);
-                    if record.is_some_and(|r| is_stale(r.operation.as_ref(), heartbeat_before)) {
-                        stale.push(ResourceKey::Binding(
-                            instance_id.to_string(),
-                            binding_id.to_string(),
-                        ));
-                    }
+            for (instance_id, binding_id) in &shard.running.bindings {
+                let record = shard
+                    .bindings
+                    .get(instance_id)
+                    .and_then(|of_instance| of_instance.bindings.get(binding_id));
+                if record.is_some_and(|r| is_stale(r.operation.as_ref(), heartbeat_before)) {
+                    stale.push(ResourceKey::Binding(
+                        instance_id.to_string(),
+                        binding_id.to_string(),
+                    ));
                 }
             }
         }
