@@ -260,6 +260,9 @@ pub(crate) enum BoundOutcome {
 #[derive(Debug)]
 pub struct Bound {
     pub(crate) outcome: BoundOutcome,
+    /// The binding of `outcome` already serialized, when the state layer serialized
+    /// it to store it: the response sends these bytes instead of serializing again.
+    pub(crate) body: Option<Box<serde_json::value::RawValue>>,
 }
 
 impl Bound {
@@ -267,6 +270,7 @@ impl Bound {
     pub fn created(binding: Binding) -> Self {
         Self {
             outcome: BoundOutcome::Created(binding),
+            body: None,
         }
     }
 
@@ -274,6 +278,7 @@ impl Bound {
     pub fn already_exists(binding: Binding) -> Self {
         Self {
             outcome: BoundOutcome::Existing(binding),
+            body: None,
         }
     }
 
@@ -282,6 +287,7 @@ impl Bound {
     pub fn accepted(operation: impl Into<String>) -> Self {
         Self {
             outcome: BoundOutcome::Accepted(Some(operation.into())),
+            body: None,
         }
     }
 
@@ -289,6 +295,7 @@ impl Bound {
     pub fn accepted_without_operation() -> Self {
         Self {
             outcome: BoundOutcome::Accepted(None),
+            body: None,
         }
     }
 
@@ -299,6 +306,7 @@ impl Bound {
     ) -> Self {
         Self {
             outcome: BoundOutcome::Background(Background::new(work)),
+            body: None,
         }
     }
 

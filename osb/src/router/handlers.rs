@@ -610,7 +610,7 @@ fn bind_inner(
                 );
             }
         }
-        Ok(respond::bound(&result, accepts_incomplete))
+        Ok(respond::bound(result, accepts_incomplete))
     }
 }
 

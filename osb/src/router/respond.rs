@@ -297,7 +297,7 @@ fn binding_problem(binding: &Binding) -> Option<String> {
     None
 }
 
-pub(crate) fn bound(result: &Bound, accepts_incomplete: bool) -> Response {
+pub(crate) fn bound(result: Bound, accepts_incomplete: bool) -> Response {
     let (status, binding) = match &result.outcome {
         BoundOutcome::Created(binding) => (StatusCode::CREATED, binding),
         BoundOutcome::Existing(binding) => (StatusCode::OK, binding),
@@ -318,7 +318,11 @@ pub(crate) fn bound(result: &Bound, accepts_incomplete: bool) -> Response {
     if let Some(problem) = binding_problem(binding) {
         return broken(&format!("bind: {problem}"));
     }
-    json(status, binding)
+    match result.body {
+        // The bytes the state layer stored: the same serialization of `binding`.
+        Some(body) => json_bytes(status, String::from(Box::<str>::from(body))),
+        None => json(status, binding),
+    }
 }
 
 pub(crate) fn fetched_binding(binding: &Binding) -> Response {

@@ -194,9 +194,13 @@ fn settle_bind(
         record.version += 1;
         // Decided in a plain function, which consumes `bound`: this future keeps only the
         // answer across the store's update, not the broker's answer as well.
-        let (answer, background) = settled_record(record, bound, now_ms());
+        let (mut answer, background) = settled_record(record, bound, now_ms());
         if !state.store.update_binding(record, expected).await? {
             return Err(lost_race("the service binding"));
+        }
+        if let BoundOutcome::Created(_) | BoundOutcome::Existing(_) = answer.outcome {
+            // Serialized once: the response sends the bytes the store copied.
+            answer.body = record.response.take();
         }
         if let Some((work, operation_id)) = background {
             runner::spawn_binding(
@@ -222,17 +226,9 @@ fn settled_record(
     now: i64,
 ) -> (Bound, Option<BackgroundBind>) {
     match bound.outcome {
-        BoundOutcome::Created(binding) => {
-            record.state = ResourceState::Ready;
-            record.response = serde_json::value::to_raw_value(&binding).ok();
-            record.operation = Some(OperationRecord::finished(OperationKind::Bind, now));
-            (Bound::created(binding), None)
-        }
+        BoundOutcome::Created(binding) => (made(record, now, binding, BoundOutcome::Created), None),
         BoundOutcome::Existing(binding) => {
-            record.state = ResourceState::Ready;
-            record.response = serde_json::value::to_raw_value(&binding).ok();
-            record.operation = Some(OperationRecord::finished(OperationKind::Bind, now));
-            (Bound::already_exists(binding), None)
+            (made(record, now, binding, BoundOutcome::Existing), None)
         }
         BoundOutcome::Accepted(operation) => {
             record.operation = Some(OperationRecord::start(
@@ -244,6 +240,7 @@ fn settled_record(
             (
                 Bound {
                     outcome: BoundOutcome::Accepted(operation),
+                    body: None,
                 },
                 None,
             )
@@ -263,6 +260,22 @@ fn settled_record(
                 Some((work, operation_id)),
             )
         }
+    }
+}
+
+/// A binding the broker made: the record is ready and keeps the binding serialized.
+fn made(
+    record: &mut BindingRecord,
+    now: i64,
+    binding: Binding,
+    outcome: fn(Binding) -> BoundOutcome,
+) -> Bound {
+    record.state = ResourceState::Ready;
+    record.response = serde_json::value::to_raw_value(&binding).ok();
+    record.operation = Some(OperationRecord::finished(OperationKind::Bind, now));
+    Bound {
+        outcome: outcome(binding),
+        body: None,
     }
 }
 
