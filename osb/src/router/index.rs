@@ -64,7 +64,7 @@ impl Index {
                 for plan in &service.plans {
                     let mut compile = |schema: Option<&Value>, what: &str| {
                         let schema = schema?;
-                        ParameterSchema::compile(schema)
+                        ParameterSchema::new(schema)
                             .map_err(|err| {
                                 problems.push(format!(
                                     "the {what} schema of plan `{}` does not compile: {err}",
