@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use serde_json::value::RawValue;
 
+use super::claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, InstanceSettle};
 use super::record::{
-    BindingRecord, Fingerprint, InstanceRecord, Json, OperationRecord, PendingUpdate, ResourceKey,
-    ResourceState, Tombstone,
+    BindingRecord, Fingerprint, InstanceRecord, Json, OperationKind, OperationRecord,
+    PendingUpdate, ResourceKey, ResourceState, Tombstone,
 };
 use super::store::{Store, StoreError};
 use crate::OperationState;
@@ -110,7 +111,7 @@ struct StoredOperation {
     description: Option<Box<str>>,
     started_at: i64,
     heartbeat_at: i64,
-    kind: super::record::OperationKind,
+    kind: OperationKind,
     state: OperationState,
     runner: bool,
     instance_usable: Option<bool>,
@@ -122,6 +123,36 @@ impl StoredOperation {
         Self {
             id: op.id.as_deref().map(Box::from),
             description: op.description.as_deref().map(Box::from),
+            started_at: op.started_at,
+            heartbeat_at: op.heartbeat_at,
+            kind: op.kind,
+            state: op.state,
+            runner: op.runner,
+            instance_usable: op.instance_usable,
+            update_repeatable: op.update_repeatable,
+        }
+    }
+
+    /// The operation a claim starts: run by a runner, in progress.
+    fn started(kind: OperationKind, id: &str, now: i64) -> Self {
+        Self {
+            id: Some(Box::from(id)),
+            description: None,
+            started_at: now,
+            heartbeat_at: now,
+            kind,
+            state: OperationState::InProgress,
+            runner: true,
+            instance_usable: None,
+            update_repeatable: None,
+        }
+    }
+
+    /// `op`, its strings moved rather than copied.
+    fn owned(op: OperationRecord) -> Self {
+        Self {
+            id: op.id.map(String::into_boxed_str),
+            description: op.description.map(String::into_boxed_str),
             started_at: op.started_at,
             heartbeat_at: op.heartbeat_at,
             kind: op.kind,
@@ -347,6 +378,47 @@ impl Ids {
         stored.fingerprint = record.fingerprint;
         stored.version = record.version;
         stored.state = record.state;
+    }
+
+    /// The stored form of a claimed instance: each field copied once from the request.
+    fn claim_instance(&mut self, claim: &InstanceClaim<'_>) -> StoredInstance {
+        StoredInstance {
+            service_id: self.id(claim.service_id),
+            plan_id: self.id(claim.plan_id),
+            parameters: claim.parameters.map(ToOwned::to_owned),
+            context: claim.context.map(ToOwned::to_owned),
+            maintenance_version: claim.maintenance_version.map(|v| self.id(v)),
+            dashboard_url: None,
+            metadata: None,
+            operation: Some(StoredOperation::started(
+                OperationKind::Provision,
+                claim.operation,
+                claim.now,
+            )),
+            pending: None,
+            fingerprint: claim.fingerprint,
+            version: CLAIMED,
+            state: ResourceState::Creating,
+        }
+    }
+
+    /// The stored form of a claimed binding.
+    fn claim_binding(&mut self, claim: &BindingClaim<'_>) -> StoredBinding {
+        StoredBinding {
+            service_id: self.id(claim.service_id),
+            plan_id: self.id(claim.plan_id),
+            parameters: claim.parameters.map(ToOwned::to_owned),
+            bind_resource: claim.bind_resource.map(ToOwned::to_owned),
+            response: None,
+            operation: Some(StoredOperation::started(
+                OperationKind::Bind,
+                claim.operation,
+                claim.now,
+            )),
+            fingerprint: claim.fingerprint,
+            version: CLAIMED,
+            state: ResourceState::Creating,
+        }
     }
 
     fn store_binding(&mut self, record: &BindingRecord) -> StoredBinding {
@@ -690,6 +762,126 @@ impl MemoryStore {
         }
         if let Some(tombstone) = tombstone {
             self.bury(tombstone);
+        }
+        true
+    }
+
+    /// Inserts a claimed instance unless one exists under its id; says under which
+    /// key it is stored, `None` if refused (nothing written then).
+    pub(crate) fn claim_instance_now(&self, claim: &InstanceClaim<'_>) -> Option<Arc<str>> {
+        let mut guard = self.shard(claim.instance_id);
+        let Shard {
+            instances,
+            ids,
+            running,
+            ..
+        } = &mut *guard;
+        let key: Arc<str> = Arc::from(claim.instance_id);
+        let std::collections::hash_map::Entry::Vacant(vacant) = instances.entry(key.clone()) else {
+            return None;
+        };
+        vacant.insert(Box::new(ids.claim_instance(claim)));
+        running.instance(&key, true);
+        self.forget_tombstone(claim.instance_id, None);
+        Some(key)
+    }
+
+    /// Settles the instance claimed under `instance_id`, if it is still at the
+    /// claim's version.
+    pub(crate) fn settle_instance_now(&self, instance_id: &str, settle: InstanceSettle) -> bool {
+        let mut guard = self.shard(instance_id);
+        let Shard {
+            instances, running, ..
+        } = &mut *guard;
+        let runs = runs(Some(&settle.operation));
+        match instances.get_mut(instance_id) {
+            Some(stored) if stored.version == CLAIMED => {
+                stored.version = CLAIMED + 1;
+                stored.state = settle.state;
+                stored.operation = Some(StoredOperation::owned(settle.operation));
+                if settle.parameters.is_some() {
+                    stored.parameters = settle.parameters;
+                }
+                stored.dashboard_url = settle.dashboard_url.map(String::into_boxed_str);
+                stored.metadata = settle.metadata;
+            }
+            _ => return false,
+        }
+        if runs {
+            if let Some((key, _)) = instances.get_key_value(instance_id) {
+                running.instance(key, true);
+            }
+        } else if !running.instances.is_empty() {
+            running.instances.remove(instance_id);
+        }
+        true
+    }
+
+    /// Inserts a claimed binding unless one exists under its ids; says under which
+    /// keys (instance, binding) it is stored, `None` if refused (nothing written then).
+    pub(crate) fn claim_binding_now(
+        &self,
+        claim: &BindingClaim<'_>,
+    ) -> Option<(Arc<str>, Arc<str>)> {
+        let mut guard = self.shard(claim.instance_id);
+        let Shard {
+            bindings,
+            ids,
+            running,
+            ..
+        } = &mut *guard;
+        let of_instance = match bindings.get_mut(claim.instance_id) {
+            Some(of_instance) => of_instance,
+            None => {
+                let key: Arc<str> = Arc::from(claim.instance_id);
+                bindings.entry(key.clone()).or_insert_with(|| OfInstance {
+                    instance_id: key,
+                    bindings: HashMap::new(),
+                })
+            }
+        };
+        let key: Arc<str> = Arc::from(claim.binding_id);
+        let std::collections::hash_map::Entry::Vacant(vacant) =
+            of_instance.bindings.entry(key.clone())
+        else {
+            return None;
+        };
+        vacant.insert(Box::new(ids.claim_binding(claim)));
+        running.binding(&of_instance.instance_id, &key, true);
+        let instance_key = of_instance.instance_id.clone();
+        self.forget_tombstone(claim.instance_id, Some(claim.binding_id));
+        Some((instance_key, key))
+    }
+
+    /// Settles the binding claimed under these ids, if it is still at the claim's
+    /// version.
+    pub(crate) fn settle_binding_now(
+        &self,
+        instance_id: &str,
+        binding_id: &str,
+        settle: BindingSettle,
+    ) -> bool {
+        let mut guard = self.shard(instance_id);
+        let Shard {
+            bindings, running, ..
+        } = &mut *guard;
+        let Some(of_instance) = bindings.get_mut(instance_id) else {
+            return false;
+        };
+        let runs = runs(Some(&settle.operation));
+        match of_instance.bindings.get_mut(binding_id) {
+            Some(stored) if stored.version == CLAIMED => {
+                stored.version = CLAIMED + 1;
+                stored.state = settle.state;
+                stored.operation = Some(StoredOperation::owned(settle.operation));
+                stored.response = settle.response;
+            }
+            _ => return false,
+        }
+        if runs || !running.bindings.is_empty() {
+            if let Some((key, _)) = of_instance.bindings.get_key_value(binding_id) {
+                running.binding(&of_instance.instance_id, key, runs);
+            }
         }
         true
     }

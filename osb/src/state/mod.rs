@@ -1,5 +1,6 @@
 #![doc = include_str!("../../docs/state.md")]
 
+mod claim;
 mod config;
 mod memory;
 mod record;
@@ -8,6 +9,7 @@ mod resume;
 mod sql;
 mod store;
 
+pub(crate) use claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, InstanceSettle};
 pub use config::StateConfig;
 pub use memory::MemoryStore;
 pub use record::{

@@ -9,8 +9,9 @@ use std::any::Any;
 use std::sync::Arc;
 
 use crate::state::{
-    BindingRecord, InstanceRecord, MemoryStore, OperationRecord, ResourceKey, ResourceState, Store,
-    StoreError, Tombstone,
+    BindingClaim, BindingRecord, BindingSettle, CLAIMED, InstanceClaim, InstanceRecord,
+    InstanceSettle, MemoryStore, OperationRecord, ResourceKey, ResourceState, Store, StoreError,
+    Tombstone,
 };
 
 /// A store as the state layer holds it.
@@ -83,17 +84,6 @@ impl StoreHandle {
         }
     }
 
-    /// See [`Store::insert_instance`].
-    pub(crate) async fn insert_instance(
-        &self,
-        record: &InstanceRecord,
-    ) -> Result<bool, StoreError> {
-        match self {
-            Self::Memory(store) => Ok(store.insert_instance_now(record)),
-            Self::Dyn(store) => store.insert_instance(record).await,
-        }
-    }
-
     /// See [`Store::update_instance`].
     pub(crate) async fn update_instance(
         &self,
@@ -137,14 +127,6 @@ impl StoreHandle {
         }
     }
 
-    /// See [`Store::insert_binding`].
-    pub(crate) async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError> {
-        match self {
-            Self::Memory(store) => Ok(store.insert_binding_now(record)),
-            Self::Dyn(store) => store.insert_binding(record).await,
-        }
-    }
-
     /// See [`Store::update_binding`].
     pub(crate) async fn update_binding(
         &self,
@@ -174,6 +156,78 @@ impl StoreHandle {
                     .delete_binding(instance_id, binding_id, expected_version, tombstone)
                     .await
             }
+        }
+    }
+
+    /// Claims a new instance: inserted unless one exists under its id (`None` then,
+    /// nothing written).
+    pub(crate) async fn claim_instance(
+        &self,
+        claim: &InstanceClaim<'_>,
+    ) -> Result<Option<ClaimedInstance>, StoreError> {
+        match self {
+            Self::Memory(store) => Ok(store.claim_instance_now(claim).map(ClaimedInstance::Memory)),
+            Self::Dyn(store) => {
+                let record = claim.to_record();
+                let inserted = store.insert_instance(&record).await?;
+                Ok(inserted.then(|| ClaimedInstance::Record(Box::new(record))))
+            }
+        }
+    }
+
+    /// Settles a claimed instance; `false` if it changed since the claim.
+    pub(crate) async fn settle_instance(
+        &self,
+        claimed: &mut ClaimedInstance,
+        settle: InstanceSettle,
+    ) -> Result<bool, StoreError> {
+        match (self, claimed) {
+            (Self::Memory(store), ClaimedInstance::Memory(id)) => {
+                Ok(store.settle_instance_now(id, settle))
+            }
+            (_, ClaimedInstance::Record(record)) => {
+                settle.apply(record);
+                self.update_instance(record, CLAIMED).await
+            }
+            // A claim is settled through the handle that made it.
+            (Self::Dyn(_), ClaimedInstance::Memory(_)) => Ok(false),
+        }
+    }
+
+    /// Claims a new binding: inserted unless one exists under its ids (`None` then,
+    /// nothing written).
+    pub(crate) async fn claim_binding(
+        &self,
+        claim: &BindingClaim<'_>,
+    ) -> Result<Option<ClaimedBinding>, StoreError> {
+        match self {
+            Self::Memory(store) => Ok(store
+                .claim_binding_now(claim)
+                .map(|(instance, binding)| ClaimedBinding::Memory(instance, binding))),
+            Self::Dyn(store) => {
+                let record = claim.to_record();
+                let inserted = store.insert_binding(&record).await?;
+                Ok(inserted.then(|| ClaimedBinding::Record(Box::new(record))))
+            }
+        }
+    }
+
+    /// Settles a claimed binding; `false` if it changed since the claim.
+    pub(crate) async fn settle_binding(
+        &self,
+        claimed: &mut ClaimedBinding,
+        settle: BindingSettle,
+    ) -> Result<bool, StoreError> {
+        match (self, claimed) {
+            (Self::Memory(store), ClaimedBinding::Memory(instance, binding)) => {
+                Ok(store.settle_binding_now(instance, binding, settle))
+            }
+            (_, ClaimedBinding::Record(record)) => {
+                settle.apply(record);
+                self.update_binding(record, CLAIMED).await
+            }
+            // A claim is settled through the handle that made it.
+            (Self::Dyn(_), ClaimedBinding::Memory(..)) => Ok(false),
         }
     }
 
@@ -217,6 +271,44 @@ impl StoreHandle {
     }
 }
 
+/// A claimed instance until it is settled: the memory store's key, or the owned
+/// record that a store behind the trait needs whole to settle it (boxed: the claim is
+/// held in the write's future, which every write request allocates).
+pub(crate) enum ClaimedInstance {
+    /// Claimed in the memory store, under this key.
+    Memory(Arc<str>),
+    /// Claimed with this record.
+    Record(Box<InstanceRecord>),
+}
+
+impl ClaimedInstance {
+    /// The instance's id.
+    pub(crate) fn instance_id(&self) -> &str {
+        match self {
+            Self::Memory(id) => id,
+            Self::Record(record) => &record.instance_id,
+        }
+    }
+}
+
+/// A claimed binding until it is settled (see [`ClaimedInstance`]).
+pub(crate) enum ClaimedBinding {
+    /// Claimed in the memory store, under these keys: instance id, binding id.
+    Memory(Arc<str>, Arc<str>),
+    /// Claimed with this record.
+    Record(Box<BindingRecord>),
+}
+
+impl ClaimedBinding {
+    /// The instance's and the binding's ids.
+    pub(crate) fn ids(&self) -> (&str, &str) {
+        match self {
+            Self::Memory(instance, binding) => (instance, binding),
+            Self::Record(record) => (&record.instance_id, &record.binding_id),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,33 +329,109 @@ mod tests {
         assert!(matches!(StoreHandle::new(doubly), StoreHandle::Dyn(_)));
     }
 
+    fn json(text: &str) -> Box<serde_json::value::RawValue> {
+        serde_json::value::RawValue::from_string(text.to_owned()).unwrap()
+    }
+
+    /// The memory store's own claim and settle leave the records that the trait's
+    /// insert and update leave, and refuse what they refuse.
     #[tokio::test]
-    async fn both_paths_see_the_same_records() {
+    async fn claims_and_settles_are_the_same_on_both_paths() {
+        use crate::state::{Fingerprint, OperationKind};
         let shared = Arc::new(MemoryStore::new());
         let direct = StoreHandle::new(Arc::clone(&shared));
         let through_trait = StoreHandle::Dyn(shared);
-        let record = InstanceRecord {
-            instance_id: "i-1".to_owned(),
-            service_id: "svc-1".to_owned(),
-            plan_id: "plan-1".to_owned(),
-            parameters: None,
-            context: None,
-            maintenance_version: None,
-            dashboard_url: None,
-            metadata: None,
-            state: ResourceState::Ready,
-            operation: None,
-            pending: None,
-            fingerprint: crate::state::Fingerprint::from_bytes([7; 32]),
-            version: 3,
-        };
-        assert!(direct.insert_instance(&record).await.unwrap());
-        assert!(!through_trait.insert_instance(&record).await.unwrap());
-        let read = through_trait.instance("i-1").await.unwrap().unwrap();
-        assert_eq!(read.version, record.version);
+        let (context, parameters) = (json(r#"{"platform":"cf"}"#), json(r#"{"size":1}"#));
+        for (handle, instance_id) in [(&direct, "i-direct"), (&through_trait, "i-trait")] {
+            let claim = InstanceClaim {
+                instance_id,
+                service_id: "svc",
+                plan_id: "plan",
+                parameters: Some(&parameters),
+                context: Some(&context),
+                maintenance_version: Some("1.0.0"),
+                operation: "provision-1",
+                now: 10,
+                fingerprint: Fingerprint::from_bytes([7; 32]),
+            };
+            let mut claimed = handle.claim_instance(&claim).await.unwrap().unwrap();
+            assert_eq!(claimed.instance_id(), instance_id);
+            assert!(handle.claim_instance(&claim).await.unwrap().is_none());
+            let stored = direct.instance(instance_id).await.unwrap().unwrap();
+            assert_eq!(stored.operation, Some(claim.started()));
+            assert_eq!(stored.state, ResourceState::Creating);
+            let settle = InstanceSettle {
+                state: ResourceState::Ready,
+                operation: OperationRecord::finished(OperationKind::Provision, 20),
+                parameters: Some(json(r#"{"size":1,"tier":"s"}"#)),
+                dashboard_url: Some("https://dash".to_owned()),
+                metadata: None,
+            };
+            assert!(handle.settle_instance(&mut claimed, settle).await.unwrap());
+            // Settled once: the claim's version is gone.
+            let again = InstanceSettle {
+                state: ResourceState::Failed,
+                operation: OperationRecord::finished(OperationKind::Provision, 30),
+                parameters: None,
+                dashboard_url: None,
+                metadata: None,
+            };
+            assert!(!handle.settle_instance(&mut claimed, again).await.unwrap());
+        }
+        let mut a = direct.instance("i-direct").await.unwrap().unwrap();
+        let b = through_trait.instance("i-trait").await.unwrap().unwrap();
+        assert_eq!(a.version, 2);
         assert_eq!(
-            direct.instance_state("i-1").await.unwrap(),
-            Some(record.state)
+            a.parameters.as_deref().map(|p| p.get()),
+            Some(r#"{"size":1,"tier":"s"}"#)
         );
+        assert_eq!(
+            a.context.as_deref().map(|c| c.get()),
+            Some(r#"{"platform":"cf"}"#)
+        );
+        a.instance_id = b.instance_id.clone();
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert!(direct.stale_operations(i64::MAX).await.unwrap().is_empty());
+
+        let resource = json(r#"{"app_guid":"app"}"#);
+        for (handle, binding_id) in [(&direct, "b-direct"), (&through_trait, "b-trait")] {
+            let claim = BindingClaim {
+                instance_id: "i-direct",
+                binding_id,
+                service_id: "svc",
+                plan_id: "plan",
+                parameters: None,
+                bind_resource: Some(&resource),
+                operation: "bind-1",
+                now: 10,
+                fingerprint: Fingerprint::from_bytes([8; 32]),
+            };
+            let mut claimed = handle.claim_binding(&claim).await.unwrap().unwrap();
+            assert_eq!(claimed.ids(), ("i-direct", binding_id));
+            assert!(handle.claim_binding(&claim).await.unwrap().is_none());
+            // A runner has the claim's operation: the sweep would find it once stale.
+            let stale = direct.stale_operations(11).await.unwrap();
+            assert!(stale.contains(&ResourceKey::Binding("i-direct".into(), binding_id.into())));
+            let settle = BindingSettle {
+                state: ResourceState::Ready,
+                operation: OperationRecord::finished(OperationKind::Bind, 20),
+                response: Some(json(r#"{"credentials":{"k":"v"}}"#)),
+            };
+            assert!(handle.settle_binding(&mut claimed, settle).await.unwrap());
+        }
+        let mut a = direct
+            .binding("i-direct", "b-direct")
+            .await
+            .unwrap()
+            .unwrap();
+        let b = through_trait
+            .binding("i-direct", "b-trait")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.version, 2);
+        a.binding_id = b.binding_id.clone();
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert!(direct.stale_operations(i64::MAX).await.unwrap().is_empty());
     }
 }

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use crate::response::binding::BoundOutcome;
 use crate::response::{Background, Outcome};
 use crate::state::{
-    BindingRecord, Fingerprint, OperationKind, OperationRecord, ResourceState, Tombstone,
-    fingerprint,
+    BindingClaim, BindingRecord, BindingSettle, CLAIMED, Fingerprint, OperationKind,
+    OperationRecord, ResourceState, Tombstone, fingerprint,
 };
 use crate::{AsyncOperations, Bind, Binding, Bound, Error, ErrorKind, Unbind, Unbound};
 
@@ -24,8 +24,8 @@ use super::super::Shared;
 use super::super::runner::{self, KeyRef};
 use super::super::text::quoted;
 use super::{
-    Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune,
-    start_call, stored_plan,
+    ClaimedBinding, Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms,
+    prune, start_call, stored_plan,
 };
 
 /// «Binding»: the instance must exist and be usable; a binding with the same
@@ -64,7 +64,7 @@ pub(crate) fn bind(
         if let Some(predecessor) = &request.predecessor_binding_id {
             check_predecessor(state, &request.instance_id, predecessor).await?;
         }
-        let mut resource = request
+        let resource = request
             .bind_resource
             .as_ref()
             .and_then(|r| serde_json::value::to_raw_value(r).ok());
@@ -103,32 +103,24 @@ pub(crate) fn bind(
                 Step::Wait if waits.wait().await => continue,
                 Step::Wait => return Err(busy("the service binding")),
             }
-            let now = now_ms();
             let operation = state.operation_id(OperationKind::Bind);
-            let mut record = BindingRecord {
-                instance_id: iid.clone(),
-                binding_id: bid.clone(),
-                service_id: request.service_id.clone(),
-                plan_id: request.plan_id.clone(),
-                parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
-                bind_resource: resource.take(),
-                response: None,
-                state: ResourceState::Creating,
-                operation: Some(OperationRecord::start(
-                    OperationKind::Bind,
-                    Some(operation),
-                    true,
-                    now,
-                )),
+            let claim = BindingClaim {
+                instance_id: iid,
+                binding_id: bid,
+                service_id: &request.service_id,
+                plan_id: &request.plan_id,
+                parameters: request.parameters.as_ref().map(|p| p.as_raw()),
+                bind_resource: resource.as_deref(),
+                operation: &operation,
+                now: now_ms(),
                 fingerprint: fp,
-                version: 1,
             };
-            if !state.store.insert_binding(&record).await? {
-                resource = record.bind_resource;
+            let Some(mut claimed) = state.store.claim_binding(&claim).await? else {
                 continue;
-            }
+            };
             let accepts_incomplete = request.accepts_incomplete;
-            let key = KeyRef::Binding(&record.instance_id, &record.binding_id);
+            let (iid, bid) = claimed.ids();
+            let key = KeyRef::Binding(iid, bid);
             let started = start_call(key, || shared.broker(broker).bind(*request));
             let call = async {
                 let mut answer = started?.await?;
@@ -140,8 +132,8 @@ pub(crate) fn bind(
                 }
                 Ok(answer)
             };
-            let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
-            return settle_bind(&shared, state, &mut record, result).await;
+            let result = runner::run(state, key, &operation, pin!(call)).await;
+            return settle_bind(&shared, state, &mut claimed, operation, result).await;
         }
         Err(busy("the service binding"))
     }
@@ -176,107 +168,88 @@ fn existing_binding(record: BindingRecord, fp: &Fingerprint, request: &Bind) -> 
 fn settle_bind(
     shared: &Arc<Shared>,
     state: &StateLayer,
-    record: &mut BindingRecord,
+    claimed: &mut ClaimedBinding,
+    operation: String,
     result: Result<Bound, Error>,
 ) -> impl Future<Output = Result<Bound, Error>> + Send {
     async move {
-        let expected = record.version;
         let bound = match result {
             Ok(bound) => bound,
             Err(err) => {
-                state
-                    .store
-                    .delete_binding(&record.instance_id, &record.binding_id, expected, None)
-                    .await?;
+                let (iid, bid) = claimed.ids();
+                state.store.delete_binding(iid, bid, CLAIMED, None).await?;
                 return Err(err);
             }
         };
-        record.version += 1;
         // Decided in a plain function, which consumes `bound`: this future keeps only the
         // answer across the store's update, not the broker's answer as well.
-        let (mut answer, background) = settled_record(record, bound, now_ms());
-        if !state.store.update_binding(record, expected).await? {
+        let (answer, settle, background) = settled(bound, &operation, now_ms());
+        if !state.store.settle_binding(claimed, settle).await? {
             return Err(lost_race("the service binding"));
         }
-        if let BoundOutcome::Created(_) | BoundOutcome::Existing(_) = answer.outcome {
-            // Serialized once: the response sends the bytes the store copied.
-            answer.body = record.response.take();
-        }
-        if let Some((work, operation_id)) = background {
-            runner::spawn_binding(
-                shared,
-                record.instance_id.clone(),
-                record.binding_id.clone(),
-                operation_id,
-                work,
-            );
+        if let Some(work) = background {
+            let (iid, bid) = claimed.ids();
+            runner::spawn_binding(shared, iid.to_owned(), bid.to_owned(), operation, work);
         }
         Ok(answer)
     }
 }
 
-/// A bind's work that goes on in the background, with its operation id.
-type BackgroundBind = (Background<Option<Binding>>, String);
-
-/// The binding's record after its broker answered `bound` at `now`, with the answer to
-/// send and, for work that goes on in the background, the work and its operation id.
-fn settled_record(
-    record: &mut BindingRecord,
+/// The answer to send, how the claimed binding is settled, and the work that goes on
+/// in the background, after its broker answered `bound` at `now`; `operation` is the
+/// id of the claim's operation.
+fn settled(
     bound: Bound,
+    operation: &str,
     now: i64,
-) -> (Bound, Option<BackgroundBind>) {
-    match bound.outcome {
-        BoundOutcome::Created(binding) => (made(record, now, binding, BoundOutcome::Created), None),
-        BoundOutcome::Existing(binding) => {
-            (made(record, now, binding, BoundOutcome::Existing), None)
-        }
-        BoundOutcome::Accepted(operation) => {
-            record.operation = Some(OperationRecord::start(
-                OperationKind::Bind,
-                operation.clone(),
-                false,
-                now,
-            ));
-            (
-                Bound {
-                    outcome: BoundOutcome::Accepted(operation),
-                    body: None,
-                },
-                None,
-            )
-        }
-        BoundOutcome::Background(work) => {
-            // The handler call's operation goes on in the background.
-            let operation_id = operation_of(&record.operation).to_owned();
-            record.operation = Some(OperationRecord::start(
-                OperationKind::Bind,
-                Some(operation_id.clone()),
-                true,
-                now,
-            ));
-            let work = Background::new(async move { work.0.await.map(Some) });
-            (
-                Bound::accepted(operation_id.clone()),
-                Some((work, operation_id)),
-            )
-        }
-    }
+) -> (Bound, BindingSettle, Option<Background<Option<Binding>>>) {
+    let (outcome, state, kept, background) = match bound.outcome {
+        BoundOutcome::Created(binding) => return made(binding, BoundOutcome::Created, now),
+        BoundOutcome::Existing(binding) => return made(binding, BoundOutcome::Existing, now),
+        BoundOutcome::Accepted(id) => (
+            BoundOutcome::Accepted(id.clone()),
+            ResourceState::Creating,
+            OperationRecord::start(OperationKind::Bind, id, false, now),
+            None,
+        ),
+        // The handler call's operation goes on in the background.
+        BoundOutcome::Background(work) => (
+            BoundOutcome::Accepted(Some(operation.to_owned())),
+            ResourceState::Creating,
+            OperationRecord::start(OperationKind::Bind, Some(operation.to_owned()), true, now),
+            Some(Background::new(async move { work.0.await.map(Some) })),
+        ),
+    };
+    let answer = Bound {
+        outcome,
+        body: None,
+    };
+    let settle = BindingSettle {
+        state,
+        operation: kept,
+        response: None,
+    };
+    (answer, settle, background)
 }
 
-/// A binding the broker made: the record is ready and keeps the binding serialized.
+/// A binding the broker made: ready, and kept serialized. Serialized once: the
+/// response sends a copy of the bytes the store keeps.
 fn made(
-    record: &mut BindingRecord,
-    now: i64,
     binding: Binding,
     outcome: fn(Binding) -> BoundOutcome,
-) -> Bound {
-    record.state = ResourceState::Ready;
-    record.response = serde_json::value::to_raw_value(&binding).ok();
-    record.operation = Some(OperationRecord::finished(OperationKind::Bind, now));
-    Bound {
+    now: i64,
+) -> (Bound, BindingSettle, Option<Background<Option<Binding>>>) {
+    let response = serde_json::value::to_raw_value(&binding).ok();
+    let answer = Bound {
         outcome: outcome(binding),
-        body: None,
-    }
+        body: response.clone(),
+    };
+    let settle = BindingSettle {
+        state: ResourceState::Ready,
+        operation: OperationRecord::finished(OperationKind::Bind, now),
+        response,
+    };
+    (answer, settle, None)
 }
 
 /// «Unbinding»: 410 for what does not exist.

@@ -16,8 +16,8 @@ use serde_json::value::RawValue;
 
 use crate::response::Outcome;
 use crate::state::{
-    Fingerprint, InstanceRecord, OperationKind, OperationRecord, PendingUpdate, ResourceState,
-    Tombstone, fingerprint,
+    CLAIMED, Fingerprint, InstanceClaim, InstanceRecord, InstanceSettle, OperationKind,
+    OperationRecord, PendingUpdate, ResourceState, Tombstone, fingerprint,
 };
 use crate::{
     AsyncOperations, Deprovision, Deprovisioned, Error, ErrorKind, InstanceMetadata,
@@ -28,8 +28,8 @@ use super::super::Shared;
 use super::super::runner::{self, KeyRef};
 use super::super::text::quoted;
 use super::{
-    Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms, operation_of, prune,
-    start_call, stored_plan,
+    ClaimedInstance, Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms,
+    prune, start_call, stored_plan,
 };
 
 /// «Provisioning»: 201/202 for a new instance; for an existing one with the same
@@ -87,55 +87,43 @@ pub(crate) fn provision(
                 Step::Wait if waits.wait().await => continue,
                 Step::Wait => return Err(busy("the service instance")),
             }
-            let now = now_ms();
             let operation = state.operation_id(OperationKind::Provision);
-            let mut record = InstanceRecord {
-                instance_id: request.instance_id.clone(),
-                service_id: request.service_id.clone(),
-                plan_id: request.plan_id.clone(),
-                parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
-                context: request.context.as_ref().map(|c| c.as_raw().to_owned()),
+            let claim = InstanceClaim {
+                instance_id: &request.instance_id,
+                service_id: &request.service_id,
+                plan_id: &request.plan_id,
+                parameters: request.parameters.as_ref().map(|p| p.as_raw()),
+                context: request.context.as_ref().map(|c| c.as_raw()),
                 // An instance is at its plan's maintenance version unless the request
                 // said otherwise.
                 maintenance_version: request
                     .maintenance_info
                     .as_ref()
-                    .map(|m| m.version.clone())
+                    .map(|m| m.version.as_str())
                     .or_else(|| {
                         shared
                             .index
                             .plan(&request.plan_id)
-                            .and_then(|plan| plan.maintenance_version.clone())
+                            .and_then(|plan| plan.maintenance_version.as_deref())
                     }),
-                dashboard_url: None,
-                metadata: None,
-                state: ResourceState::Creating,
-                // The handler call runs under a lease too: if the broker dies during it,
-                // the operation is resumed or failed, never left in progress.
-                operation: Some(OperationRecord::start(
-                    OperationKind::Provision,
-                    Some(operation),
-                    true,
-                    now,
-                )),
-                pending: None,
+                operation: &operation,
+                now: now_ms(),
                 fingerprint: fp,
-                version: 1,
             };
-            if !state.store.insert_instance(&record).await? {
+            let Some(mut claimed) = state.store.claim_instance(&claim).await? else {
                 // Another request created it between the read and the insert: decide again.
                 continue;
-            }
+            };
             let accepts_incomplete = request.accepts_incomplete;
-            let key = KeyRef::Instance(&record.instance_id);
+            let key = KeyRef::Instance(claimed.instance_id());
             let started = start_call(key, || shared.broker(broker).provision(*request));
             let call = async {
                 let mut answer = started?.await?;
                 answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
                 Ok(answer)
             };
-            let result = runner::run(state, key, operation_of(&record.operation), pin!(call)).await;
-            return settle_provision(&shared, state, &mut record, result).await;
+            let result = runner::run(state, key, &operation, pin!(call)).await;
+            return settle_provision(&shared, state, &mut claimed, operation, result).await;
         }
         Err(busy("the service instance"))
     }
@@ -181,23 +169,22 @@ fn existing_instance(
 fn settle_provision(
     shared: &Arc<Shared>,
     state: &StateLayer,
-    record: &mut InstanceRecord,
+    claimed: &mut ClaimedInstance,
+    operation: String,
     result: Result<Provisioned, Error>,
 ) -> impl Future<Output = Result<Provisioned, Error>> + Send {
     async move {
-        let expected = record.version;
         let provisioned = match result {
             Ok(provisioned) => provisioned,
             Err(err) => {
                 // «Service Broker Errors»: a 4xx leaves the resource unchanged: forget it.
                 state
                     .store
-                    .delete_instance(&record.instance_id, expected, None)
+                    .delete_instance(claimed.instance_id(), CLAIMED, None)
                     .await?;
                 return Err(err);
             }
         };
-        record.version += 1;
         let Provisioned {
             outcome,
             dashboard_url,
@@ -205,43 +192,41 @@ fn settle_provision(
             parameters_in_force,
             vendor,
         } = provisioned;
-        if parameters_in_force.is_some() {
-            record.parameters = parameters_in_force;
-        }
-        record.dashboard_url.clone_from(&dashboard_url);
-        record.metadata = metadata
-            .as_ref()
-            .and_then(|m| serde_json::value::to_raw_value(m).ok());
         let now = now_ms();
-        let (outcome, background) = match outcome {
-            done @ (Outcome::Done | Outcome::Existing) => {
-                record.state = ResourceState::Ready;
-                record.operation = Some(OperationRecord::finished(OperationKind::Provision, now));
-                (done, None)
-            }
-            Outcome::Accepted(operation) => {
-                record.operation = Some(OperationRecord::start(
+        let (resource, kept, outcome, background) = match outcome {
+            done @ (Outcome::Done | Outcome::Existing) => (
+                ResourceState::Ready,
+                OperationRecord::finished(OperationKind::Provision, now),
+                done,
+                None,
+            ),
+            Outcome::Accepted(id) => (
+                ResourceState::Creating,
+                OperationRecord::start(OperationKind::Provision, id.clone(), false, now),
+                Outcome::Accepted(id),
+                None,
+            ),
+            // The handler call's operation goes on in the background.
+            Outcome::Background(work) => (
+                ResourceState::Creating,
+                OperationRecord::start(
                     OperationKind::Provision,
-                    operation.clone(),
-                    false,
-                    now,
-                ));
-                (Outcome::Accepted(operation), None)
-            }
-            Outcome::Background(work) => {
-                // The handler call's operation goes on in the background.
-                let operation_id = operation_of(&record.operation).to_owned();
-                record.operation = Some(OperationRecord::start(
-                    OperationKind::Provision,
-                    Some(operation_id.clone()),
+                    Some(operation.clone()),
                     true,
                     now,
-                ));
-                (
-                    Outcome::Accepted(Some(operation_id.clone())),
-                    Some((work, operation_id)),
-                )
-            }
+                ),
+                Outcome::Accepted(Some(operation.clone())),
+                Some(work),
+            ),
+        };
+        let settle = InstanceSettle {
+            state: resource,
+            operation: kept,
+            parameters: parameters_in_force,
+            dashboard_url: dashboard_url.clone(),
+            metadata: metadata
+                .as_ref()
+                .and_then(|m| serde_json::value::to_raw_value(m).ok()),
         };
         let answer = Provisioned {
             outcome,
@@ -250,11 +235,11 @@ fn settle_provision(
             parameters_in_force: None,
             vendor,
         };
-        if !state.store.update_instance(record, expected).await? {
+        if !state.store.settle_instance(claimed, settle).await? {
             return Err(lost_race("the service instance"));
         }
-        if let Some((work, operation_id)) = background {
-            runner::spawn_instance(shared, record.instance_id.clone(), operation_id, work);
+        if let Some(work) = background {
+            runner::spawn_instance(shared, claimed.instance_id().to_owned(), operation, work);
         }
         Ok(answer)
     }

@@ -13,6 +13,7 @@ mod instances;
 mod reads;
 
 pub(crate) use backend::StoreHandle;
+use backend::{ClaimedBinding, ClaimedInstance};
 
 pub(crate) use bindings::{bind, finish_unbind, unbind};
 pub(crate) use instances::{apply_update, deprovision, finish_delete, provision, update};
@@ -23,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::response::Outcome;
-use crate::state::{OperationKind, OperationRecord, StateConfig};
+use crate::state::{OperationKind, StateConfig};
 use crate::{Binding, BindingOperationStatus, Error, OperationState, OperationStatus};
 
 use super::Shared;
@@ -82,15 +83,6 @@ async fn finish_inline(outcome: Outcome, accepts_incomplete: bool) -> Result<Out
         }
         other => Ok(other),
     }
-}
-
-/// The id of the operation in `operation` (`""` if none): for a record the request
-/// itself just started an operation on, so the id is there.
-fn operation_of(operation: &Option<OperationRecord>) -> &str {
-    operation
-        .as_ref()
-        .and_then(|op| op.id.as_deref())
-        .unwrap_or_default()
 }
 
 /// Starts a handler call: the broker's future, boxed, created here rather than in
