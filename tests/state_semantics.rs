@@ -35,6 +35,8 @@ const BG: &str = "p-bg";
 const STUCK: &str = "p-stuck";
 /// Handlers that panic.
 const PANIC: &str = "p-panic";
+/// Synchronous, but the provision handler answers only once the gate opens.
+const SLOW: &str = "p-slow";
 /// Provisions in the background, but is not `async_only`: clients may or may not
 /// accept 202.
 const EITHER: &str = "p-either";
@@ -103,6 +105,7 @@ impl Broker for Lab {
                     .maximum_polling_duration(1),
             )
             .plan(Plan::new(PANIC, "panic", "Panics."))
+            .plan(Plan::new(SLOW, "slow", "Answers when the gate opens."))
             .plan(Plan::new(EITHER, "either", "Either way."))
             .plan(Plan::new(ROTATE, "rotate", "Rotating bindings.").binding_rotatable(true))])
     }
@@ -123,6 +126,10 @@ impl Broker for Lab {
             ),
             STUCK => Ok(Provisioned::in_background(std::future::pending())),
             PANIC => panic!("the provision handler panicked"),
+            SLOW => {
+                self.work(false).await?;
+                Ok(Provisioned::created())
+            }
             EITHER => Ok(Provisioned::in_background(
                 self.work(fails(request.parameters.as_ref())),
             )),
@@ -790,6 +797,53 @@ async fn interrupted_work_is_resumed_once_its_lease_expired() {
         r#"{"size":5}"#
     );
     expect(&client.fetch_instance("i-1").await, StatusCode::OK);
+}
+
+/// A handler call that has not answered when its replica stops is found by another
+/// replica's sweep once its lease expired, and resumed: the claim was left out of the
+/// memory store's index of running operations only while its first poll ran.
+#[test]
+fn a_handler_call_whose_replica_stopped_is_taken_over() {
+    let lab = Lab::new();
+    let store = Arc::new(MemoryStore::new());
+    let config = StateConfig {
+        lease: Duration::from_millis(300),
+        ..StateConfig::default()
+    };
+    let stopping = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let first = stopping.block_on(async { client_with(&lab, store.clone(), config.clone()) });
+    stopping.spawn(async move {
+        // Never answered: the handler waits for a gate that stays shut.
+        first
+            .provision("i-1", &provision_body(SLOW, json!({})), false)
+            .await;
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        for _ in 0..200 {
+            if store.instance("i-1").await.unwrap().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let claimed = store.instance("i-1").await.unwrap().unwrap();
+        assert_eq!(claimed.state, ResourceState::Creating);
+    });
+    // The replica stops: its handler call and its heartbeats with it.
+    drop(stopping);
+    runtime.block_on(async {
+        let second = client_with(&lab, store.clone(), config);
+        let done = settled(&second, "i-1", None).await;
+        assert_eq!(done.json(), json!({ "state": "succeeded" }));
+        let resumed = lab.resumed.lock().unwrap().clone();
+        assert_eq!(resumed.len(), 1, "resumed once: {resumed:?}");
+        assert_eq!(resumed[0].kind, OperationKind::Provision);
+        assert_eq!(resumed[0].plan_id, SLOW);
+    });
 }
 
 #[tokio::test]

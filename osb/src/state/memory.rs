@@ -495,6 +495,11 @@ fn binding_record(instance_id: &str, binding_id: &str, stored: &StoredBinding) -
     }
 }
 
+/// Whether a runner has the stored `operation` in progress.
+fn is_running(operation: Option<&StoredOperation>) -> bool {
+    operation.is_some_and(|op| op.runner && op.state == OperationState::InProgress)
+}
+
 fn is_stale(operation: Option<&StoredOperation>, heartbeat_before: i64) -> bool {
     operation.is_some_and(|op| {
         op.runner && op.state == OperationState::InProgress && op.heartbeat_at < heartbeat_before
@@ -770,18 +775,13 @@ impl MemoryStore {
     /// key it is stored, `None` if refused (nothing written then).
     pub(crate) fn claim_instance_now(&self, claim: &InstanceClaim<'_>) -> Option<Arc<str>> {
         let mut guard = self.shard(claim.instance_id);
-        let Shard {
-            instances,
-            ids,
-            running,
-            ..
-        } = &mut *guard;
+        let Shard { instances, ids, .. } = &mut *guard;
         let key: Arc<str> = Arc::from(claim.instance_id);
         let std::collections::hash_map::Entry::Vacant(vacant) = instances.entry(key.clone()) else {
             return None;
         };
         vacant.insert(Box::new(ids.claim_instance(claim)));
-        running.instance(&key, true);
+        // Not yet in the index of running operations: see `mark_running_now`.
         self.forget_tombstone(claim.instance_id, None);
         Some(key)
     }
@@ -824,12 +824,7 @@ impl MemoryStore {
         claim: &BindingClaim<'_>,
     ) -> Option<(Arc<str>, Arc<str>)> {
         let mut guard = self.shard(claim.instance_id);
-        let Shard {
-            bindings,
-            ids,
-            running,
-            ..
-        } = &mut *guard;
+        let Shard { bindings, ids, .. } = &mut *guard;
         let of_instance = match bindings.get_mut(claim.instance_id) {
             Some(of_instance) => of_instance,
             None => {
@@ -847,7 +842,7 @@ impl MemoryStore {
             return None;
         };
         vacant.insert(Box::new(ids.claim_binding(claim)));
-        running.binding(&of_instance.instance_id, &key, true);
+        // Not yet in the index of running operations: see `mark_running_now`.
         let instance_key = of_instance.instance_id.clone();
         self.forget_tombstone(claim.instance_id, Some(claim.binding_id));
         Some((instance_key, key))
@@ -884,6 +879,44 @@ impl MemoryStore {
             }
         }
         true
+    }
+
+    /// Puts a claimed resource in the index of running operations, if its claim's
+    /// operation is still in progress.
+    ///
+    /// A claim is left out of the index while the request that made it calls its
+    /// broker for the first time: a handler that answers in that first poll (the
+    /// common case) settles its claim at once, and its operation cannot be stale
+    /// meanwhile (its heartbeat is the claim's time, a lease is seconds). One that
+    /// does not answer at once is marked running here by its runner before the
+    /// request waits for it (`runner::run`), so the sweep finds it from then on.
+    pub(crate) fn mark_running_now(&self, instance_id: &str, binding_id: Option<&str>) {
+        let mut guard = self.shard(instance_id);
+        let Shard {
+            instances,
+            bindings,
+            running,
+            ..
+        } = &mut *guard;
+        match binding_id {
+            None => {
+                if let Some((key, stored)) = instances.get_key_value(instance_id) {
+                    if is_running(stored.operation.as_ref()) {
+                        running.instance(key, true);
+                    }
+                }
+            }
+            Some(binding_id) => {
+                let Some(of_instance) = bindings.get(instance_id) else {
+                    return;
+                };
+                if let Some((key, stored)) = of_instance.bindings.get_key_value(binding_id) {
+                    if is_running(stored.operation.as_ref()) {
+                        running.binding(&of_instance.instance_id, key, true);
+                    }
+                }
+            }
+        }
     }
 
     pub(crate) fn tombstone_now(

@@ -136,6 +136,8 @@ pub(crate) async fn run<T>(
     if let Poll::Ready(result) = poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
         return ended(result);
     }
+    // It goes on: from now on the sweep must be able to find it.
+    state.store.mark_running(key);
     // Boxed: the heartbeat's timer and its select only exist for the calls that
     // need them, not in every write request's future.
     ended(Box::pin(with_heartbeat(state, key, operation, work.as_mut())).await)

@@ -8,6 +8,8 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use super::super::runner::KeyRef;
+
 use crate::state::{
     BindingClaim, BindingRecord, BindingSettle, CLAIMED, InstanceClaim, InstanceRecord,
     InstanceSettle, MemoryStore, OperationRecord, ResourceKey, ResourceState, Store, StoreError,
@@ -231,6 +233,20 @@ impl StoreHandle {
         }
     }
 
+    /// Tells the store that the runner of `key`'s claimed operation goes on after
+    /// its first poll (see `MemoryStore::mark_running_now`); other stores index
+    /// running operations themselves.
+    pub(crate) fn mark_running(&self, key: KeyRef<'_>) {
+        if let Self::Memory(store) = self {
+            match key {
+                KeyRef::Instance(instance_id) => store.mark_running_now(instance_id, None),
+                KeyRef::Binding(instance_id, binding_id) => {
+                    store.mark_running_now(instance_id, Some(binding_id));
+                }
+            }
+        }
+    }
+
     /// See [`Store::tombstone`].
     pub(crate) async fn tombstone(
         &self,
@@ -409,9 +425,11 @@ mod tests {
             let mut claimed = handle.claim_binding(&claim).await.unwrap().unwrap();
             assert_eq!(claimed.ids(), ("i-direct", binding_id));
             assert!(handle.claim_binding(&claim).await.unwrap().is_none());
-            // A runner has the claim's operation: the sweep would find it once stale.
-            let stale = direct.stale_operations(11).await.unwrap();
-            assert!(stale.contains(&ResourceKey::Binding("i-direct".into(), binding_id.into())));
+            // Once its runner goes on past the first poll, the sweep finds the claim's
+            // operation when it is stale.
+            let key = ResourceKey::Binding("i-direct".into(), binding_id.into());
+            handle.mark_running(KeyRef::Binding("i-direct", binding_id));
+            assert!(direct.stale_operations(11).await.unwrap().contains(&key));
             let settle = BindingSettle {
                 state: ResourceState::Ready,
                 operation: OperationRecord::finished(OperationKind::Bind, 20),
