@@ -40,10 +40,16 @@ pub(crate) struct StateLayer {
     sweeper: std::sync::Once,
 }
 
+/// Now, in Unix milliseconds. Seconds and the milliseconds of the last one rather
+/// than `Duration::as_millis`, whose `u128` division is a library call: every write
+/// asks the time two or three times.
 pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
+        i64::try_from(d.as_secs())
+            .unwrap_or(i64::MAX / 1000)
+            .saturating_mul(1000)
+            .saturating_add(i64::from(d.subsec_millis()))
+    })
 }
 
 fn busy(what: &str) -> Error {
@@ -235,7 +241,7 @@ async fn prune(state: &StateLayer, now: i64) {
 
 #[cfg(test)]
 mod tests {
-    use super::push_digits;
+    use super::{now_ms, push_digits};
 
     #[test]
     fn digits_match_format() {
@@ -246,5 +252,22 @@ mod tests {
             assert_eq!(decimal, format!("{value}"));
             assert_eq!(hex, format!("{value:x}"));
         }
+    }
+
+    #[test]
+    fn now_is_unix_milliseconds() {
+        let before = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        let now = u128::try_from(now_ms()).unwrap();
+        let after = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis();
+        assert!(
+            before <= now && now <= after,
+            "{before} <= {now} <= {after}"
+        );
     }
 }
