@@ -739,6 +739,11 @@ fn runtime_benchmark(
         } else {
             [SERVERS[1], SERVERS[0]]
         };
+        // Both servers are up at once and each route is measured on one right after
+        // the other: this machine's speed drifts over minutes (other tenants of the
+        // host), and the ratio of two runs seconds apart is much steadier than that of
+        // two runs half a minute apart. The idle server only sleeps meanwhile.
+        let mut servers = Vec::new();
         for kind in order {
             let log = settings.out.join(format!("{kind}.log"));
             let entry = results.entry(kind.to_owned()).or_default();
@@ -752,7 +757,10 @@ fn runtime_benchmark(
             if run == 0 {
                 entry.responses = sample_responses(server.port)?;
             }
-            for route in ROUTES {
+            servers.push((kind, server));
+        }
+        for route in ROUTES {
+            for (kind, server) in &servers {
                 if settings.warmup > 0 {
                     wrk(
                         settings,
@@ -762,7 +770,7 @@ fn runtime_benchmark(
                         settings.warmup,
                     )?;
                 }
-                let measured = measure(settings, &server, route, &format!("m{run}"), ticks)?;
+                let measured = measure(settings, server, route, &format!("m{run}"), ticks)?;
                 eprintln!(
                     "  run {} {kind:9} {route:15} {:>8.0} req/s  p50 {:>6.0} us  p99 {:>7.0} us  cpu {:>5.1} us/req  other load {:>3.0} %{}",
                     run + 1,
@@ -777,13 +785,19 @@ fn runtime_benchmark(
                         String::new()
                     }
                 );
-                entry
+                results
+                    .entry((*kind).to_owned())
+                    .or_default()
                     .routes
                     .entry(route.to_owned())
                     .or_default()
                     .push(measured);
             }
-            drop(server);
+        }
+        drop(servers);
+        for kind in order {
+            let log = settings.out.join(format!("{kind}.log"));
+            let entry = results.entry(kind.to_owned()).or_default();
             memory_phase(settings, kind, &catalog, &log, entry)?;
         }
     }
