@@ -120,17 +120,9 @@ struct StoredOperation {
 
 impl StoredOperation {
     fn new(op: &OperationRecord) -> Self {
-        Self {
-            id: op.id.as_deref().map(Box::from),
-            description: op.description.as_deref().map(Box::from),
-            started_at: op.started_at,
-            heartbeat_at: op.heartbeat_at,
-            kind: op.kind,
-            state: op.state,
-            runner: op.runner,
-            instance_usable: op.instance_usable,
-            update_repeatable: op.update_repeatable,
-        }
+        // The clone's strings are exactly as long as their text: boxing them moves
+        // them, so this copies each string once, as a field-by-field copy would.
+        Self::owned(op.clone())
     }
 
     /// The operation a claim starts: run by a runner, in progress.
@@ -287,6 +279,23 @@ impl Running {
             }
         } else if !self.instances.is_empty() {
             self.instances.remove(&**key);
+        }
+    }
+
+    /// Records whether instance `id`, stored in `instances`, has a runner operation in
+    /// progress (the index holds the map's own key).
+    fn instance_in(
+        &mut self,
+        instances: &HashMap<Arc<str>, Box<StoredInstance>>,
+        id: &str,
+        running: bool,
+    ) {
+        if running {
+            if let Some((key, _)) = instances.get_key_value(id) {
+                self.instance(key, true);
+            }
+        } else if !self.instances.is_empty() {
+            self.instances.remove(id);
         }
     }
 
@@ -641,13 +650,7 @@ impl MemoryStore {
             }
             _ => return false,
         }
-        if runs(record.operation.as_ref()) {
-            if let Some((key, _)) = instances.get_key_value(id) {
-                running.instance(key, true);
-            }
-        } else if !running.instances.is_empty() {
-            running.instances.remove(id);
-        }
+        running.instance_in(instances, id, runs(record.operation.as_ref()));
         true
     }
 
@@ -807,13 +810,7 @@ impl MemoryStore {
             }
             _ => return false,
         }
-        if runs {
-            if let Some((key, _)) = instances.get_key_value(instance_id) {
-                running.instance(key, true);
-            }
-        } else if !running.instances.is_empty() {
-            running.instances.remove(instance_id);
-        }
+        running.instance_in(instances, instance_id, runs);
         true
     }
 
