@@ -388,6 +388,43 @@ async fn an_update_of_an_unknown_instance_is_400_and_says_so() {
     );
 }
 
+/// While a synchronous provision's handler runs, the same request from a client that
+/// can poll gets 202 with the operation the claim started, in the framework's form
+/// `provision-<hex milliseconds>-<counter>`; the first request then answers 201.
+#[tokio::test]
+async fn a_provision_resent_while_its_handler_runs_gets_its_operation() {
+    let lab = Lab::new();
+    let client = client(&lab);
+    let body = provision_body(SLOW, json!({}));
+    let first = tokio::spawn({
+        let (client, body) = (client.clone(), body.clone());
+        async move { client.provision("i-1", &body, false).await }
+    });
+    // Claimed once a poll finds it in progress.
+    for _ in 0..200 {
+        if client.last_operation("i-1", None).await.status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let again = client.provision("i-1", &body, true).await;
+    expect(&again, StatusCode::ACCEPTED);
+    let operation = again.json()["operation"].as_str().unwrap().to_owned();
+    let parts: Vec<&str> = operation.split('-').collect();
+    assert_eq!(parts.len(), 3, "{operation}");
+    assert_eq!(parts[0], "provision");
+    let started = u64::from_str_radix(parts[1], 16).unwrap();
+    assert!(started > 1_700_000_000_000, "{operation}");
+    parts[2].parse::<u64>().unwrap();
+    assert_eq!(
+        client.provision("i-1", &body, true).await.json()["operation"],
+        operation
+    );
+    lab.open(1);
+    expect(&first.await.unwrap(), StatusCode::CREATED);
+    expect(&client.provision("i-1", &body, true).await, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn background_provisioning_is_polled_from_the_store() {
     let lab = Lab::new();

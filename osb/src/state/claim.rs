@@ -9,6 +9,7 @@
 
 use serde_json::value::RawValue;
 
+use super::operation_id::OperationId;
 use super::record::{
     BindingRecord, Fingerprint, InstanceRecord, Json, OperationKind, OperationRecord, ResourceState,
 };
@@ -24,7 +25,7 @@ pub(crate) struct InstanceClaim<'a> {
     pub(crate) context: Option<&'a RawValue>,
     pub(crate) maintenance_version: Option<&'a str>,
     /// The id of the operation the claim starts.
-    pub(crate) operation: &'a str,
+    pub(crate) operation: OperationId,
     /// When it starts (Unix milliseconds).
     pub(crate) now: i64,
     pub(crate) fingerprint: Fingerprint,
@@ -54,7 +55,7 @@ impl InstanceClaim<'_> {
     pub(crate) fn started(&self) -> OperationRecord {
         OperationRecord::start(
             OperationKind::Provision,
-            Some(self.operation.to_owned()),
+            Some(self.operation.to_string()),
             true,
             self.now,
         )
@@ -95,7 +96,7 @@ pub(crate) struct BindingClaim<'a> {
     pub(crate) parameters: Option<&'a RawValue>,
     pub(crate) bind_resource: Option<&'a RawValue>,
     /// The id of the operation the claim starts.
-    pub(crate) operation: &'a str,
+    pub(crate) operation: OperationId,
     /// When it starts (Unix milliseconds).
     pub(crate) now: i64,
     pub(crate) fingerprint: Fingerprint,
@@ -123,7 +124,7 @@ impl BindingClaim<'_> {
     pub(crate) fn started(&self) -> OperationRecord {
         OperationRecord::start(
             OperationKind::Bind,
-            Some(self.operation.to_owned()),
+            Some(self.operation.to_string()),
             true,
             self.now,
         )

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use serde_json::value::RawValue;
 
 use super::claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, InstanceSettle};
+use super::operation_id::OperationId;
 use super::record::{
     BindingRecord, Fingerprint, InstanceRecord, Json, OperationKind, OperationRecord,
     PendingUpdate, ResourceKey, ResourceState, Tombstone,
@@ -104,10 +105,27 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 // ---------------------------------------------------------------------------------
 // Compact records
 
+/// An operation's id as stored: its text, or the parts of an id the framework made
+/// (written out when the record is read; most never are).
+#[derive(Clone)]
+enum StoredId {
+    Text(Box<str>),
+    Made(OperationId),
+}
+
+impl StoredId {
+    fn text(&self) -> String {
+        match self {
+            StoredId::Text(text) => text.to_string(),
+            StoredId::Made(id) => id.to_string(),
+        }
+    }
+}
+
 /// An operation as stored: strings boxed.
 #[derive(Clone)]
 struct StoredOperation {
-    id: Option<Box<str>>,
+    id: Option<StoredId>,
     description: Option<Box<str>>,
     started_at: i64,
     heartbeat_at: i64,
@@ -126,9 +144,9 @@ impl StoredOperation {
     }
 
     /// The operation a claim starts: run by a runner, in progress.
-    fn started(kind: OperationKind, id: &str, now: i64) -> Self {
+    fn started(kind: OperationKind, id: OperationId, now: i64) -> Self {
         Self {
-            id: Some(Box::from(id)),
+            id: Some(StoredId::Made(id)),
             description: None,
             started_at: now,
             heartbeat_at: now,
@@ -143,7 +161,7 @@ impl StoredOperation {
     /// `op`, its strings moved rather than copied.
     fn owned(op: OperationRecord) -> Self {
         Self {
-            id: op.id.map(String::into_boxed_str),
+            id: op.id.map(|id| StoredId::Text(id.into_boxed_str())),
             description: op.description.map(String::into_boxed_str),
             started_at: op.started_at,
             heartbeat_at: op.heartbeat_at,
@@ -157,7 +175,7 @@ impl StoredOperation {
 
     fn record(&self) -> OperationRecord {
         OperationRecord {
-            id: self.id.as_deref().map(str::to_owned),
+            id: self.id.as_ref().map(StoredId::text),
             kind: self.kind,
             state: self.state,
             description: self.description.as_deref().map(str::to_owned),
@@ -170,7 +188,10 @@ impl StoredOperation {
     }
 
     fn assign(&mut self, op: &OperationRecord) {
-        assign_text(&mut self.id, op.id.as_deref());
+        match (&mut self.id, op.id.as_deref()) {
+            (Some(StoredId::Text(stored)), Some(id)) if **stored == *id => {}
+            (stored, id) => *stored = id.map(|id| StoredId::Text(Box::from(id))),
+        }
         assign_text(&mut self.description, op.description.as_deref());
         self.started_at = op.started_at;
         self.heartbeat_at = op.heartbeat_at;

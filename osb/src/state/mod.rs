@@ -3,6 +3,7 @@
 mod claim;
 mod config;
 mod memory;
+mod operation_id;
 mod record;
 mod resume;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -12,6 +13,7 @@ mod store;
 pub(crate) use claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, InstanceSettle};
 pub use config::StateConfig;
 pub use memory::MemoryStore;
+pub(crate) use operation_id::OperationId;
 pub use record::{
     BindingRecord, Fingerprint, InstanceRecord, Json, OperationKind, OperationRecord,
     PendingUpdate, ResourceKey, ResourceState, Tombstone, fingerprint,

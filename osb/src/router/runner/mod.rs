@@ -6,6 +6,7 @@ mod takeover;
 
 pub(crate) use takeover::sweep;
 
+use std::fmt;
 use std::future::{Future, poll_fn};
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -119,13 +120,13 @@ impl KeyRef<'_> {
 pub(crate) async fn run<T>(
     state: &StateLayer,
     key: KeyRef<'_>,
-    operation: &str,
+    operation: impl fmt::Display + Copy + Send + Sync,
     work: Pin<&mut (impl Future<Output = Result<T, Error>> + Send + ?Sized)>,
 ) -> Result<T, Error> {
     let ended = |result: std::thread::Result<Result<T, Error>>| {
         result.unwrap_or_else(|_| {
             let key = key.to_owned();
-            tracing::error!(%key, operation, "a handler or background work panicked");
+            tracing::error!(%key, %operation, "a handler or background work panicked");
             Err(Error::new(crate::ErrorKind::Internal))
         })
     };
@@ -147,11 +148,14 @@ pub(crate) async fn run<T>(
 async fn with_heartbeat<R>(
     state: &StateLayer,
     key: KeyRef<'_>,
-    operation: &str,
+    operation: impl fmt::Display,
     mut work: Pin<&mut (impl Future<Output = R> + Send + ?Sized)>,
 ) -> R {
     // A zero lease (a configuration mistake) must not make a zero period, which
     // `interval` refuses.
+    // The id's text, which the heartbeats compare with the stored one: only work that
+    // goes on past its first poll needs it written.
+    let operation = operation.to_string();
     let period = (state.config.lease / 3).max(std::time::Duration::from_millis(1));
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -160,7 +164,7 @@ async fn with_heartbeat<R>(
             result = &mut work => return result,
             // Boxed: a heartbeat every third of a lease does not need to make every
             // handler call's future (allocated and copied per request) bigger.
-            _ = ticker.tick() => Box::pin(heartbeat(state, &key.to_owned(), operation)).await,
+            _ = ticker.tick() => Box::pin(heartbeat(state, &key.to_owned(), &operation)).await,
         }
     }
 }

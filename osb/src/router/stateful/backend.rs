@@ -353,7 +353,7 @@ mod tests {
     /// insert and update leave, and refuse what they refuse.
     #[tokio::test]
     async fn claims_and_settles_are_the_same_on_both_paths() {
-        use crate::state::{Fingerprint, OperationKind};
+        use crate::state::{Fingerprint, OperationId, OperationKind};
         let shared = Arc::new(MemoryStore::new());
         let direct = StoreHandle::new(Arc::clone(&shared));
         let through_trait = StoreHandle::Dyn(shared);
@@ -366,7 +366,7 @@ mod tests {
                 parameters: Some(&parameters),
                 context: Some(&context),
                 maintenance_version: Some("1.0.0"),
-                operation: "provision-1",
+                operation: OperationId::new(OperationKind::Provision, 10, 1),
                 now: 10,
                 fingerprint: Fingerprint::from_bytes([7; 32]),
             };
@@ -418,7 +418,7 @@ mod tests {
                 plan_id: "plan",
                 parameters: None,
                 bind_resource: Some(&resource),
-                operation: "bind-1",
+                operation: OperationId::new(OperationKind::Bind, 10, 2),
                 now: 10,
                 fingerprint: Fingerprint::from_bytes([8; 32]),
             };

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::response::binding::BoundOutcome;
 use crate::response::{Background, Outcome};
 use crate::state::{
-    BindingClaim, BindingRecord, BindingSettle, CLAIMED, Fingerprint, OperationKind,
+    BindingClaim, BindingRecord, BindingSettle, CLAIMED, Fingerprint, OperationId, OperationKind,
     OperationRecord, ResourceState, Tombstone, fingerprint,
 };
 use crate::{AsyncOperations, Bind, Binding, Bound, Error, ErrorKind, Unbind, Unbound};
@@ -111,7 +111,7 @@ pub(crate) fn bind(
                 plan_id: &request.plan_id,
                 parameters: request.parameters.as_ref().map(|p| p.as_raw()),
                 bind_resource: resource.as_deref(),
-                operation: &operation,
+                operation,
                 now: now_ms(),
                 fingerprint: fp,
             };
@@ -132,7 +132,7 @@ pub(crate) fn bind(
                 }
                 Ok(answer)
             };
-            let result = runner::run(state, key, &operation, pin!(call)).await;
+            let result = runner::run(state, key, operation, pin!(call)).await;
             return settle_bind(&shared, state, &mut claimed, operation, result).await;
         }
         Err(busy("the service binding"))
@@ -169,7 +169,7 @@ fn settle_bind(
     shared: &Arc<Shared>,
     state: &StateLayer,
     claimed: &mut ClaimedBinding,
-    operation: String,
+    operation: OperationId,
     result: Result<Bound, Error>,
 ) -> impl Future<Output = Result<Bound, Error>> + Send {
     async move {
@@ -183,13 +183,19 @@ fn settle_bind(
         };
         // Decided in a plain function, which consumes `bound`: this future keeps only the
         // answer across the store's update, not the broker's answer as well.
-        let (answer, settle, background) = settled(bound, &operation, now_ms());
+        let (answer, settle, background) = settled(bound, operation, now_ms());
         if !state.store.settle_binding(claimed, settle).await? {
             return Err(lost_race("the service binding"));
         }
         if let Some(work) = background {
             let (iid, bid) = claimed.ids();
-            runner::spawn_binding(shared, iid.to_owned(), bid.to_owned(), operation, work);
+            runner::spawn_binding(
+                shared,
+                iid.to_owned(),
+                bid.to_owned(),
+                operation.to_string(),
+                work,
+            );
         }
         Ok(answer)
     }
@@ -200,7 +206,7 @@ fn settle_bind(
 /// id of the claim's operation.
 fn settled(
     bound: Bound,
-    operation: &str,
+    operation: OperationId,
     now: i64,
 ) -> (Bound, BindingSettle, Option<Background<Option<Binding>>>) {
     let (outcome, state, kept, background) = match bound.outcome {
@@ -214,9 +220,9 @@ fn settled(
         ),
         // The handler call's operation goes on in the background.
         BoundOutcome::Background(work) => (
-            BoundOutcome::Accepted(Some(operation.to_owned())),
+            BoundOutcome::Accepted(Some(operation.to_string())),
             ResourceState::Creating,
-            OperationRecord::start(OperationKind::Bind, Some(operation.to_owned()), true, now),
+            OperationRecord::start(OperationKind::Bind, Some(operation.to_string()), true, now),
             Some(Background::new(async move { work.0.await.map(Some) })),
         ),
     };
@@ -292,7 +298,7 @@ pub(crate) fn unbind(
         let expected = record.version;
         record.version += 1;
         record.state = ResourceState::Deleting;
-        let operation_id = state.operation_id(OperationKind::Unbind);
+        let operation_id = state.operation_id(OperationKind::Unbind).to_string();
         record.operation = Some(OperationRecord::start(
             OperationKind::Unbind,
             Some(operation_id.clone()),

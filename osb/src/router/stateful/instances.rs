@@ -16,8 +16,8 @@ use serde_json::value::RawValue;
 
 use crate::response::Outcome;
 use crate::state::{
-    CLAIMED, Fingerprint, InstanceClaim, InstanceRecord, InstanceSettle, OperationKind,
-    OperationRecord, PendingUpdate, ResourceState, Tombstone, fingerprint,
+    CLAIMED, Fingerprint, InstanceClaim, InstanceRecord, InstanceSettle, OperationId,
+    OperationKind, OperationRecord, PendingUpdate, ResourceState, Tombstone, fingerprint,
 };
 use crate::{
     AsyncOperations, Deprovision, Deprovisioned, Error, ErrorKind, InstanceMetadata,
@@ -106,7 +106,7 @@ pub(crate) fn provision(
                             .plan(&request.plan_id)
                             .and_then(|plan| plan.maintenance_version.as_deref())
                     }),
-                operation: &operation,
+                operation,
                 now: now_ms(),
                 fingerprint: fp,
             };
@@ -122,7 +122,7 @@ pub(crate) fn provision(
                 answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
                 Ok(answer)
             };
-            let result = runner::run(state, key, &operation, pin!(call)).await;
+            let result = runner::run(state, key, operation, pin!(call)).await;
             return settle_provision(&shared, state, &mut claimed, operation, result).await;
         }
         Err(busy("the service instance"))
@@ -170,7 +170,7 @@ fn settle_provision(
     shared: &Arc<Shared>,
     state: &StateLayer,
     claimed: &mut ClaimedInstance,
-    operation: String,
+    operation: OperationId,
     result: Result<Provisioned, Error>,
 ) -> impl Future<Output = Result<Provisioned, Error>> + Send {
     async move {
@@ -211,11 +211,11 @@ fn settle_provision(
                 ResourceState::Creating,
                 OperationRecord::start(
                     OperationKind::Provision,
-                    Some(operation.clone()),
+                    Some(operation.to_string()),
                     true,
                     now,
                 ),
-                Outcome::Accepted(Some(operation.clone())),
+                Outcome::Accepted(Some(operation.to_string())),
                 Some(work),
             ),
         };
@@ -239,7 +239,12 @@ fn settle_provision(
             return Err(lost_race("the service instance"));
         }
         if let Some(work) = background {
-            runner::spawn_instance(shared, claimed.instance_id().to_owned(), operation, work);
+            runner::spawn_instance(
+                shared,
+                claimed.instance_id().to_owned(),
+                operation.to_string(),
+                work,
+            );
         }
         Ok(answer)
     }
@@ -350,7 +355,7 @@ pub(crate) fn update(
                 }),
             fingerprint: fp,
         });
-        let operation_id = state.operation_id(OperationKind::Update);
+        let operation_id = state.operation_id(OperationKind::Update).to_string();
         let previous_operation = record.operation.replace(OperationRecord::start(
             OperationKind::Update,
             Some(operation_id.clone()),
@@ -509,7 +514,7 @@ pub(crate) fn deprovision(
         let expected = record.version;
         record.version += 1;
         record.state = ResourceState::Deleting;
-        let operation_id = state.operation_id(OperationKind::Deprovision);
+        let operation_id = state.operation_id(OperationKind::Deprovision).to_string();
         record.operation = Some(OperationRecord::start(
             OperationKind::Deprovision,
             Some(operation_id.clone()),

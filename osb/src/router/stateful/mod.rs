@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::response::Outcome;
-use crate::state::{OperationKind, StateConfig};
+use crate::state::{OperationId, OperationKind, StateConfig};
 use crate::{Binding, BindingOperationStatus, Error, OperationState, OperationStatus};
 
 use super::Shared;
@@ -123,17 +123,9 @@ impl StateLayer {
     }
 
     /// An operation id for work the framework runs: unique per resource and run.
-    fn operation_id(&self, kind: OperationKind) -> String {
+    fn operation_id(&self, kind: OperationKind) -> OperationId {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        // `{kind}-{now_ms:x}-{n}`, written by hand: `format!` cost more than the rest
-        // of the id's bookkeeping (one id per write request).
-        let mut id = String::with_capacity(40);
-        id.push_str(kind.as_str());
-        id.push('-');
-        push_digits::<16>(&mut id, u64::try_from(now_ms()).unwrap_or(0));
-        id.push('-');
-        push_digits::<10>(&mut id, n);
-        id
+        OperationId::new(kind, u64::try_from(now_ms()).unwrap_or(0), n)
     }
 
     /// Starts the sweeper that takes over interrupted background work, once.
@@ -143,26 +135,6 @@ impl StateLayer {
             tokio::spawn(super::runner::sweep(shared));
         });
     }
-}
-
-/// Appends `value` in `RADIX` (10 or 16), lowercase. The radix is a constant so that
-/// each digit's division compiles to a multiplication or a shift: a 64-bit division
-/// by a variable costs tens of cycles, and an id has about twenty digits.
-fn push_digits<const RADIX: u64>(out: &mut String, mut value: u64) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut buffer = [0u8; 20];
-    let mut start = buffer.len();
-    loop {
-        start -= 1;
-        // `value % RADIX` is below 16.
-        buffer[start] = DIGITS[usize::try_from(value % RADIX).unwrap_or(0)];
-        value /= RADIX;
-        if value == 0 {
-            break;
-        }
-    }
-    // The digits are ASCII.
-    out.push_str(std::str::from_utf8(&buffer[start..]).unwrap_or_default());
 }
 
 /// What a provision or bind does next about the resource already stored under its id,
@@ -241,18 +213,7 @@ async fn prune(state: &StateLayer, now: i64) {
 
 #[cfg(test)]
 mod tests {
-    use super::{now_ms, push_digits};
-
-    #[test]
-    fn digits_match_format() {
-        for value in [0, 7, 10, 15, 16, 255, 1_732_000_000_123, u64::MAX] {
-            let (mut decimal, mut hex) = (String::new(), String::new());
-            push_digits::<10>(&mut decimal, value);
-            push_digits::<16>(&mut hex, value);
-            assert_eq!(decimal, format!("{value}"));
-            assert_eq!(hex, format!("{value:x}"));
-        }
-    }
+    use super::now_ms;
 
     #[test]
     fn now_is_unix_milliseconds() {
