@@ -320,6 +320,17 @@ impl Running {
         }
     }
 
+    /// Records whether binding `id` of `of_instance` has a runner operation in
+    /// progress (the index holds the maps' own keys).
+    fn binding_in(&mut self, of_instance: &OfInstance, id: &str, running: bool) {
+        if !running && self.bindings.is_empty() {
+            return;
+        }
+        if let Some((key, _)) = of_instance.bindings.get_key_value(id) {
+            self.binding(&of_instance.instance_id, key, running);
+        }
+    }
+
     /// Records whether the binding under `instance` and `binding` has a runner
     /// operation in progress.
     fn binding(&mut self, instance: &Arc<str>, binding: &Arc<str>, running: bool) {
@@ -531,9 +542,7 @@ fn is_running(operation: Option<&StoredOperation>) -> bool {
 }
 
 fn is_stale(operation: Option<&StoredOperation>, heartbeat_before: i64) -> bool {
-    operation.is_some_and(|op| {
-        op.runner && op.state == OperationState::InProgress && op.heartbeat_at < heartbeat_before
-    })
+    is_running(operation) && operation.is_some_and(|op| op.heartbeat_at < heartbeat_before)
 }
 
 // ---------------------------------------------------------------------------------
@@ -755,12 +764,7 @@ impl MemoryStore {
             }
             _ => return false,
         }
-        let runs = runs(record.operation.as_ref());
-        if runs || !running.bindings.is_empty() {
-            if let Some((key, _)) = of_instance.bindings.get_key_value(id) {
-                running.binding(&of_instance.instance_id, key, runs);
-            }
-        }
+        running.binding_in(of_instance, id, runs(record.operation.as_ref()));
         true
     }
 
@@ -891,11 +895,7 @@ impl MemoryStore {
             }
             _ => return false,
         }
-        if runs || !running.bindings.is_empty() {
-            if let Some((key, _)) = of_instance.bindings.get_key_value(binding_id) {
-                running.binding(&of_instance.instance_id, key, runs);
-            }
-        }
+        running.binding_in(of_instance, binding_id, runs);
         true
     }
 
@@ -918,20 +918,18 @@ impl MemoryStore {
         } = &mut *guard;
         match binding_id {
             None => {
-                if let Some((key, stored)) = instances.get_key_value(instance_id) {
-                    if is_running(stored.operation.as_ref()) {
-                        running.instance(key, true);
-                    }
+                let stored = instances.get(instance_id);
+                if stored.is_some_and(|s| is_running(s.operation.as_ref())) {
+                    running.instance_in(instances, instance_id, true);
                 }
             }
             Some(binding_id) => {
                 let Some(of_instance) = bindings.get(instance_id) else {
                     return;
                 };
-                if let Some((key, stored)) = of_instance.bindings.get_key_value(binding_id) {
-                    if is_running(stored.operation.as_ref()) {
-                        running.binding(&of_instance.instance_id, key, true);
-                    }
+                let stored = of_instance.bindings.get(binding_id);
+                if stored.is_some_and(|s| is_running(s.operation.as_ref())) {
+                    running.binding_in(of_instance, binding_id, true);
                 }
             }
         }
