@@ -697,6 +697,50 @@ async fn bindings_are_idempotent_and_fetched_from_the_store() {
     );
 }
 
+/// A bind's `bind_resource` is compared as a JSON value: key order and spacing do not
+/// make a re-sent request different, nor does a known field sent as `null` (absent);
+/// another value does.
+#[tokio::test]
+async fn bind_resources_are_compared_as_json_values() {
+    let lab = Lab::new();
+    let client = client(&lab);
+    expect(
+        &client
+            .provision("i-1", &provision_body(SYNC, json!({})), false)
+            .await,
+        StatusCode::CREATED,
+    );
+    let bind = |resource: &str| {
+        let body =
+            format!(r#"{{"service_id":"{SVC}","plan_id":"{SYNC}","bind_resource":{resource}}}"#);
+        client
+            .request(
+                http::Method::PUT,
+                "/v2/service_instances/i-1/service_bindings/b-1",
+            )
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let created = bind(r#"{"app_guid":"app-1","x-mesh":{"b":1,"a":[true]}}"#).await;
+    expect(&created, StatusCode::CREATED);
+    for same in [
+        r#"{ "x-mesh": { "a": [ true ], "b": 1 }, "app_guid": "app-1" }"#,
+        r#"{"app_guid":"app-1","route":null,"x-mesh":{"a":[true],"b":1}}"#,
+    ] {
+        let again = bind(same).await;
+        expect(&again, StatusCode::OK);
+        assert_eq!(again.json(), created.json(), "{same}");
+    }
+    for different in [
+        r#"{"app_guid":"app-1","x-mesh":{"a":[true],"b":2}}"#,
+        r#"{"app_guid":"app-1","x-mesh":{"a":[true],"b":1},"x-other":null}"#,
+        r#"{"app_guid":"app-1"}"#,
+    ] {
+        expect(&bind(different).await, StatusCode::CONFLICT);
+    }
+}
+
 #[tokio::test]
 async fn background_bindings_are_polled_and_their_credentials_stored() {
     let lab = Lab::new();

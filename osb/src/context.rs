@@ -158,7 +158,7 @@ pub struct KubernetesContext {
 }
 
 /// The `bind_resource` object of a bind request.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BindResource {
     /// The application the binding is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,6 +178,95 @@ pub struct BindResource {
     /// Any other platform field.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for BindResource {
+    /// Reads a JSON object (anything else is an error, as for the other objects of a
+    /// request); `null` for a known field is the same as its absence.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // By hand: with `#[serde(flatten)]` the derived code buffers every field into
+        // an intermediate tree before reading any, which was most of the cost of
+        // reading a bind request's body.
+        deserializer.deserialize_map(BindResourceVisitor)
+    }
+}
+
+struct BindResourceVisitor;
+
+impl<'de> de::Visitor<'de> for BindResourceVisitor {
+    type Value = BindResource;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<BindResource, A::Error> {
+        /// Reads a known field once; a second occurrence is an error, as serde's
+        /// derived code makes it.
+        fn once<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
+            map: &mut A,
+            seen: &mut bool,
+            name: &'static str,
+        ) -> Result<Option<T>, A::Error> {
+            if std::mem::replace(seen, true) {
+                return Err(de::Error::duplicate_field(name));
+            }
+            map.next_value()
+        }
+
+        let mut resource = BindResource::default();
+        let mut seen = [false; 5];
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match &*key.0 {
+                "app_guid" => resource.app_guid = once(&mut map, &mut seen[0], "app_guid")?,
+                "route" => resource.route = once(&mut map, &mut seen[1], "route")?,
+                "space_guid" => resource.space_guid = once(&mut map, &mut seen[2], "space_guid")?,
+                "app_annotations" => {
+                    resource.app_annotations = once(&mut map, &mut seen[3], "app_annotations")?;
+                }
+                "credential_client_id" => {
+                    resource.credential_client_id =
+                        once(&mut map, &mut seen[4], "credential_client_id")?;
+                }
+                _ => {
+                    let value: Value = map.next_value()?;
+                    resource.extra.insert(key.0.into_owned(), value);
+                }
+            }
+        }
+        Ok(resource)
+    }
+}
+
+/// An object key, borrowed from the input when it has no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl<'de> de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(key.into()))
+            }
+
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key(key.to_owned().into()))
+            }
+
+            fn visit_string<E: de::Error>(self, key: String) -> Result<Key<'de>, E> {
+                Ok(Key(key.into()))
+            }
+        }
+
+        deserializer.deserialize_str(KeyVisitor)
+    }
 }
 
 /// The `previous_values` object of an update request.
@@ -237,5 +326,46 @@ mod tests {
         assert_eq!(resource.app_guid.as_deref(), Some("a"));
         assert_eq!(resource.credential_client_id.as_deref(), Some("c"));
         assert_eq!(resource.extra["x"], true);
+    }
+
+    #[test]
+    fn bind_resource_reads_every_field_and_rejects_what_is_not_an_object() {
+        let text = r#"{"app_guid":"a","route":"r.example.com","space_guid":"s","app_annotations":{"k":"v"},"credential_client_id":"c","x-\u0041":[1]}"#;
+        let resource: BindResource = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            resource,
+            BindResource {
+                app_guid: Some("a".into()),
+                route: Some("r.example.com".into()),
+                space_guid: Some("s".into()),
+                app_annotations: Some(serde_json::from_str(r#"{"k":"v"}"#).unwrap()),
+                credential_client_id: Some("c".into()),
+                extra: serde_json::from_str(r#"{"x-A":[1]}"#).unwrap(),
+            }
+        );
+        // Written back, it reads the same.
+        let again: BindResource =
+            serde_json::from_str(&serde_json::to_string(&resource).unwrap()).unwrap();
+        assert_eq!(again, resource);
+        // A known field that is null is absent.
+        let resource: BindResource = serde_json::from_str(r#"{"route":null}"#).unwrap();
+        assert_eq!(resource, BindResource::default());
+        let error = |text: &str| {
+            serde_json::from_str::<BindResource>(text)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            error(r#"{"app_guid":"a","app_guid":"b"}"#),
+            "duplicate field `app_guid` at line 1 column 26"
+        );
+        assert_eq!(
+            error(r#"["a"]"#),
+            "invalid type: sequence, expected a JSON object at line 1 column 0"
+        );
+        assert_eq!(
+            error(r#"{"app_guid":false}"#),
+            "invalid type: boolean `false`, expected a string at line 1 column 17"
+        );
     }
 }

@@ -551,9 +551,18 @@ fn bind_inner(
                 )));
             }
             let app_guid = input::non_empty(fields.app_guid, "app_guid")?;
-            if let Some(resource) = &fields.bind_resource {
-                input::non_empty(resource.app_guid.clone(), "bind_resource.app_guid")?;
-            }
+            let bind_resource = match &fields.bind_resource {
+                Some(raw) => {
+                    let resource = input::bind_resource(raw)?;
+                    if resource.app_guid.as_deref() == Some("") {
+                        return Err(Error::bad_request(
+                            "bind_resource.app_guid must be a non-empty string when present",
+                        ));
+                    }
+                    Some(resource)
+                }
+                None => None,
+            };
             let predecessor_binding_id =
                 input::non_empty(fields.predecessor_binding_id, "predecessor_binding_id")?;
             if predecessor_binding_id.is_some() && !plan.binding_rotatable {
@@ -574,7 +583,7 @@ fn bind_inner(
                 plan_id,
                 context: fields.context,
                 app_guid,
-                bind_resource: fields.bind_resource,
+                bind_resource,
                 parameters,
                 predecessor_binding_id,
                 accepts_incomplete,
@@ -594,6 +603,7 @@ fn bind_inner(
                     shared.clone(),
                     plan.broker,
                     request,
+                    fields.bind_resource,
                 )))
             } else {
                 Either::Right(shared.broker(plan.broker).bind(request))

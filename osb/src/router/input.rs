@@ -252,10 +252,28 @@ pub(crate) struct BindBody {
     pub(crate) plan_id: Option<String>,
     pub(crate) context: Option<Context>,
     pub(crate) app_guid: Option<String>,
-    #[serde(default, deserialize_with = "object")]
-    pub(crate) bind_resource: Option<BindResource>,
+    /// Kept as sent, to be stored and compared as sent; read by [`bind_resource`].
+    pub(crate) bind_resource: Option<Box<RawValue>>,
     pub(crate) parameters: Option<Box<RawValue>>,
     pub(crate) predecessor_binding_id: Option<String>,
+}
+
+/// Reads a bind request's `bind_resource`, kept as sent; an error names the field
+/// inside it as [`parse_body`] does (`bind_resource.app_guid: …`).
+pub(crate) fn bind_resource(raw: &RawValue) -> Result<BindResource, Error> {
+    serde_json::from_str(raw.get()).map_err(|first| {
+        // Parse again only on the error path, tracking where the error is.
+        let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+        let detail = match serde_path_to_error::deserialize::<_, BindResource>(&mut deserializer) {
+            Err(err) => match err.path().to_string() {
+                // `?` and `.` mean the error is not inside a field of it.
+                path if path == "?" || path == "." => format!(": {}", serde_message(err.inner())),
+                path => format!(".{path}: {}", serde_message(err.inner())),
+            },
+            Ok(_) => format!(": {}", serde_message(&first)),
+        };
+        Error::bad_request(format!("invalid request body: bind_resource{detail}"))
+    })
 }
 
 #[cfg(test)]

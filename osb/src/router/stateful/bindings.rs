@@ -18,7 +18,11 @@ use crate::state::{
     BindingClaim, BindingRecord, BindingSettle, CLAIMED, Fingerprint, OperationId, OperationKind,
     OperationRecord, ResourceState, Tombstone, fingerprint,
 };
-use crate::{AsyncOperations, Bind, Binding, Bound, Error, ErrorKind, Unbind, Unbound};
+use serde_json::value::RawValue;
+
+use crate::{
+    AsyncOperations, Bind, BindResource, Binding, Bound, Error, ErrorKind, Unbind, Unbound,
+};
 
 use super::super::Shared;
 use super::super::runner::{self, KeyRef};
@@ -34,6 +38,7 @@ pub(crate) fn bind(
     shared: Arc<Shared>,
     broker: usize,
     request: Bind,
+    bind_resource: Option<Box<RawValue>>,
 ) -> impl Future<Output = Result<Bound, Error>> + Send {
     // Boxed: held in this future, the request would take its whole size in every
     // state of it, also after it is handed to the broker, and keep the future beyond
@@ -64,10 +69,7 @@ pub(crate) fn bind(
         if let Some(predecessor) = &request.predecessor_binding_id {
             check_predecessor(state, &request.instance_id, predecessor).await?;
         }
-        let resource = request
-            .bind_resource
-            .as_ref()
-            .and_then(|r| serde_json::value::to_raw_value(r).ok());
+        let resource = stored_resource(request.bind_resource.as_ref(), bind_resource);
         let app = request.app_guid.as_deref().unwrap_or_default();
         let fp = fingerprint(
             &[&request.service_id, &request.plan_id, app],
@@ -443,4 +445,18 @@ async fn check_predecessor(
         )));
     }
     Ok(())
+}
+
+/// The `bind_resource` to store and fingerprint: as the platform sent it, unless a
+/// field in it is `null`. Such a field is absent (the typed view drops it), so then the
+/// typed view written out is kept: a re-sent request that leaves the field out is
+/// identical, and the fingerprint is the one earlier versions stored.
+fn stored_resource(
+    resource: Option<&BindResource>,
+    sent: Option<Box<RawValue>>,
+) -> Option<Box<RawValue>> {
+    match sent {
+        Some(sent) if memchr::memmem::find(sent.get().as_bytes(), b"null").is_none() => Some(sent),
+        _ => resource.and_then(|r| serde_json::value::to_raw_value(r).ok()),
+    }
 }
