@@ -91,6 +91,7 @@ impl OperationKind {
 }
 
 /// The state as stored in databases.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn operation_state_str(state: OperationState) -> &'static str {
     match state {
         OperationState::InProgress => "in progress",
@@ -99,6 +100,8 @@ pub(crate) fn operation_state_str(state: OperationState) -> &'static str {
     }
 }
 
+/// The state read back from a database.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn parse_operation_state(text: &str) -> Option<OperationState> {
     Some(match text {
         "in progress" => OperationState::InProgress,
