@@ -12,14 +12,14 @@
 use std::pin::pin;
 use std::sync::Arc;
 
+use serde_json::value::RawValue;
+
 use crate::response::binding::BoundOutcome;
 use crate::response::{Background, Outcome};
 use crate::state::{
     BindingClaim, BindingRecord, BindingSettle, CLAIMED, Fingerprint, OperationId, OperationKind,
     OperationRecord, ResourceState, Tombstone, fingerprint,
 };
-use serde_json::value::RawValue;
-
 use crate::{
     AsyncOperations, Bind, BindResource, Binding, Bound, Error, ErrorKind, Unbind, Unbound,
 };
