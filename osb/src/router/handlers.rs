@@ -551,18 +551,11 @@ fn bind_inner(
                 )));
             }
             let app_guid = input::non_empty(fields.app_guid, "app_guid")?;
-            let bind_resource = match &fields.bind_resource {
-                Some(raw) => {
-                    let resource = input::bind_resource(raw)?;
-                    if resource.app_guid.as_deref() == Some("") {
-                        return Err(Error::bad_request(
-                            "bind_resource.app_guid must be a non-empty string when present",
-                        ));
-                    }
-                    Some(resource)
-                }
-                None => None,
-            };
+            let bind_resource = fields
+                .bind_resource
+                .as_deref()
+                .map(input::bind_resource)
+                .transpose()?;
             let predecessor_binding_id =
                 input::non_empty(fields.predecessor_binding_id, "predecessor_binding_id")?;
             if predecessor_binding_id.is_some() && !plan.binding_rotatable {

@@ -182,19 +182,31 @@ pub(crate) fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> 
         Some(_) => return Err(Error::bad_request("the request body must be a JSON object")),
     }
     serde_json::from_slice(bytes).map_err(|first| {
-        // Parse again only on the error path, tracking where the error is.
-        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-        let detail = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-            Err(err) => match err.path().to_string() {
-                // `?` and `.` mean the error is not inside a field.
-                path if path == "?" || path == "." => serde_message(err.inner()),
-                path => format!("{path}: {}", serde_message(err.inner())),
-            },
-            // Only the full parse failed: trailing characters after the object.
-            Ok(_) => serde_message(&first),
+        let detail = match located::<T>(bytes, &first) {
+            (Some(path), message) => format!("{path}: {message}"),
+            (None, message) => message,
         };
         Error::bad_request(format!("invalid request body: {detail}"))
     })
+}
+
+/// Where in `text` parsing it as `T` fails (the field path, `None` when the error is
+/// not inside a field) and why, given the error `first` of a parse that did not track
+/// it: parsed again, only on the error path.
+fn located<T: DeserializeOwned>(
+    text: &[u8],
+    first: &serde_json::Error,
+) -> (Option<String>, String) {
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(err) => match err.path().to_string() {
+            // `?` and `.` mean the error is not inside a field.
+            path if path == "?" || path == "." => (None, serde_message(err.inner())),
+            path => (Some(path), serde_message(err.inner())),
+        },
+        // Only the full parse failed: trailing characters after the value.
+        Ok(_) => (None, serde_message(first)),
+    }
 }
 
 /// A required string field: present and non-empty.
@@ -210,11 +222,17 @@ pub(crate) fn required(value: Option<String>, field: &str) -> Result<String, Err
 
 /// An optional string field that MUST be non-empty when present.
 pub(crate) fn non_empty(value: Option<String>, field: &str) -> Result<Option<String>, Error> {
+    require_non_empty(value.as_deref(), field)?;
+    Ok(value)
+}
+
+/// Checks an optional string field that MUST be non-empty when present.
+fn require_non_empty(value: Option<&str>, field: &str) -> Result<(), Error> {
     match value {
-        Some(value) if value.is_empty() => Err(Error::bad_request(format!(
+        Some("") => Err(Error::bad_request(format!(
             "{field} must be a non-empty string when present"
         ))),
-        other => Ok(other),
+        _ => Ok(()),
     }
 }
 
@@ -259,21 +277,18 @@ pub(crate) struct BindBody {
 }
 
 /// Reads a bind request's `bind_resource`, kept as sent; an error names the field
-/// inside it as [`parse_body`] does (`bind_resource.app_guid: …`).
+/// inside it as [`parse_body`] does (`bind_resource.app_guid: …`), and an empty
+/// `app_guid` is one.
 pub(crate) fn bind_resource(raw: &RawValue) -> Result<BindResource, Error> {
-    serde_json::from_str(raw.get()).map_err(|first| {
-        // Parse again only on the error path, tracking where the error is.
-        let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-        let detail = match serde_path_to_error::deserialize::<_, BindResource>(&mut deserializer) {
-            Err(err) => match err.path().to_string() {
-                // `?` and `.` mean the error is not inside a field of it.
-                path if path == "?" || path == "." => format!(": {}", serde_message(err.inner())),
-                path => format!(".{path}: {}", serde_message(err.inner())),
-            },
-            Ok(_) => format!(": {}", serde_message(&first)),
+    let resource: BindResource = serde_json::from_str(raw.get()).map_err(|first| {
+        let detail = match located::<BindResource>(raw.get().as_bytes(), &first) {
+            (Some(path), message) => format!("bind_resource.{path}: {message}"),
+            (None, message) => format!("bind_resource: {message}"),
         };
-        Error::bad_request(format!("invalid request body: bind_resource{detail}"))
-    })
+        Error::bad_request(format!("invalid request body: {detail}"))
+    })?;
+    require_non_empty(resource.app_guid.as_deref(), "bind_resource.app_guid")?;
+    Ok(resource)
 }
 
 #[cfg(test)]

@@ -151,11 +151,11 @@ async fn with_heartbeat<R>(
     operation: impl fmt::Display,
     mut work: Pin<&mut (impl Future<Output = R> + Send + ?Sized)>,
 ) -> R {
-    // A zero lease (a configuration mistake) must not make a zero period, which
-    // `interval` refuses.
     // The id's text, which the heartbeats compare with the stored one: only work that
     // goes on past its first poll needs it written.
     let operation = operation.to_string();
+    // A zero lease (a configuration mistake) must not make a zero period, which
+    // `interval` refuses.
     let period = (state.config.lease / 3).max(std::time::Duration::from_millis(1));
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

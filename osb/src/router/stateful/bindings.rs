@@ -189,19 +189,17 @@ fn settle_bind(
         if !state.store.settle_binding(claimed, settle).await? {
             return Err(lost_race("the service binding"));
         }
-        if let Some(work) = background {
+        if let Some((work, id)) = background {
             let (iid, bid) = claimed.ids();
-            runner::spawn_binding(
-                shared,
-                iid.to_owned(),
-                bid.to_owned(),
-                operation.to_string(),
-                work,
-            );
+            runner::spawn_binding(shared, iid.to_owned(), bid.to_owned(), id, work);
         }
         Ok(answer)
     }
 }
+
+/// What goes on in the background after a bind answered: the work, and its
+/// operation's id.
+type BackgroundBind = Option<(Background<Option<Binding>>, String)>;
 
 /// The answer to send, how the claimed binding is settled, and the work that goes on
 /// in the background, after its broker answered `bound` at `now`; `operation` is the
@@ -210,7 +208,7 @@ fn settled(
     bound: Bound,
     operation: OperationId,
     now: i64,
-) -> (Bound, BindingSettle, Option<Background<Option<Binding>>>) {
+) -> (Bound, BindingSettle, BackgroundBind) {
     let (outcome, state, kept, background) = match bound.outcome {
         BoundOutcome::Created(binding) => return made(binding, BoundOutcome::Created, now),
         BoundOutcome::Existing(binding) => return made(binding, BoundOutcome::Existing, now),
@@ -221,12 +219,15 @@ fn settled(
             None,
         ),
         // The handler call's operation goes on in the background.
-        BoundOutcome::Background(work) => (
-            BoundOutcome::Accepted(Some(operation.to_string())),
-            ResourceState::Creating,
-            OperationRecord::start(OperationKind::Bind, Some(operation.to_string()), true, now),
-            Some(Background::new(async move { work.0.await.map(Some) })),
-        ),
+        BoundOutcome::Background(work) => {
+            let id = operation.to_string();
+            (
+                BoundOutcome::Accepted(Some(id.clone())),
+                ResourceState::Creating,
+                OperationRecord::start(OperationKind::Bind, Some(id.clone()), true, now),
+                Some((Background::new(async move { work.0.await.map(Some) }), id)),
+            )
+        }
     };
     let answer = Bound {
         outcome,
@@ -246,7 +247,7 @@ fn made(
     binding: Binding,
     outcome: fn(Binding) -> BoundOutcome,
     now: i64,
-) -> (Bound, BindingSettle, Option<Background<Option<Binding>>>) {
+) -> (Bound, BindingSettle, BackgroundBind) {
     let response = serde_json::value::to_raw_value(&binding).ok();
     let answer = Bound {
         outcome: outcome(binding),

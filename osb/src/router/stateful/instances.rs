@@ -207,17 +207,15 @@ fn settle_provision(
                 None,
             ),
             // The handler call's operation goes on in the background.
-            Outcome::Background(work) => (
-                ResourceState::Creating,
-                OperationRecord::start(
-                    OperationKind::Provision,
-                    Some(operation.to_string()),
-                    true,
-                    now,
-                ),
-                Outcome::Accepted(Some(operation.to_string())),
-                Some(work),
-            ),
+            Outcome::Background(work) => {
+                let id = operation.to_string();
+                (
+                    ResourceState::Creating,
+                    OperationRecord::start(OperationKind::Provision, Some(id.clone()), true, now),
+                    Outcome::Accepted(Some(id.clone())),
+                    Some((work, id)),
+                )
+            }
         };
         let settle = InstanceSettle {
             state: resource,
@@ -238,13 +236,8 @@ fn settle_provision(
         if !state.store.settle_instance(claimed, settle).await? {
             return Err(lost_race("the service instance"));
         }
-        if let Some(work) = background {
-            runner::spawn_instance(
-                shared,
-                claimed.instance_id().to_owned(),
-                operation.to_string(),
-                work,
-            );
+        if let Some((work, id)) = background {
+            runner::spawn_instance(shared, claimed.instance_id().to_owned(), id, work);
         }
         Ok(answer)
     }
