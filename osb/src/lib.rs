@@ -153,6 +153,7 @@ pub mod dsl;
 mod endpoint;
 mod error;
 mod identity;
+mod raw_json;
 mod request;
 mod response;
 mod router;

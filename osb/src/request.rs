@@ -68,7 +68,7 @@ impl Parameters {
 
     /// Parameters from any serializable value that serializes to an object.
     pub fn from_serialize(value: &impl Serialize) -> Result<Self, Error> {
-        Self::from_raw(serde_json::value::to_raw_value(value)?)
+        Self::from_raw(crate::raw_json::to_raw_value(value)?)
     }
 
     /// The JSON text.

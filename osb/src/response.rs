@@ -284,7 +284,7 @@ impl Provisioned {
     /// ignored.
     #[must_use]
     pub fn parameters_in_force(mut self, parameters: &impl Serialize) -> Self {
-        self.parameters_in_force = serde_json::value::to_raw_value(parameters).ok();
+        self.parameters_in_force = crate::raw_json::to_raw_value(parameters).ok();
         self
     }
 
@@ -363,7 +363,7 @@ impl Updated {
     /// ignored.
     #[must_use]
     pub fn parameters_in_force(mut self, parameters: &impl Serialize) -> Self {
-        self.parameters_in_force = serde_json::value::to_raw_value(parameters).ok();
+        self.parameters_in_force = crate::raw_json::to_raw_value(parameters).ok();
         self
     }
 

@@ -286,7 +286,7 @@ pub(crate) async fn settle_binding(
                 op.state = OperationState::Succeeded;
                 record.state = ResourceState::Ready;
                 if let Some(binding) = binding {
-                    record.response = serde_json::value::to_raw_value(binding).ok();
+                    record.response = crate::raw_json::to_raw_value(binding).ok();
                 }
             }
             Ended::Failed(err) => {

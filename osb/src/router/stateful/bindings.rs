@@ -40,14 +40,17 @@ pub(crate) fn bind(
     request: Bind,
     bind_resource: Option<Box<RawValue>>,
 ) -> impl Future<Output = Result<Bound, Error>> + Send {
-    // Boxed: held in this future, the request would take its whole size in every
-    // state of it, also after it is handed to the broker, and keep the future beyond
-    // what malloc's per-thread cache serves (1,032 bytes).
-    let request = Box::new(request);
+    // Boxed, with the `bind_resource` to store: held in this future, they would take
+    // their whole size in every state of it, also after the request is handed to the
+    // broker, and keep the future beyond what malloc's per-thread cache serves (1,032
+    // bytes; `write_futures_fit_the_allocator_cache`).
+    let resource = stored_resource(request.bind_resource.as_ref(), bind_resource);
+    let call = Box::new(BindCall { request, resource });
     async move {
         let Some(state) = &shared.state else {
-            return shared.broker(broker).bind(*request).await;
+            return shared.broker(broker).bind(call.request).await;
         };
+        let request = &call.request;
         let Some(instance_state) = state.store.instance_state(&request.instance_id).await? else {
             return Err(Error::instance_not_found().with_description(format!(
                 "service instance {} does not exist, so it cannot be bound",
@@ -69,14 +72,11 @@ pub(crate) fn bind(
         if let Some(predecessor) = &request.predecessor_binding_id {
             check_predecessor(state, &request.instance_id, predecessor).await?;
         }
-        let resource = stored_resource(request.bind_resource.as_ref(), bind_resource);
+        let resource = call.resource.as_deref();
         let app = request.app_guid.as_deref().unwrap_or_default();
         let fp = fingerprint(
             &[&request.service_id, &request.plan_id, app],
-            &[
-                request.parameters.as_ref().map(|p| p.as_raw()),
-                resource.as_deref(),
-            ],
+            &[request.parameters.as_ref().map(|p| p.as_raw()), resource],
         );
         let mut waits = Waits::default();
         // As for instances: insert first, read only when the store refuses.
@@ -87,7 +87,7 @@ pub(crate) fn bind(
             let step = if !std::mem::take(&mut first_pass) {
                 match state.store.binding(iid, bid).await? {
                     None => Step::Insert,
-                    Some(record) => match existing_binding(record, &fp, &request) {
+                    Some(record) => match existing_binding(record, &fp, request) {
                         Existing::Answer(answer) => return answer,
                         Existing::Step(step) => step,
                     },
@@ -112,7 +112,7 @@ pub(crate) fn bind(
                 service_id: &request.service_id,
                 plan_id: &request.plan_id,
                 parameters: request.parameters.as_ref().map(|p| p.as_raw()),
-                bind_resource: resource.as_deref(),
+                bind_resource: resource,
                 operation,
                 now: now_ms(),
                 fingerprint: fp,
@@ -123,7 +123,7 @@ pub(crate) fn bind(
             let accepts_incomplete = request.accepts_incomplete;
             let (iid, bid) = claimed.ids();
             let key = KeyRef::Binding(iid, bid);
-            let started = start_call(key, || shared.broker(broker).bind(*request));
+            let started = start_call(key, || shared.broker(broker).bind(call.request));
             let call = async {
                 let mut answer = started?.await?;
                 if !accepts_incomplete {
@@ -248,7 +248,7 @@ fn made(
     outcome: fn(Binding) -> BoundOutcome,
     now: i64,
 ) -> (Bound, BindingSettle, BackgroundBind) {
-    let response = serde_json::value::to_raw_value(&binding).ok();
+    let response = crate::raw_json::to_raw_value(&binding).ok();
     let answer = Bound {
         outcome: outcome(binding),
         body: response.clone(),
@@ -448,6 +448,12 @@ async fn check_predecessor(
     Ok(())
 }
 
+/// A bind request and the `bind_resource` to store, boxed together (see [`bind`]).
+struct BindCall {
+    request: Bind,
+    resource: Option<Box<RawValue>>,
+}
+
 /// The `bind_resource` to store and fingerprint: as the platform sent it, unless a
 /// field in it is `null`. Such a field is absent (the typed view drops it), so then the
 /// typed view written out is kept: a re-sent request that leaves the field out is
@@ -458,6 +464,6 @@ fn stored_resource(
 ) -> Option<Box<RawValue>> {
     match sent {
         Some(sent) if memchr::memmem::find(sent.get().as_bytes(), b"null").is_none() => Some(sent),
-        _ => resource.and_then(|r| serde_json::value::to_raw_value(r).ok()),
+        _ => resource.and_then(|r| crate::raw_json::to_raw_value(r).ok()),
     }
 }

@@ -224,7 +224,7 @@ fn settle_provision(
             dashboard_url: dashboard_url.clone(),
             metadata: metadata
                 .as_ref()
-                .and_then(|m| serde_json::value::to_raw_value(m).ok()),
+                .and_then(|m| crate::raw_json::to_raw_value(m).ok()),
         };
         let answer = Provisioned {
             outcome,
@@ -395,7 +395,7 @@ pub(crate) fn update(
                     record.dashboard_url = Some(url.clone());
                 }
                 if let Some(metadata) = &metadata {
-                    record.metadata = serde_json::value::to_raw_value(metadata).ok();
+                    record.metadata = crate::raw_json::to_raw_value(metadata).ok();
                 }
                 let (outcome, background) = match outcome {
                     Outcome::Done | Outcome::Existing => {
