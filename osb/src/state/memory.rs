@@ -116,7 +116,7 @@ enum StoredId {
 impl StoredId {
     fn text(&self) -> String {
         match self {
-            StoredId::Text(text) => text.to_string(),
+            StoredId::Text(text) => String::from(&**text),
             StoredId::Made(id) => id.to_string(),
         }
     }
@@ -505,8 +505,8 @@ fn instance_record(instance_id: &str, stored: &StoredInstance) -> InstanceRecord
 fn instance_for_fetch(stored: &StoredInstance) -> InstanceRecord {
     InstanceRecord {
         instance_id: String::new(),
-        service_id: stored.service_id.to_string(),
-        plan_id: stored.plan_id.to_string(),
+        service_id: String::from(&*stored.service_id),
+        plan_id: String::from(&*stored.plan_id),
         parameters: stored.parameters.clone(),
         context: None,
         maintenance_version: stored.maintenance_version.as_deref().map(str::to_owned),
@@ -524,8 +524,8 @@ fn binding_record(instance_id: &str, binding_id: &str, stored: &StoredBinding) -
     BindingRecord {
         instance_id: instance_id.to_owned(),
         binding_id: binding_id.to_owned(),
-        service_id: stored.service_id.to_string(),
-        plan_id: stored.plan_id.to_string(),
+        service_id: String::from(&*stored.service_id),
+        plan_id: String::from(&*stored.plan_id),
         parameters: stored.parameters.clone(),
         bind_resource: stored.bind_resource.clone(),
         response: stored.response.clone(),
