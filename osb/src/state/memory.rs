@@ -827,8 +827,15 @@ impl MemoryStore {
                 stored.version = CLAIMED + 1;
                 stored.state = settle.state;
                 stored.operation = Some(StoredOperation::owned(settle.operation));
-                if settle.parameters.is_some() {
-                    stored.parameters = settle.parameters;
+                // Parameters in force that read as the request's are kept as claimed:
+                // the block stored with the claim stays, and the answer's copy, made
+                // later in the request, is freed with it (which keeps glibc's cache of
+                // small blocks in balance; docs/PERFORMANCE.md, «The allocator's
+                // slow paths»).
+                if let Some(in_force) = settle.parameters {
+                    if stored.parameters.as_ref().map(|p| p.get()) != Some(in_force.get()) {
+                        stored.parameters = Some(in_force);
+                    }
                 }
                 stored.dashboard_url = settle.dashboard_url.map(String::into_boxed_str);
                 stored.metadata = settle.metadata;
