@@ -19,8 +19,11 @@ use crate::OperationState;
 /// How many independently locked parts hold the instances and bindings (a power of
 /// two). A map that grows rehashes only its own part, so the pause of a rehash stays
 /// short however many instances there are, and requests for different instances
-/// rarely wait for each other.
-const SHARDS: usize = 64;
+/// rarely wait for each other. 512 rather than 64: a rehash reads every key of its
+/// part, and at 1.5 million instances a 64th of them paused the worker for long
+/// enough to double the p99 of writes (docs/PERFORMANCE.md, «Store growth»); 512
+/// empty parts take about 0.1 MiB.
+const SHARDS: usize = 512;
 
 /// How many distinct offering and plan ids each shard shares between its records
 /// (they come from the catalog, so a handful); others are stored apart.
@@ -29,7 +32,7 @@ const SHARED_IDS: usize = 16;
 /// Everything in memory, lost when the process ends; use it in tests or when the
 /// platform can rebuild state.
 ///
-/// Instances and their bindings live in 64 parts, each under its own lock,
+/// Instances and their bindings live in 512 parts, each under its own lock,
 /// chosen by the instance id; finished deletes in one list under its own lock, taken
 /// only while a part's lock is held, never the other way round. No lock is held
 /// across an `.await`. Records are kept compactly (ids shared) and rebuilt when read.
