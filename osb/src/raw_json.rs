@@ -2,7 +2,6 @@
 //! resource, parameters in force, metadata.
 
 use serde::Serialize;
-use serde::ser::Error as _;
 use serde_json::value::RawValue;
 
 /// `value` as JSON text in a block of exactly its length.
@@ -11,15 +10,14 @@ use serde_json::value::RawValue;
 /// and then shrinks it in place; glibc splits off the unused tail as a free chunk
 /// of a size nothing else asks for, and with one such fragment left per stored
 /// record it merged its free lists on every request (`malloc_consolidate`;
-/// docs/PERFORMANCE.md, «Where the CPU goes»). Here the text is copied out of the
-/// buffer instead, and the buffer is freed whole, for the next value to reuse.
+/// docs/PERFORMANCE.md, «The allocator's slow paths»). Here the text is copied out of
+/// the buffer instead, and the buffer is freed whole, for the next value to reuse.
 pub(crate) fn to_raw_value<T: Serialize + ?Sized>(
     value: &T,
 ) -> Result<Box<RawValue>, serde_json::Error> {
     let mut buffer = Vec::with_capacity(128);
     serde_json::to_writer(&mut buffer, value)?;
-    let text = std::str::from_utf8(&buffer).map_err(serde_json::Error::custom)?;
-    let raw: &RawValue = serde_json::from_str(text)?;
+    let raw: &RawValue = serde_json::from_slice(&buffer)?;
     Ok(raw.to_owned())
 }
 
