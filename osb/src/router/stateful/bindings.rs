@@ -105,7 +105,8 @@ pub(crate) fn bind(
                 Step::Wait if waits.wait().await => continue,
                 Step::Wait => return Err(busy("the service binding")),
             }
-            let operation = state.operation_id(OperationKind::Bind);
+            let now = now_ms();
+            let operation = state.operation_id(OperationKind::Bind, now);
             let claim = BindingClaim {
                 instance_id: iid,
                 binding_id: bid,
@@ -114,7 +115,7 @@ pub(crate) fn bind(
                 parameters: request.parameters.as_ref().map(|p| p.as_raw()),
                 bind_resource: resource,
                 operation,
-                now: now_ms(),
+                now,
                 fingerprint: fp,
             };
             let Some(mut claimed) = state.store.claim_binding(&claim).await? else {
@@ -301,12 +302,15 @@ pub(crate) fn unbind(
         let expected = record.version;
         record.version += 1;
         record.state = ResourceState::Deleting;
-        let operation_id = state.operation_id(OperationKind::Unbind).to_string();
+        let started_at = now_ms();
+        let operation_id = state
+            .operation_id(OperationKind::Unbind, started_at)
+            .to_string();
         record.operation = Some(OperationRecord::start(
             OperationKind::Unbind,
             Some(operation_id.clone()),
             true,
-            now_ms(),
+            started_at,
         ));
         if !state.store.update_binding(&record, expected).await? {
             return Err(lost_race("the service binding"));

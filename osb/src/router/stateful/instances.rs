@@ -87,7 +87,8 @@ pub(crate) fn provision(
                 Step::Wait if waits.wait().await => continue,
                 Step::Wait => return Err(busy("the service instance")),
             }
-            let operation = state.operation_id(OperationKind::Provision);
+            let now = now_ms();
+            let operation = state.operation_id(OperationKind::Provision, now);
             let claim = InstanceClaim {
                 instance_id: &request.instance_id,
                 service_id: &request.service_id,
@@ -107,7 +108,7 @@ pub(crate) fn provision(
                             .and_then(|plan| plan.maintenance_version.as_deref())
                     }),
                 operation,
-                now: now_ms(),
+                now,
                 fingerprint: fp,
             };
             let Some(mut claimed) = state.store.claim_instance(&claim).await? else {
@@ -348,12 +349,15 @@ pub(crate) fn update(
                 }),
             fingerprint: fp,
         });
-        let operation_id = state.operation_id(OperationKind::Update).to_string();
+        let started_at = now_ms();
+        let operation_id = state
+            .operation_id(OperationKind::Update, started_at)
+            .to_string();
         let previous_operation = record.operation.replace(OperationRecord::start(
             OperationKind::Update,
             Some(operation_id.clone()),
             true,
-            now_ms(),
+            started_at,
         ));
         if !state.store.update_instance(&record, expected).await? {
             return Err(lost_race("the service instance"));
@@ -507,12 +511,15 @@ pub(crate) fn deprovision(
         let expected = record.version;
         record.version += 1;
         record.state = ResourceState::Deleting;
-        let operation_id = state.operation_id(OperationKind::Deprovision).to_string();
+        let started_at = now_ms();
+        let operation_id = state
+            .operation_id(OperationKind::Deprovision, started_at)
+            .to_string();
         record.operation = Some(OperationRecord::start(
             OperationKind::Deprovision,
             Some(operation_id.clone()),
             true,
-            now_ms(),
+            started_at,
         ));
         if !state.store.update_instance(&record, expected).await? {
             return Err(lost_race("the service instance"));

@@ -122,10 +122,12 @@ impl StateLayer {
         }
     }
 
-    /// An operation id for work the framework runs: unique per resource and run.
-    fn operation_id(&self, kind: OperationKind) -> OperationId {
+    /// An operation id for work the framework runs, started at `now` (Unix
+    /// milliseconds, the time the caller records for the operation: one clock read
+    /// for both): unique per resource and run.
+    fn operation_id(&self, kind: OperationKind, now: i64) -> OperationId {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        OperationId::new(kind, u64::try_from(now_ms()).unwrap_or(0), n)
+        OperationId::new(kind, u64::try_from(now).unwrap_or(0), n)
     }
 
     /// Starts the sweeper that takes over interrupted background work, once.
