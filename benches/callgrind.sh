@@ -74,7 +74,7 @@ for server in reference baseline; do
   else
     args=(target/release/bare-axum --listen "127.0.0.1:$port" --catalog "$out/catalog.json")
   fi
-  RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" \
+  RUST_LOG=warn valgrind --tool=callgrind --compress-strings=no --callgrind-out-file="$dir/callgrind.out" \
     "${args[@]}" >"$dir/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 200); do

@@ -1,6 +1,6 @@
 //! A store in the process's memory: for tests, and for brokers whose state may be lost.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -61,8 +61,9 @@ impl MemoryStore {
 
     /// The part holding instance `instance_id` and its bindings.
     fn shard(&self, instance_id: &str) -> MutexGuard<'_, Shard> {
-        // FNV-1a: only spreads instances over the parts; the maps inside keep the
-        // standard library's DoS-resistant hashing.
+        // FNV-1a: only spreads instances over the parts; the maps inside have their
+        // own seeded hash (see `HashMap`). Its uneven spread of ids numbered in
+        // sequence staggers the parts' growth (docs/PERFORMANCE.md, «Store growth»).
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for byte in instance_id.bytes() {
             hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
@@ -256,6 +257,17 @@ struct StoredBinding {
     version: i64,
     state: ResourceState,
 }
+
+/// The store's maps hash ids with foldhash rather than the standard library's
+/// SipHash: an instance id was hashed twice per write in SipHash's byte-at-a-time
+/// loop, about 750 of a provision's 59,000 instructions (docs/PERFORMANCE.md,
+/// «Where the CPU goes»), and a rehash as the store grows reads every key of its
+/// part. Each map draws its own random seed, so no list of colliding ids works
+/// against it; foldhash does not claim to resist an attacker who can probe its
+/// seeds by timing, which the ids' only source, the authenticated platform, is not
+/// taken to be.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// One part of the store: some instances, and the bindings of the same instance ids.
 ///
@@ -729,7 +741,7 @@ impl MemoryStore {
                 let key: Arc<str> = Arc::from(record.instance_id.as_str());
                 bindings.entry(key.clone()).or_insert_with(|| OfInstance {
                     instance_id: key,
-                    bindings: HashMap::new(),
+                    bindings: HashMap::default(),
                 })
             }
         };
@@ -863,7 +875,7 @@ impl MemoryStore {
                 let key: Arc<str> = Arc::from(claim.instance_id);
                 bindings.entry(key.clone()).or_insert_with(|| OfInstance {
                     instance_id: key,
-                    bindings: HashMap::new(),
+                    bindings: HashMap::default(),
                 })
             }
         };
