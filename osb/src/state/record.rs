@@ -25,6 +25,13 @@ pub enum ResourceState {
 }
 
 impl ResourceState {
+    /// Whether an instance in this state may get a new binding («Binding»: the
+    /// instance must exist and be usable; one being created or deleted is not yet or
+    /// no longer, one being updated still is).
+    pub(crate) fn bindable(self) -> bool {
+        matches!(self, ResourceState::Ready | ResourceState::Updating)
+    }
+
     /// The text stored in databases.
     pub fn as_str(self) -> &'static str {
         match self {

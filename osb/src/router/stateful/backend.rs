@@ -196,20 +196,32 @@ impl StoreHandle {
         }
     }
 
-    /// Claims a new binding: inserted unless one exists under its ids (`None` then,
-    /// nothing written).
+    /// Inserts a claimed binding of a [bindable](ResourceState::bindable) instance
+    /// unless one exists under its ids.
     pub(crate) async fn claim_binding(
         &self,
         claim: &BindingClaim<'_>,
-    ) -> Result<Option<ClaimedBinding>, StoreError> {
+    ) -> Result<BindingClaimed, StoreError> {
         match self {
-            Self::Memory(store) => Ok(store
-                .claim_binding_now(claim)
-                .map(|(instance, binding)| ClaimedBinding::Memory(instance, binding))),
+            Self::Memory(store) => Ok(match store.claim_binding_now(claim) {
+                Ok(Some((instance, binding))) => {
+                    BindingClaimed::Claimed(ClaimedBinding::Memory(instance, binding))
+                }
+                Ok(None) => BindingClaimed::Taken,
+                Err(instance) => BindingClaimed::Unbindable(instance),
+            }),
             Self::Dyn(store) => {
+                // Two calls: the trait has no insert conditional on another record.
+                let instance = store.instance_state(claim.instance_id).await?;
+                if !instance.is_some_and(ResourceState::bindable) {
+                    return Ok(BindingClaimed::Unbindable(instance));
+                }
                 let record = claim.to_record();
-                let inserted = store.insert_binding(&record).await?;
-                Ok(inserted.then(|| ClaimedBinding::Record(Box::new(record))))
+                Ok(if store.insert_binding(&record).await? {
+                    BindingClaimed::Claimed(ClaimedBinding::Record(Box::new(record)))
+                } else {
+                    BindingClaimed::Taken
+                })
             }
         }
     }
@@ -308,6 +320,17 @@ impl ClaimedInstance {
 }
 
 /// A claimed binding until it is settled (see [`ClaimedInstance`]).
+/// What claiming a binding came to.
+pub(crate) enum BindingClaimed {
+    /// The binding is the request's to make.
+    Claimed(ClaimedBinding),
+    /// A binding exists under its ids; nothing was written.
+    Taken,
+    /// Its instance cannot be bound in the state it is in (`None`: it does not
+    /// exist); nothing was written.
+    Unbindable(Option<ResourceState>),
+}
+
 pub(crate) enum ClaimedBinding {
     /// Claimed in the memory store, under these keys: instance id, binding id.
     Memory(Arc<str>, Arc<str>),
@@ -422,9 +445,31 @@ mod tests {
                 now: 10,
                 fingerprint: Fingerprint::from_bytes([8; 32]),
             };
-            let mut claimed = handle.claim_binding(&claim).await.unwrap().unwrap();
+            let BindingClaimed::Claimed(mut claimed) = handle.claim_binding(&claim).await.unwrap()
+            else {
+                panic!("not claimed");
+            };
             assert_eq!(claimed.ids(), ("i-direct", binding_id));
-            assert!(handle.claim_binding(&claim).await.unwrap().is_none());
+            assert!(matches!(
+                handle.claim_binding(&claim).await.unwrap(),
+                BindingClaimed::Taken
+            ));
+            // An instance that does not exist gets no binding, through either handle.
+            let orphan = BindingClaim {
+                instance_id: "i-missing",
+                ..claim
+            };
+            assert!(matches!(
+                handle.claim_binding(&orphan).await.unwrap(),
+                BindingClaimed::Unbindable(None)
+            ));
+            assert!(
+                handle
+                    .binding("i-missing", binding_id)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
             // Once its runner goes on past the first poll, the sweep finds the claim's
             // operation when it is stale.
             let key = ResourceKey::Binding("i-direct".into(), binding_id.into());

@@ -27,6 +27,7 @@ use crate::{
 use super::super::Shared;
 use super::super::runner::{self, KeyRef};
 use super::super::text::quoted;
+use super::backend::BindingClaimed;
 use super::{
     ClaimedBinding, Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms,
     prune, start_call, stored_plan,
@@ -51,24 +52,7 @@ pub(crate) fn bind(
             return shared.broker(broker).bind(call.request).await;
         };
         let request = &call.request;
-        let Some(instance_state) = state.store.instance_state(&request.instance_id).await? else {
-            return Err(Error::instance_not_found().with_description(format!(
-                "service instance {} does not exist, so it cannot be bound",
-                quoted(&request.instance_id)
-            )));
-        };
-        match instance_state {
-            ResourceState::Ready | ResourceState::Updating => {}
-            ResourceState::Failed => {
-                return Err(Error::unprocessable(format!(
-                    "service instance {} failed to provision; it cannot be bound",
-                    quoted(&request.instance_id)
-                )));
-            }
-            ResourceState::Creating | ResourceState::Deleting => {
-                return Err(busy("the service instance"));
-            }
-        }
+        // The claim checks that the instance can be bound.
         if let Some(predecessor) = &request.predecessor_binding_id {
             check_predecessor(state, &request.instance_id, predecessor).await?;
         }
@@ -118,8 +102,12 @@ pub(crate) fn bind(
                 now,
                 fingerprint: fp,
             };
-            let Some(mut claimed) = state.store.claim_binding(&claim).await? else {
-                continue;
+            let mut claimed = match state.store.claim_binding(&claim).await? {
+                BindingClaimed::Claimed(claimed) => claimed,
+                BindingClaimed::Taken => continue,
+                BindingClaimed::Unbindable(instance) => {
+                    return Err(unbindable(instance, &request.instance_id));
+                }
             };
             let accepts_incomplete = request.accepts_incomplete;
             let (iid, bid) = claimed.ids();
@@ -139,6 +127,22 @@ pub(crate) fn bind(
             return settle_bind(&shared, state, &mut claimed, operation, result).await;
         }
         Err(busy("the service binding"))
+    }
+}
+
+/// «Binding» an instance in `state` (`None`: there is none) that cannot be bound.
+fn unbindable(state: Option<ResourceState>, instance_id: &str) -> Error {
+    match state {
+        None => Error::instance_not_found().with_description(format!(
+            "service instance {} does not exist, so it cannot be bound",
+            quoted(instance_id)
+        )),
+        Some(ResourceState::Failed) => Error::unprocessable(format!(
+            "service instance {} failed to provision; it cannot be bound",
+            quoted(instance_id)
+        )),
+        // Being created or deleted (an instance ready or being updated is bindable).
+        Some(_) => busy("the service instance"),
     }
 }
 
@@ -430,6 +434,11 @@ async fn check_predecessor(
     instance_id: &str,
     predecessor: &str,
 ) -> Result<(), Error> {
+    // The instance first, as the claim checks it for any bind.
+    let instance = state.store.instance_state(instance_id).await?;
+    if !instance.is_some_and(ResourceState::bindable) {
+        return Err(unbindable(instance, instance_id));
+    }
     let record = state.store.binding(instance_id, predecessor).await?;
     let Some(record) = record.filter(|r| r.state != ResourceState::Failed) else {
         return Err(Error::bad_request(format!(
