@@ -224,6 +224,11 @@ fn provision_inner(
         // the body read.
         let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
         let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
+        // Freed before the body's strings are made: with them all alive at once, the
+        // request's small blocks overflowed glibc's per-thread cache, and the next
+        // large allocation merged the overflow back (docs/PERFORMANCE.md, «The
+        // allocator's slow paths»).
+        drop(parts);
         let fields: ProvisionBody = input::parse_body(&bytes)?;
         let service_id = input::required(fields.service_id, "service_id")?;
         let plan_id = input::required(fields.plan_id, "plan_id")?;
@@ -307,6 +312,11 @@ fn update_inner(
         // the body read.
         let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
         let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
+        // Freed before the body's strings are made: with them all alive at once, the
+        // request's small blocks overflowed glibc's per-thread cache, and the next
+        // large allocation merged the overflow back (docs/PERFORMANCE.md, «The
+        // allocator's slow paths»).
+        drop(parts);
         let fields: UpdateBody = input::parse_body(&bytes)?;
         let service_id = input::required(fields.service_id, "service_id")?;
         let service = shared.index.service(&service_id).ok_or_else(|| {
@@ -541,6 +551,11 @@ fn bind_inner(
         // the body read.
         let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
         let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
+        // Freed before the body's strings are made: with them all alive at once, the
+        // request's small blocks overflowed glibc's per-thread cache, and the next
+        // large allocation merged the overflow back (docs/PERFORMANCE.md, «The
+        // allocator's slow paths»).
+        drop(parts);
         // The parsed body and the request are made in this block, which ends before the
         // broker's future is awaited: kept in scope, they stayed in this future (800
         // bytes) while the bind ran.
