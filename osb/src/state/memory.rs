@@ -269,6 +269,10 @@ struct StoredBinding {
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
+/// The keys a binding is stored under: its instance's id and its own, as the
+/// shard's maps keep them.
+type BindingKeys = (Arc<str>, Arc<str>);
+
 /// One part of the store: some instances, and the bindings of the same instance ids.
 ///
 /// Ids are kept as `Arc<str>`, so the index of running operations shares them with
@@ -871,7 +875,7 @@ impl MemoryStore {
     pub(crate) fn claim_binding_now(
         &self,
         claim: &BindingClaim<'_>,
-    ) -> Result<Option<(Arc<str>, Arc<str>)>, Option<ResourceState>> {
+    ) -> Result<Option<BindingKeys>, Option<ResourceState>> {
         let mut guard = self.shard(claim.instance_id);
         let Shard {
             instances,
