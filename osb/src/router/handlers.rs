@@ -312,10 +312,7 @@ fn update_inner(
         // the body read.
         let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
         let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
-        // Freed before the body's strings are made: with them all alive at once, the
-        // request's small blocks overflowed glibc's per-thread cache, and the next
-        // large allocation merged the overflow back (docs/PERFORMANCE.md, «The
-        // allocator's slow paths»).
+        // Freed before the body's strings are made (see `provision_inner`).
         drop(parts);
         let fields: UpdateBody = input::parse_body(&bytes)?;
         let service_id = input::required(fields.service_id, "service_id")?;
@@ -551,10 +548,7 @@ fn bind_inner(
         // the body read.
         let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
         let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
-        // Freed before the body's strings are made: with them all alive at once, the
-        // request's small blocks overflowed glibc's per-thread cache, and the next
-        // large allocation merged the overflow back (docs/PERFORMANCE.md, «The
-        // allocator's slow paths»).
+        // Freed before the body's strings are made (see `provision_inner`).
         drop(parts);
         // The parsed body and the request are made in this block, which ends before the
         // broker's future is awaited: kept in scope, they stayed in this future (800

@@ -319,7 +319,6 @@ impl ClaimedInstance {
     }
 }
 
-/// A claimed binding until it is settled (see [`ClaimedInstance`]).
 /// What claiming a binding came to.
 pub(crate) enum BindingClaimed {
     /// The binding is the request's to make.
@@ -331,6 +330,7 @@ pub(crate) enum BindingClaimed {
     Unbindable(Option<ResourceState>),
 }
 
+/// A claimed binding until it is settled (see [`ClaimedInstance`]).
 pub(crate) enum ClaimedBinding {
     /// Claimed in the memory store, under these keys: instance id, binding id.
     Memory(Arc<str>, Arc<str>),
