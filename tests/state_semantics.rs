@@ -697,6 +697,49 @@ async fn bindings_are_idempotent_and_fetched_from_the_store() {
     );
 }
 
+/// «Binding»: only a usable instance is bound. The store checks its state when it
+/// claims the binding, and writes nothing for one that cannot be bound.
+#[tokio::test]
+async fn an_instance_being_created_or_that_failed_is_not_bound() {
+    let lab = Lab::new();
+    let client = client(&lab);
+    let failing = provision_body(BG, json!({ "fail": true }));
+    expect(
+        &client.provision("i-failed", &failing, true).await,
+        StatusCode::ACCEPTED,
+    );
+    lab.open(1);
+    settled(&client, "i-failed", None).await;
+    let refused = client.bind("i-failed", "b-1", &bind_body(BG), true).await;
+    expect(&refused, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.json(),
+        json!({ "description": "service instance `i-failed` failed to provision; it cannot be bound" })
+    );
+    expect(
+        &client.fetch_binding("i-failed", "b-1").await,
+        StatusCode::NOT_FOUND,
+    );
+
+    // Its work not yet done: still being created.
+    expect(
+        &client
+            .provision("i-new", &provision_body(BG, json!({})), true)
+            .await,
+        StatusCode::ACCEPTED,
+    );
+    let busy = client.bind("i-new", "b-1", &bind_body(BG), true).await;
+    expect(&busy, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(busy.json()["error"], "ConcurrencyError");
+    lab.open(1);
+    settled(&client, "i-new", None).await;
+    // Nothing was kept of the refused bind: once created, the instance binds.
+    expect(
+        &client.bind("i-new", "b-1", &bind_body(BG), true).await,
+        StatusCode::ACCEPTED,
+    );
+}
+
 /// A bind's `bind_resource` is compared as a JSON value: key order and spacing do not
 /// make a re-sent request different, nor does a known field sent as `null` (absent);
 /// another value does.

@@ -907,9 +907,9 @@ impl MemoryStore {
         };
         vacant.insert(Box::new(ids.claim_binding(claim)));
         // Not yet in the index of running operations: see `mark_running_now`.
-        let instance_key = of_instance.instance_id.clone();
+        let keys = (of_instance.instance_id.clone(), key);
         self.forget_tombstone(claim.instance_id, Some(claim.binding_id));
-        Ok(Some((instance_key, key)))
+        Ok(Some(keys))
     }
 
     /// Settles the binding claimed under these ids, if it is still at the claim's
