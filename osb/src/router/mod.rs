@@ -2,6 +2,7 @@
 
 mod detach;
 mod erased;
+mod flat_schema;
 mod handlers;
 mod index;
 mod input;

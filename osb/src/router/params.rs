@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use super::flat_schema::FlatSchema;
 use crate::{Error, ErrorKind, Parameters};
 
 /// The most violations listed in one error description.
@@ -21,6 +22,9 @@ pub(crate) struct ParameterSchema {
     /// The schema as compiled (see `name_unexpected_properties`).
     schema: Value,
     validator: OnceLock<Result<jsonschema::Validator, String>>,
+    /// The schema's fast path, when it is a flat object schema: most requests are
+    /// accepted there without a `serde_json::Value` (docs/PERFORMANCE.md).
+    flat: Option<FlatSchema>,
 }
 
 impl ParameterSchema {
@@ -30,6 +34,7 @@ impl ParameterSchema {
         let mut schema = schema.clone();
         name_unexpected_properties(&mut schema);
         let prepared = Self {
+            flat: FlatSchema::of(&schema),
             schema,
             validator: OnceLock::new(),
         };
@@ -61,6 +66,15 @@ impl ParameterSchema {
     /// `parameters.size_mb: 5000 is greater than the maximum of 1024`.
     /// Absent parameters are checked as `{}`, so a schema's `required` applies.
     pub(crate) fn check(&self, parameters: Option<&Parameters>) -> Result<(), Error> {
+        if let Some(flat) = &self.flat {
+            let accepted = match parameters {
+                Some(parameters) => flat.accepts(parameters.as_raw().get()),
+                None => flat.accepts_nothing(),
+            };
+            if accepted {
+                return Ok(());
+            }
+        }
         let instance = match parameters {
             // Valid JSON that `Value` cannot hold (a number beyond f64, nesting deeper
             // than 128) is the client's problem: 400, not 500.
