@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+#[path = "../idle.rs"]
+mod idle;
+
 const SERVICE: &str = "3f0e8a4c-6a1d-4c7e-9b2f-5d8e1a7c4b90";
 const PLAN: &str = "8a9c2d4e-1b3f-4a6c-8e0d-2f4a6c8e0b12";
 const AUTH: &str = "Basic YWRtaW46YWRtaW4=";
@@ -61,6 +64,8 @@ struct Settings {
     postgres_url: String,
     compile_runs: usize,
     workspace: PathBuf,
+    /// The guest's halt polling to set for the run (`--guest-halt-poll-ns`), if any.
+    guest_halt_poll_ns: Option<u64>,
 }
 
 const USAGE: &str = "usage: osb-bench --reference BIN --baseline BIN --lua FILE [options]
@@ -85,6 +90,10 @@ const USAGE: &str = "usage: osb-bench --reference BIN --baseline BIN --lua FILE 
   --compile-runs N       incremental rebuilds per broker (default 5)
   --no-compile           skip the compile-time comparison
   --no-runtime           skip the comparison with the baseline
+  --guest-halt-poll-ns N on a KVM guest with the haltpoll cpuidle driver, how long an
+                         idle CPU polls before it halts during the run (written to
+                         /sys/module/haltpoll/parameters/guest_halt_poll_ns, root only;
+                         the previous value is restored at the end). Default: unchanged
   --quick                1 run of 2 s, 1 growth slice, 10000 memory instances, 2 rebuilds,
                          1 store-cost repetition";
 
@@ -113,6 +122,7 @@ impl Settings {
             postgres_url: "postgres://postgres@127.0.0.1:5432/osb_bench".into(),
             compile_runs: 5,
             workspace: std::env::current_dir()?,
+            guest_halt_poll_ns: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
@@ -137,6 +147,7 @@ impl Settings {
                 "--store-runs" => settings.store_runs = value()?.parse()?,
                 "--store-budget" => settings.store_budget = value()?.parse()?,
                 "--postgres" => settings.postgres_url = value()?,
+                "--guest-halt-poll-ns" => settings.guest_halt_poll_ns = Some(value()?.parse()?),
                 "--no-store-cost" => settings.store_cost = false,
                 "--no-compile" => settings.compile = false,
                 "--no-runtime" => settings.runtime = false,
@@ -1833,8 +1844,9 @@ fn machine_description() -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
     format!(
-        "Machine: {cpu}, {cpus} CPUs, Linux {}; {rustc}; {}\n",
+        "Machine: {cpu}, {cpus} CPUs, Linux {}, {}; {rustc}; {}\n",
         kernel.trim(),
+        idle::describe(),
         wrk.trim()
     )
 }
@@ -1846,6 +1858,15 @@ fn main() -> std::process::ExitCode {
             eprintln!("{err}");
             return std::process::ExitCode::from(2);
         }
+    };
+    // Set before the machine line is written, so that the line says what the run had.
+    let _halt_polling = match settings.guest_halt_poll_ns.map(idle::HaltPolling::set) {
+        Some(Err(err)) => {
+            eprintln!("{err}");
+            return std::process::ExitCode::from(2);
+        }
+        Some(Ok(guard)) => Some(guard),
+        None => None,
     };
     let mut report = format!("# osb-bench results\n\n{}", machine_description());
     let started = Instant::now();
