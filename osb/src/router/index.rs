@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::state::FingerprintPrefix;
 use crate::{AsyncOperations, Catalog, Error, ErrorKind, MaintenanceInfo};
 
 use super::params::ParameterSchema;
@@ -33,6 +34,9 @@ pub(crate) struct PlanEntry {
     pub(crate) bind_schema: Option<ParameterSchema>,
     /// Seconds after which polling an operation counts as failed.
     pub(crate) maximum_polling_duration: Option<u64>,
+    /// The service and plan ids that begin the fingerprint of every provision and
+    /// bind on this plan, hashed once.
+    pub(crate) fingerprint_prefix: FingerprintPrefix,
 }
 
 /// Maps from catalog ids, hashed with foldhash rather than the standard library's
@@ -92,6 +96,7 @@ impl Index {
                         update_schema: compile(plan.update_parameters_schema(), "update"),
                         bind_schema: compile(plan.bind_parameters_schema(), "bind"),
                         maximum_polling_duration: plan.maximum_polling_duration,
+                        fingerprint_prefix: FingerprintPrefix::new(&[&service.id, &plan.id]),
                     };
                     index.plans.insert(plan.id.clone(), entry);
                     plan_index += 1;

@@ -14,6 +14,7 @@ pub(crate) use claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, Inst
 pub use config::StateConfig;
 pub use memory::MemoryStore;
 pub(crate) use operation_id::OperationId;
+pub(crate) use record::FingerprintPrefix;
 pub use record::{
     BindingRecord, Fingerprint, InstanceRecord, Json, OperationKind, OperationRecord,
     PendingUpdate, ResourceKey, ResourceState, Tombstone, fingerprint,

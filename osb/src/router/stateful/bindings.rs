@@ -58,10 +58,17 @@ pub(crate) fn bind(
         }
         let resource = call.resource.as_deref();
         let app = request.app_guid.as_deref().unwrap_or_default();
-        let fp = fingerprint(
-            &[&request.service_id, &request.plan_id, app],
-            &[request.parameters.as_ref().map(|p| p.as_raw()), resource],
-        );
+        // In a block: what it borrows is not kept in the future.
+        let fp = {
+            let json = [request.parameters.as_ref().map(|p| p.as_raw()), resource];
+            match shared.index.plan(&request.plan_id) {
+                // Always so (the handler resolved the pair): the ids are hashed already.
+                Some(plan) if plan.service_id == request.service_id => {
+                    plan.fingerprint_prefix.fingerprint(&[app], &json)
+                }
+                _ => fingerprint(&[&request.service_id, &request.plan_id, app], &json),
+            }
+        };
         let mut waits = Waits::default();
         // As for instances: insert first, read only when the store refuses.
         let mut first_pass = true;

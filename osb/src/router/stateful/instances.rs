@@ -48,10 +48,17 @@ pub(crate) fn provision(
         let Some(state) = &shared.state else {
             return shared.broker(broker).provision(*request).await;
         };
-        let fp = fingerprint(
-            &[&request.service_id, &request.plan_id],
-            &[request.parameters.as_ref().map(|p| p.as_raw())],
-        );
+        // In a block: what it borrows is not kept in the future.
+        let fp = {
+            let parameters = [request.parameters.as_ref().map(|p| p.as_raw())];
+            match shared.index.plan(&request.plan_id) {
+                // Always so (the handler resolved the pair): the ids are hashed already.
+                Some(plan) if plan.service_id == request.service_id => {
+                    plan.fingerprint_prefix.fingerprint(&[], &parameters)
+                }
+                _ => fingerprint(&[&request.service_id, &request.plan_id], &parameters),
+            }
+        };
         let mut waits = Waits::default();
         // A new instance is the common case: the first pass inserts without reading, and
         // the store's refusal (nothing written) sends it back to read what is there.
