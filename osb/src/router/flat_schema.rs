@@ -219,6 +219,11 @@ fn refuse<T, E: de::Error>() -> Result<T, E> {
     Err(E::custom("not accepted by the fast path"))
 }
 
+/// `Ok` if `accepted`, else a refusal.
+fn verdict<E: de::Error>(accepted: bool) -> Result<(), E> {
+    if accepted { Ok(()) } else { refuse() }
+}
+
 struct ObjectCheck<'a>(&'a FlatSchema);
 
 impl<'de> Visitor<'de> for ObjectCheck<'_> {
@@ -243,11 +248,7 @@ impl<'de> Visitor<'de> for ObjectCheck<'_> {
                 }
             }
         }
-        if seen & schema.required == schema.required {
-            Ok(())
-        } else {
-            refuse()
-        }
+        verdict(seen & schema.required == schema.required)
     }
 }
 
@@ -296,35 +297,19 @@ impl<'de> Visitor<'de> for ValueCheck<'_> {
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<(), E> {
-        if self.0.accepts_integer(i128::from(value)) {
-            Ok(())
-        } else {
-            refuse()
-        }
+        verdict(self.0.accepts_integer(i128::from(value)))
     }
 
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<(), E> {
-        if self.0.accepts_integer(i128::from(value)) {
-            Ok(())
-        } else {
-            refuse()
-        }
+        verdict(self.0.accepts_integer(i128::from(value)))
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
-        if self.0.accepts_string(value) {
-            Ok(())
-        } else {
-            refuse()
-        }
+        verdict(self.0.accepts_string(value))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        if matches!(self.0, Property::Boolean) {
-            Ok(())
-        } else {
-            refuse()
-        }
+        verdict(matches!(self.0, Property::Boolean))
     }
 
     // Floats, nulls, arrays and objects are left to the validator (the default

@@ -48,10 +48,13 @@ pub(crate) fn provision(
         let Some(state) = &shared.state else {
             return shared.broker(broker).provision(*request).await;
         };
+        // The plan the handler resolved, looked up once for the fingerprint and the
+        // maintenance version.
+        let plan = shared.index.plan(&request.plan_id);
         // In a block: what it borrows is not kept in the future.
         let fp = {
             let parameters = [request.parameters.as_ref().map(|p| p.as_raw())];
-            match shared.index.plan(&request.plan_id) {
+            match plan {
                 // Always so (the handler resolved the pair): the ids are hashed already.
                 Some(plan) if plan.service_id == request.service_id => {
                     plan.fingerprint_prefix.fingerprint(&[], &parameters)
@@ -108,12 +111,7 @@ pub(crate) fn provision(
                     .maintenance_info
                     .as_ref()
                     .map(|m| m.version.as_str())
-                    .or_else(|| {
-                        shared
-                            .index
-                            .plan(&request.plan_id)
-                            .and_then(|plan| plan.maintenance_version.as_deref())
-                    }),
+                    .or_else(|| plan.and_then(|plan| plan.maintenance_version.as_deref())),
                 operation,
                 now,
                 fingerprint: fp,
