@@ -44,7 +44,7 @@ impl ScratchBroker {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let token = std::env::var("OSB_TOKEN").unwrap_or_else(|_| "change-me".into());
-    let auth = osb::BearerAuth::new().token(token, "platform");
+    let auth = osb::auth::BearerAuth::new().token(token, "platform");
     let address = std::env::var("OSB_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".into());
     let listener = tokio::net::TcpListener::bind(&address).await?;
     println!("bearer listening on http://{}", listener.local_addr()?);

@@ -56,7 +56,7 @@ async fn main() -> std::io::Result<()> {
     println!("minimal listening on http://{}", listener.local_addr()?);
     osb::serve(
         listener,
-        osb::router(GreeterBroker, osb::BasicAuth::new("admin", "admin")),
+        osb::router(GreeterBroker, osb::auth::BasicAuth::new("admin", "admin")),
     )
     .await
 }

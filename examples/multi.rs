@@ -101,7 +101,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let brokers = osb::Builder::new()
         .broker(QueueBroker)
         .broker(StorageBroker)
-        .auth(osb::BasicAuth::new("admin", "admin"))
+        .auth(osb::auth::BasicAuth::new("admin", "admin"))
         .build()?;
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))

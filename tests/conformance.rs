@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use osb::state::MemoryStore;
+use osb::catalog::{Catalog, Plan, ServiceOffering};
+use osb::store::MemoryStore;
 use osb::testing::{Conformance, Outcome, PlanFixture, Report};
-use osb::{Catalog, Deprovision, Deprovisioned, Error, Plan, Provision, Provisioned, Service};
+use osb::{Deprovision, Deprovisioned, Error, Provision, Provisioned};
 use osb_examples::reference;
 use serde_json::json;
 
@@ -15,7 +16,7 @@ const LARGE: &str = "c1d3e5f7-2a4c-4e6a-8c0e-3b5d7f9a1c34";
 
 async fn reference_report() -> Report {
     let router = reference::builder(Duration::from_millis(30))
-        .auth(osb::BasicAuth::new("admin", "admin"))
+        .auth(osb::auth::BasicAuth::new("admin", "admin"))
         .store(MemoryStore::new())
         .build()
         .unwrap();
@@ -86,12 +87,12 @@ struct Forgetful;
 
 impl osb::Broker for Forgetful {
     fn catalog(&self) -> Catalog {
-        Catalog::new(
-            [Service::new("forgetful", "forgetful", "Remembers nothing.")
+        Catalog::new([
+            ServiceOffering::new("forgetful", "forgetful", "Remembers nothing.")
                 .instances_retrievable(true)
                 .plan(Plan::new("forgetful-a", "a", "A."))
-                .plan(Plan::new("forgetful-b", "b", "B."))],
-        )
+                .plan(Plan::new("forgetful-b", "b", "B.")),
+        ])
     }
 
     async fn provision(&self, _: Provision) -> Result<Provisioned, Error> {
@@ -107,7 +108,7 @@ impl osb::Broker for Forgetful {
 async fn a_broker_without_bookkeeping_fails_with_the_rules_named() {
     let router = osb::Builder::new()
         .broker(Forgetful)
-        .auth(osb::Auth::none())
+        .auth(osb::auth::Auth::none())
         .build()
         .unwrap();
     let report = Conformance::new(router).run().await;
@@ -144,9 +145,9 @@ async fn a_broker_without_bookkeeping_fails_with_the_rules_named() {
 #[tokio::test]
 async fn the_version_rule_follows_the_router_setting() {
     let router = reference::builder(Duration::from_millis(10))
-        .auth(osb::BasicAuth::new("admin", "admin"))
+        .auth(osb::auth::BasicAuth::new("admin", "admin"))
         .store(MemoryStore::new())
-        .missing_version(osb::MissingVersion::BadRequest)
+        .missing_version(osb::api::MissingVersion::BadRequest)
         .build()
         .unwrap();
     let report = Conformance::new(router.clone())
@@ -174,14 +175,14 @@ async fn the_version_rule_follows_the_router_setting() {
 #[test]
 fn the_reference_broker_needs_a_store() {
     let err = reference::builder(Duration::ZERO)
-        .auth(osb::Auth::none())
+        .auth(osb::auth::Auth::none())
         .build()
         .err()
         .unwrap();
     assert_eq!(
         err.to_string(),
         "broker `osb_examples::reference::broker::Reference` relies on a state store (it is \
-         `stateful`): configure one with Builder::store, such as osb::state::MemoryStore or \
-         osb::state::SqlStore"
+         `stateful`): configure one with Builder::store, such as osb::store::MemoryStore or \
+         osb::store::SqlStore"
     );
 }

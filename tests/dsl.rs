@@ -86,8 +86,8 @@ mod hygiene {
         async fn poll(
             &self,
             _request: ::osb::LastOperation,
-        ) -> ::core::result::Result<::osb::OperationStatus, ::osb::Error> {
-            ::core::result::Result::Ok(::osb::OperationStatus::succeeded())
+        ) -> ::core::result::Result<::osb::OperationReport, ::osb::Error> {
+            ::core::result::Result::Ok(::osb::OperationReport::succeeded())
         }
 
         #[bind(Plain, Typed)]
@@ -208,7 +208,7 @@ fn provision_body(service: &str, plan: &str) -> serde_json::Value {
 async fn hygienic_broker_serves_its_plans() {
     let app = osb::router(
         hygiene::HygienicBroker,
-        osb::BasicAuth::new("admin", "admin"),
+        osb::auth::BasicAuth::new("admin", "admin"),
     );
     let typed = provision_body("hyg-svc", "hyg-typed");
     let mut with_count = typed.clone();
@@ -268,7 +268,7 @@ async fn brokers_from_macro_rules_share_one_router() {
     let app = osb::Builder::new()
         .broker(Alpha)
         .broker(Beta)
-        .auth(osb::BasicAuth::new("admin", "admin"))
+        .auth(osb::auth::BasicAuth::new("admin", "admin"))
         .build()
         .unwrap();
     let catalog = send(&app, call(Method::GET, "/v2/catalog")).await.json();
@@ -291,7 +291,7 @@ async fn brokers_from_macro_rules_share_one_router() {
 #[tokio::test]
 async fn generic_broker_with_where_clause() {
     let broker: GenericBroker<Memory, 3> = GenericBroker { store: Memory };
-    let app = osb::router(broker, osb::BasicAuth::new("admin", "admin"));
+    let app = osb::router(broker, osb::auth::BasicAuth::new("admin", "admin"));
     send(
         &app,
         call(Method::PUT, "/v2/service_instances/g").json(provision_body("gen-svc", "gen-plan")),

@@ -493,7 +493,7 @@ fn reference_catalog_matches_the_golden_file() {
 
     // The spec's catalog rules hold: unique ids and names, semver, schemas with
     // `$schema`, no external references, at most 64 kB.
-    let catalog: osb::Catalog = serde_json::from_value(generated.clone()).unwrap();
+    let catalog: osb::catalog::Catalog = serde_json::from_value(generated.clone()).unwrap();
     assert_eq!(catalog.validate(), Ok(()));
     for plan in generated["services"][0]["plans"].as_array().unwrap() {
         for schema in [

@@ -277,11 +277,11 @@ async fn supported_versions_reach_the_handler() {
     for to in &targets(app).await {
         println!("{to}");
         for (header, version) in [
-            ("2.13", osb::ApiVersion::V2_13),
-            ("2.16", osb::ApiVersion::V2_16),
-            ("2.17", osb::ApiVersion::V2_17),
+            ("2.13", osb::api::ApiVersion::V2_13),
+            ("2.16", osb::api::ApiVersion::V2_16),
+            ("2.17", osb::api::ApiVersion::V2_17),
             // Minor versions are additive: a later 2.x is accepted.
-            ("2.18", osb::ApiVersion::new(2, 18)),
+            ("2.18", osb::api::ApiVersion::new(2, 18)),
         ] {
             let r = req(Method::GET, "/v2/service_instances/i-1")
                 .header("x-broker-api-version", header)
@@ -295,7 +295,7 @@ async fn supported_versions_reach_the_handler() {
 
 #[tokio::test]
 async fn missing_version_can_be_answered_400() {
-    let (app, _) = app_with(|b| b.missing_version(osb::MissingVersion::BadRequest));
+    let (app, _) = app_with(|b| b.missing_version(osb::api::MissingVersion::BadRequest));
     let missing = version_problem("the X-Broker-API-Version header is missing");
     for to in &targets(app).await {
         println!("{to}");
@@ -323,7 +323,7 @@ async fn missing_version_can_be_answered_400() {
 
 #[tokio::test]
 async fn min_api_version_raises_the_floor() {
-    let (app, _) = app_with(|b| b.min_api_version(osb::ApiVersion::V2_15));
+    let (app, _) = app_with(|b| b.min_api_version(osb::api::ApiVersion::V2_15));
     for to in &targets(app).await {
         println!("{to}");
         let r = req(Method::GET, "/v2/catalog")
@@ -346,7 +346,7 @@ async fn min_api_version_raises_the_floor() {
 
 #[tokio::test]
 async fn max_api_version_caps_the_range() {
-    let (app, _) = app_with(|b| b.max_api_version(osb::ApiVersion::V2_15));
+    let (app, _) = app_with(|b| b.max_api_version(osb::api::ApiVersion::V2_15));
     for to in &targets(app).await {
         println!("{to}");
         let r = req(Method::GET, "/v2/catalog")

@@ -9,11 +9,11 @@ use axum::Router;
 use axum::routing::get;
 use common::*;
 use http::Method;
+use osb::catalog::{Catalog, Plan, ServiceOffering};
 use osb::{
-    Bind, Binding, BindingLastOperation, BindingOperationStatus, Bound, Broker, BuildError,
-    Catalog, Deprovision, Deprovisioned, Error, FetchBinding, FetchInstance, InstanceDetails,
-    LastOperation, OperationStatus, Plan, Provision, Provisioned, Service, Unbind, Unbound, Update,
-    Updated,
+    Bind, Binding, BindingLastOperation, BindingOperationReport, Bound, Broker, BuildError,
+    Deprovision, Deprovisioned, Error, FetchBinding, FetchInstance, InstanceDetails, LastOperation,
+    OperationReport, Provision, Provisioned, Unbind, Unbound, Update, Updated,
 };
 use serde_json::json;
 
@@ -59,7 +59,7 @@ struct Alpha(Log);
 
 impl Broker for Alpha {
     fn catalog(&self) -> Catalog {
-        Catalog::new([Service::new(ALPHA, "alpha", "The first offering.")
+        Catalog::new([ServiceOffering::new(ALPHA, "alpha", "The first offering.")
             .bindable(true)
             .instances_retrievable(true)
             .plan(Plan::new(ALPHA_ONE, "one", "The first plan."))
@@ -70,7 +70,11 @@ impl Broker for Alpha {
         self.0.push(
             "alpha",
             "provision",
-            &format!("{}@{}", req.instance_id, req.plan_index()),
+            &format!(
+                "{}@{}",
+                req.instance_id,
+                plan_index(&req).unwrap_or(usize::MAX)
+            ),
         );
         Ok(Provisioned::created().dashboard_url(format!("https://alpha/{}", req.instance_id)))
     }
@@ -91,10 +95,10 @@ impl Broker for Alpha {
         Ok(InstanceDetails::new(ALPHA, ALPHA_ONE))
     }
 
-    async fn last_operation(&self, req: LastOperation) -> Result<OperationStatus, Error> {
+    async fn last_operation(&self, req: LastOperation) -> Result<OperationReport, Error> {
         self.0.push("alpha", "last_operation", &req.instance_id);
         lookup("a-", &req.instance_id)?;
-        Ok(OperationStatus::succeeded().description("alpha done"))
+        Ok(OperationReport::succeeded().description("alpha done"))
     }
 
     async fn bind(&self, req: Bind) -> Result<Bound, Error> {
@@ -116,7 +120,7 @@ struct Beta(Log);
 
 impl Broker for Beta {
     fn catalog(&self) -> Catalog {
-        Catalog::new([Service::new(BETA, "beta", "The second offering.")
+        Catalog::new([ServiceOffering::new(BETA, "beta", "The second offering.")
             .bindable(true)
             .instances_retrievable(true)
             .bindings_retrievable(true)
@@ -127,13 +131,17 @@ impl Broker for Beta {
         self.0.push(
             "beta",
             "provision",
-            &format!("{}@{}", req.instance_id, req.plan_index()),
+            &format!(
+                "{}@{}",
+                req.instance_id,
+                plan_index(&req).unwrap_or(usize::MAX)
+            ),
         );
         Ok(Provisioned::created().dashboard_url(format!("https://beta/{}", req.instance_id)))
     }
 
     async fn update(&self, req: Update) -> Result<Updated, Error> {
-        let index = req.plan_index();
+        let index = plan_index(&req);
         self.0
             .push("beta", "update", &format!("{}@{index:?}", req.instance_id));
         Ok(Updated::completed())
@@ -150,10 +158,10 @@ impl Broker for Beta {
         Ok(InstanceDetails::new(BETA, BETA_PLAN))
     }
 
-    async fn last_operation(&self, req: LastOperation) -> Result<OperationStatus, Error> {
+    async fn last_operation(&self, req: LastOperation) -> Result<OperationReport, Error> {
         self.0.push("beta", "last_operation", &req.instance_id);
         lookup("b-", &req.instance_id)?;
-        Ok(OperationStatus::in_progress().description("beta busy"))
+        Ok(OperationReport::in_progress().description("beta busy"))
     }
 
     async fn bind(&self, req: Bind) -> Result<Bound, Error> {
@@ -177,11 +185,11 @@ impl Broker for Beta {
     async fn binding_last_operation(
         &self,
         req: BindingLastOperation,
-    ) -> Result<BindingOperationStatus, Error> {
+    ) -> Result<BindingOperationReport, Error> {
         self.0
             .push("beta", "binding_last_operation", &req.binding_id);
         lookup("b-", &req.instance_id).map_err(|_| Error::binding_not_found())?;
-        Ok(BindingOperationStatus::succeeded())
+        Ok(BindingOperationReport::succeeded())
     }
 }
 
@@ -207,7 +215,7 @@ fn two_brokers() -> (Router, Log) {
     let router = osb::Builder::new()
         .broker(Alpha(log.clone()))
         .broker(Beta(log.clone()))
-        .auth(osb::BasicAuth::new(USER, PASSWORD))
+        .auth(osb::auth::BasicAuth::new(USER, PASSWORD))
         .build()
         .expect("two valid catalogs");
     (router, log)
@@ -220,10 +228,12 @@ fn provision_for(service: &str, plan: &str) -> serde_json::Value {
 #[tokio::test]
 async fn the_catalogs_are_merged_in_order() {
     let (app, _) = two_brokers();
-    let builder = osb::Builder::new()
-        .broker(Alpha::default())
-        .broker(Beta::default());
-    let expected: serde_json::Value = serde_json::from_str(&builder.catalog().to_json()).unwrap();
+    let merged = Catalog::new(
+        [Alpha::default().catalog(), Beta::default().catalog()]
+            .into_iter()
+            .flat_map(|catalog| catalog.services),
+    );
+    let expected: serde_json::Value = serde_json::from_str(&merged.to_json()).unwrap();
     for to in &targets(app).await {
         println!("{to}");
         let r = req(Method::GET, "/v2/catalog").send(to).await;
@@ -363,7 +373,7 @@ async fn a_previous_plan_of_another_offering_is_not_the_target_plan() {
         let index = broker
             .calls()
             .last()
-            .map(|_| broker.last_update().plan_index());
+            .map(|_| plan_index(&broker.last_update()));
         check(&r, index);
     }
 }
@@ -521,13 +531,14 @@ async fn any_other_answer_stops_the_search() {
 
 #[test]
 fn duplicate_ids_across_brokers_fail_the_build() {
-    let same_service = Fixed(Catalog::new([
-        Service::new(ALPHA, "other", "Clashes.").plan(Plan::new("plan-other", "p", "A plan."))
-    ]));
+    let same_service = Fixed(Catalog::new([ServiceOffering::new(
+        ALPHA, "other", "Clashes.",
+    )
+    .plan(Plan::new("plan-other", "p", "A plan."))]));
     let err = osb::Builder::new()
         .broker(Alpha::default())
         .broker(same_service)
-        .auth(osb::BasicAuth::new(USER, PASSWORD))
+        .auth(osb::auth::BasicAuth::new(USER, PASSWORD))
         .build()
         .unwrap_err();
     let BuildError::Catalog(err) = err else {
@@ -540,7 +551,7 @@ fn duplicate_ids_across_brokers_fail_the_build() {
         ]
     );
 
-    let same_plan = Fixed(Catalog::new([Service::new(
+    let same_plan = Fixed(Catalog::new([ServiceOffering::new(
         "svc-other",
         "other",
         "Clashes.",
@@ -549,7 +560,7 @@ fn duplicate_ids_across_brokers_fail_the_build() {
     let err = osb::Builder::new()
         .broker(Beta::default())
         .broker(same_plan)
-        .auth(osb::BasicAuth::new(USER, PASSWORD))
+        .auth(osb::auth::BasicAuth::new(USER, PASSWORD))
         .build()
         .unwrap_err();
     let BuildError::Catalog(err) = err else {
@@ -566,7 +577,7 @@ fn duplicate_ids_across_brokers_fail_the_build() {
     let err = osb::Builder::new()
         .broker(Beta::default())
         .broker(Beta::default())
-        .auth(osb::BasicAuth::new(USER, PASSWORD))
+        .auth(osb::auth::BasicAuth::new(USER, PASSWORD))
         .build()
         .unwrap_err();
     let BuildError::Catalog(err) = err else {
@@ -580,10 +591,9 @@ fn duplicate_ids_across_brokers_fail_the_build() {
 #[should_panic(expected = "ids MUST be globally unique")]
 fn router_panics_on_an_invalid_catalog() {
     let _ = osb::router(
-        Fixed(Catalog::new([
-            Service::new(ALPHA, "a", "A.").plan(Plan::new(ALPHA, "p", "Same id as its offering."))
-        ])),
-        osb::BasicAuth::new(USER, PASSWORD),
+        Fixed(Catalog::new([ServiceOffering::new(ALPHA, "a", "A.")
+            .plan(Plan::new(ALPHA, "p", "Same id as its offering."))])),
+        osb::auth::BasicAuth::new(USER, PASSWORD),
     );
 }
 
@@ -596,7 +606,7 @@ fn a_router_needs_auth_and_a_broker() {
     assert!(matches!(err, BuildError::NoAuth), "{err:?}");
     assert!(err.to_string().contains("Auth::none()"), "{err}");
     let err = osb::Builder::new()
-        .auth(osb::BasicAuth::new(USER, PASSWORD))
+        .auth(osb::auth::BasicAuth::new(USER, PASSWORD))
         .build()
         .unwrap_err();
     assert!(matches!(err, BuildError::NoBroker), "{err:?}");

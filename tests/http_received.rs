@@ -5,7 +5,9 @@ mod common;
 
 use common::*;
 use http::Method;
-use osb::{ApiVersion, BindResource, OriginatingIdentity, PreviousValues, Principal, RequestMeta};
+use osb::api::ApiVersion;
+use osb::auth::Principal;
+use osb::request::{BindResource, OriginatingIdentity, PreviousValues, RequestMeta};
 use serde_json::{Value, json};
 
 const RID: &str = "8a1c6f3e-rid";
@@ -63,7 +65,7 @@ async fn provision_receives_the_whole_request() {
             identity.user_id(),
             Some("683ea748-3092-4ff4-b656-39cacc4d5360")
         );
-        assert_eq!(p.plan_index(), 0);
+        assert_eq!(plan_index(&p), Some(0));
         let context = p.context.as_ref().unwrap();
         assert_eq!(context.platform(), Some("cloudfoundry"));
         let cf = context.cloud_foundry().unwrap().unwrap();
@@ -74,7 +76,7 @@ async fn provision_receives_the_whole_request() {
         assert_eq!(parameters.get::<u32>("size_mb").unwrap(), Some(64));
         assert_eq!(
             p.maintenance_info,
-            Some(osb::MaintenanceInfo::new("1.0.0").description("first"))
+            Some(osb::catalog::MaintenanceInfo::new("1.0.0").description("first"))
         );
     }
 }
@@ -93,14 +95,14 @@ async fn plan_index_counts_the_plans_of_all_offerings_in_order() {
             .send(to)
             .await;
             assert!(r.status.is_success(), "{plan}: {}", r.text());
-            assert_eq!(broker.last_provision().plan_index(), index, "{plan}");
+            assert_eq!(plan_index(&broker.last_provision()), Some(index), "{plan}");
         }
         let r = req(Method::PUT, "/v2/service_instances/i-1")
             .json(json!({"service_id": QUEUE, "plan_id": BASIC, "organization_guid": "o", "space_guid": "s"}))
             .send(to)
             .await;
         assert_eq!(r.status, 201);
-        assert_eq!(broker.last_provision().plan_index(), 4);
+        assert_eq!(plan_index(&broker.last_provision()), Some(4));
     }
 }
 
@@ -175,7 +177,7 @@ async fn update_receives_the_whole_request() {
         assert_eq!(u.service_id, DB);
         assert_eq!(u.plan_id.as_deref(), Some(SMALL));
         assert_eq!(u.target_plan_id(), Some(SMALL));
-        assert_eq!(u.plan_index(), Some(0));
+        assert_eq!(plan_index(&u), Some(0));
         assert!(u.accepts_incomplete);
         assert_eq!(u.meta, expected_meta());
         assert_eq!(
@@ -192,10 +194,13 @@ async fn update_receives_the_whole_request() {
                 service_id: Some(DB.to_owned()),
                 organization_id: Some("org".to_owned()),
                 space_id: Some("space".to_owned()),
-                maintenance_info: Some(osb::MaintenanceInfo::new("0.9.0")),
+                maintenance_info: Some(osb::catalog::MaintenanceInfo::new("0.9.0")),
             })
         );
-        assert_eq!(u.maintenance_info, Some(osb::MaintenanceInfo::new("1.0.0")));
+        assert_eq!(
+            u.maintenance_info,
+            Some(osb::catalog::MaintenanceInfo::new("1.0.0"))
+        );
 
         // Without plan_id the target is the previous plan.
         let r = req(Method::PATCH, "/v2/service_instances/i-1")
@@ -207,7 +212,7 @@ async fn update_receives_the_whole_request() {
         assert_eq!(u.plan_id, None);
         assert_eq!(u.parameters, None);
         assert_eq!(u.target_plan_id(), Some(ROTATING));
-        assert_eq!(u.plan_index(), Some(2));
+        assert_eq!(plan_index(&u), Some(2));
         assert!(!u.accepts_incomplete);
 
         // Nothing tells the plan.
@@ -217,7 +222,7 @@ async fn update_receives_the_whole_request() {
             .await;
         assert_eq!(r.status, 200);
         let u = broker.last_update();
-        assert_eq!((u.target_plan_id(), u.plan_index()), (None, None));
+        assert_eq!((u.target_plan_id(), plan_index(&u)), (None, None));
         assert_eq!(u.previous_values, None);
         assert_eq!(u.context, None);
     }
@@ -245,7 +250,7 @@ async fn deprovision_receives_the_whole_request() {
             ("i-1", DB, LARGE)
         );
         assert!(d.accepts_incomplete);
-        assert_eq!(d.plan_index(), 1);
+        assert_eq!(plan_index(&d), Some(1));
         assert_eq!(d.meta, expected_meta());
     }
 }
@@ -357,7 +362,7 @@ async fn bind_receives_the_whole_request() {
             ("i-1", "b-2")
         );
         assert_eq!((b.service_id.as_str(), b.plan_id.as_str()), (DB, ROTATING));
-        assert_eq!(b.plan_index(), 2);
+        assert_eq!(plan_index(&b), Some(2));
         assert!(b.accepts_incomplete);
         assert_eq!(b.meta, expected_meta());
         assert_eq!(b.context.as_ref().unwrap().platform(), Some("cloudfoundry"));
@@ -408,7 +413,7 @@ async fn unbind_receives_the_whole_request() {
             ("i-1", "b-1", DB, SMALL)
         );
         assert!(!u.accepts_incomplete);
-        assert_eq!(u.plan_index(), 0);
+        assert_eq!(plan_index(&u), Some(0));
         assert_eq!(u.meta, expected_meta());
     }
 }
@@ -419,7 +424,7 @@ async fn bearer_tokens_name_the_principal() {
     let app = osb::Builder::new()
         .broker(broker.clone())
         .auth(
-            osb::BearerAuth::new()
+            osb::auth::BearerAuth::new()
                 .token("t-prod", "cf-prod")
                 .token("t-dev", "cf-dev"),
         )
@@ -464,7 +469,7 @@ async fn without_authentication_there_is_no_principal() {
     let broker = Scripted::default();
     let app = osb::Builder::new()
         .broker(broker.clone())
-        .auth(osb::Auth::none())
+        .auth(osb::auth::Auth::none())
         .build()
         .unwrap();
     for to in &targets(app).await {

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use common::*;
 use http::Method;
+use osb::catalog::{Catalog, Plan, ServiceOffering};
 use osb::{
-    BindingLastOperation, BindingOperationStatus, Broker, Catalog, Deprovision, Deprovisioned,
-    Error, LastOperation, OperationStatus, Plan, Provision, Provisioned, Service,
+    BindingLastOperation, BindingOperationReport, Broker, Deprovision, Deprovisioned, Error,
+    LastOperation, OperationReport, Provision, Provisioned,
 };
 use serde_json::{Value, json};
 
@@ -234,7 +235,7 @@ async fn provision_maintenance_info() {
         assert_eq!(r.status, 201, "{}", r.text());
         assert_eq!(
             broker.last_provision().maintenance_info,
-            Some(osb::MaintenanceInfo::new("1.0.0"))
+            Some(osb::catalog::MaintenanceInfo::new("1.0.0"))
         );
 
         // `{}` (no version), as osb-checker sends it, counts as absent.
@@ -799,7 +800,7 @@ struct Minimal;
 impl Broker for Minimal {
     fn catalog(&self) -> Catalog {
         Catalog::new([
-            Service::new("svc-min", "min", "Only the required operations.")
+            ServiceOffering::new("svc-min", "min", "Only the required operations.")
                 .bindable(true)
                 .plan(Plan::new("plan-min", "min", "The plan.")),
         ])
@@ -816,7 +817,7 @@ impl Broker for Minimal {
 
 #[tokio::test]
 async fn operations_a_broker_does_not_implement() {
-    let app = osb::router(Minimal, osb::BasicAuth::new(USER, PASSWORD));
+    let app = osb::router(Minimal, osb::auth::BasicAuth::new(USER, PASSWORD));
     let ids = "service_id=svc-min&plan_id=plan-min";
     let body = json!({"service_id": "svc-min", "plan_id": "plan-min"});
     for to in &targets(app).await {
@@ -876,7 +877,7 @@ fn delay(id: &str) -> Duration {
 
 impl Broker for Polled {
     fn catalog(&self) -> Catalog {
-        Catalog::new([Service::new("svc-poll", "poll", "Polled.")
+        Catalog::new([ServiceOffering::new("svc-poll", "poll", "Polled.")
             .bindable(true)
             .plan(Plan::new("plan-poll", "poll", "The plan."))])
     }
@@ -889,15 +890,15 @@ impl Broker for Polled {
         Ok(Deprovisioned::completed())
     }
 
-    async fn last_operation(&self, req: LastOperation) -> Result<OperationStatus, Error> {
-        Ok(OperationStatus::in_progress().retry_after(delay(&req.instance_id)))
+    async fn last_operation(&self, req: LastOperation) -> Result<OperationReport, Error> {
+        Ok(OperationReport::in_progress().retry_after(delay(&req.instance_id)))
     }
 
     async fn binding_last_operation(
         &self,
         req: BindingLastOperation,
-    ) -> Result<BindingOperationStatus, Error> {
-        Ok(BindingOperationStatus::in_progress().retry_after(delay(&req.binding_id)))
+    ) -> Result<BindingOperationReport, Error> {
+        Ok(BindingOperationReport::in_progress().retry_after(delay(&req.binding_id)))
     }
 }
 
@@ -912,7 +913,7 @@ async fn retry_after(to: &Target, millis: u64) -> (String, String) {
 
 #[tokio::test]
 async fn retry_after_is_whole_seconds_rounded_up() {
-    let app = osb::router(Polled, osb::BasicAuth::new(USER, PASSWORD));
+    let app = osb::router(Polled, osb::auth::BasicAuth::new(USER, PASSWORD));
     for to in &targets(app).await {
         println!("{to}");
         for (millis, seconds) in [
@@ -931,11 +932,11 @@ async fn retry_after_is_whole_seconds_rounded_up() {
     }
 }
 
-/// `OperationStatus::retry_after` promises «whole seconds, at least 1».
+/// `OperationReport::retry_after` promises «whole seconds, at least 1».
 #[tokio::test]
 
 async fn retry_after_is_at_least_one_second() {
-    let app = osb::router(Polled, osb::BasicAuth::new(USER, PASSWORD));
+    let app = osb::router(Polled, osb::auth::BasicAuth::new(USER, PASSWORD));
     for to in &targets(app).await {
         println!("{to}");
         assert_eq!(retry_after(to, 0).await, ("1".to_owned(), "1".to_owned()));

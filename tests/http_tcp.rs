@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use common::*;
 use http::Method;
-use osb::{Catalog, Deprovision, Deprovisioned, Error, Plan, Provision, Provisioned, Service};
+use osb::catalog::{Catalog, Plan, ServiceOffering};
+use osb::{Deprovision, Deprovisioned, Error, Provision, Provisioned};
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot};
@@ -23,7 +24,7 @@ struct Slow {
 impl osb::Broker for Slow {
     fn catalog(&self) -> Catalog {
         Catalog::new([
-            Service::new("svc-slow", "slow", "Takes its time.").plan(Plan::new(
+            ServiceOffering::new("svc-slow", "slow", "Takes its time.").plan(Plan::new(
                 "plan-slow",
                 "slow",
                 "Slow.",
@@ -52,11 +53,11 @@ async fn shutdown_lets_the_in_flight_request_finish() {
         started,
         finished: finished.clone(),
     };
-    let app = osb::router(slow, osb::BasicAuth::new(USER, PASSWORD));
+    let app = osb::router(slow, osb::auth::BasicAuth::new(USER, PASSWORD));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
-    let serving = tokio::spawn(osb::serve_with_shutdown(listener, app, async {
+    let serving = tokio::spawn(osb::server::serve_with_shutdown(listener, app, async {
         let _ = stopped.await;
     }));
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::*;
 use http::Method;
-use osb::state::MemoryStore;
+use osb::store::MemoryStore;
 use osb_examples::reference;
 use serde_json::{Value, json};
 
@@ -66,7 +66,7 @@ async fn info_logs_carry_no_secrets() {
 
     let password = "pa55-w0rd-very-secret";
     let app = reference::builder(Duration::from_millis(1))
-        .auth(osb::BasicAuth::new("admin", password))
+        .auth(osb::auth::BasicAuth::new("admin", password))
         .store(MemoryStore::new())
         .build()
         .unwrap();
@@ -155,10 +155,14 @@ async fn info_logs_carry_no_secrets() {
 struct Drains;
 
 impl osb::Broker for Drains {
-    fn catalog(&self) -> osb::Catalog {
-        osb::Catalog::new([osb::Service::new("drains", "drains", "Log drains.")
-            .bindable(true)
-            .plan(osb::Plan::new("drain-plan", "drain", "A drain."))])
+    fn catalog(&self) -> osb::catalog::Catalog {
+        osb::catalog::Catalog::new([osb::catalog::ServiceOffering::new(
+            "drains",
+            "drains",
+            "Log drains.",
+        )
+        .bindable(true)
+        .plan(osb::catalog::Plan::new("drain-plan", "drain", "A drain."))])
     }
 
     async fn provision(&self, _: osb::Provision) -> Result<osb::Provisioned, osb::Error> {
@@ -192,7 +196,7 @@ async fn binding_fields_the_offering_does_not_require_are_warned() {
     // Other tests of this binary may have cached "no subscriber is interested" for
     // the runtime's callsites; recompute it now that this thread has one.
     tracing::callsite::rebuild_interest_cache();
-    let app = osb::router(Drains, osb::Auth::none());
+    let app = osb::router(Drains, osb::auth::Auth::none());
     let reply = req(Method::PUT, "/v2/service_instances/i/service_bindings/b")
         .json(json!({"service_id": "drains", "plan_id": "drain-plan"}))
         .send(&app)
@@ -224,9 +228,9 @@ async fn logged<F: std::future::Future>(level: tracing::Level, work: impl FnOnce
 struct Panics;
 
 impl osb::Broker for Panics {
-    fn catalog(&self) -> osb::Catalog {
-        osb::Catalog::new([osb::Service::new("svc", "svc", "Panics.")
-            .plan(osb::Plan::new("plan", "plan", "Panics."))])
+    fn catalog(&self) -> osb::catalog::Catalog {
+        osb::catalog::Catalog::new([osb::catalog::ServiceOffering::new("svc", "svc", "Panics.")
+            .plan(osb::catalog::Plan::new("plan", "plan", "Panics."))])
     }
 
     async fn provision(&self, _: osb::Provision) -> Result<osb::Provisioned, osb::Error> {
@@ -242,7 +246,7 @@ impl osb::Broker for Panics {
 /// goes to the log, where the operator looks for it.
 #[tokio::test]
 async fn a_panic_is_logged_and_not_answered() {
-    let app = osb::router(Panics, osb::Auth::none());
+    let app = osb::router(Panics, osb::auth::Auth::none());
     let mut reply = None;
     let logs = logged(tracing::Level::ERROR, || async {
         reply = Some(
@@ -270,9 +274,13 @@ async fn a_panic_is_logged_and_not_answered() {
 async fn catalog_style_is_warned_about() {
     struct Styled;
     impl osb::Broker for Styled {
-        fn catalog(&self) -> osb::Catalog {
-            osb::Catalog::new([osb::Service::new("svc", "My Service", "d".repeat(300))
-                .plan(osb::Plan::new("plan", "plan", "A plan."))])
+        fn catalog(&self) -> osb::catalog::Catalog {
+            osb::catalog::Catalog::new([osb::catalog::ServiceOffering::new(
+                "svc",
+                "My Service",
+                "d".repeat(300),
+            )
+            .plan(osb::catalog::Plan::new("plan", "plan", "A plan."))])
         }
         async fn provision(&self, _: osb::Provision) -> Result<osb::Provisioned, osb::Error> {
             Ok(osb::Provisioned::created())
@@ -282,7 +290,7 @@ async fn catalog_style_is_warned_about() {
         }
     }
     let logs = logged(tracing::Level::WARN, || async {
-        let _app = osb::router(Styled, osb::Auth::none());
+        let _app = osb::router(Styled, osb::auth::Auth::none());
     })
     .await;
     assert!(

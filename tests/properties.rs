@@ -431,8 +431,8 @@ fn run_property<S: Strategy>(
 fn reference_router(delay: Duration) -> Router {
     osb::Builder::new()
         .broker(Reference::new(delay))
-        .auth(osb::BasicAuth::new(USER, PASSWORD))
-        .store(osb::state::MemoryStore::new())
+        .auth(osb::auth::BasicAuth::new(USER, PASSWORD))
+        .store(osb::store::MemoryStore::new())
         .build()
         .expect("the reference broker's router builds")
 }
@@ -442,7 +442,10 @@ fn reference_ids() -> Ids {
 }
 
 fn scripted_router() -> Router {
-    osb::router(Scripted::default(), osb::BasicAuth::new(USER, PASSWORD))
+    osb::router(
+        Scripted::default(),
+        osb::auth::BasicAuth::new(USER, PASSWORD),
+    )
 }
 
 /// The catalog's ETag, for `If-None-Match`.
@@ -620,7 +623,7 @@ struct Ids {
 }
 
 impl Ids {
-    fn of(catalog: &osb::Catalog) -> Self {
+    fn of(catalog: &osb::catalog::Catalog) -> Self {
         let mut pairs = Vec::new();
         for service in &catalog.services {
             for plan in &service.plans {

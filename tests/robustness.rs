@@ -9,7 +9,7 @@ use axum::Router;
 use common::process::start;
 use common::*;
 use http::Method;
-use osb::state::MemoryStore;
+use osb::store::MemoryStore;
 use osb_examples::reference;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt as _;
@@ -21,7 +21,7 @@ const LARGE: &str = "c1d3e5f7-2a4c-4e6a-8c0e-3b5d7f9a1c34";
 
 fn reference() -> Router {
     reference::builder(Duration::from_millis(20))
-        .auth(osb::BasicAuth::new("admin", "admin"))
+        .auth(osb::auth::BasicAuth::new("admin", "admin"))
         .store(MemoryStore::new())
         .build()
         .unwrap()
@@ -259,7 +259,7 @@ impl SlowBroker {
 async fn a_client_that_hangs_up_during_the_handler_leaves_a_finished_instance() {
     let app = osb::Builder::new()
         .broker(SlowBroker)
-        .auth(osb::BasicAuth::new("admin", "admin"))
+        .auth(osb::auth::BasicAuth::new("admin", "admin"))
         .store(MemoryStore::new())
         .build()
         .unwrap();
@@ -326,12 +326,12 @@ async fn sigterm_finishes_in_flight_requests_then_exits_zero() {
 /// An authenticator that panics: user code, like a handler.
 struct PanickingAuthenticator;
 
-#[osb::auth::async_trait]
+#[osb::async_trait]
 impl osb::auth::Authenticator for PanickingAuthenticator {
     async fn authenticate(
         &self,
         _request: &http::request::Parts,
-    ) -> Result<Option<osb::Principal>, osb::Error> {
+    ) -> Result<Option<osb::auth::Principal>, osb::Error> {
         panic!("the authenticator panicked")
     }
 }
@@ -341,7 +341,7 @@ impl osb::auth::Authenticator for PanickingAuthenticator {
 #[tokio::test]
 async fn a_panicking_authenticator_answers_500_everywhere() {
     let app = reference::builder(Duration::from_millis(20))
-        .auth(osb::Auth::custom(PanickingAuthenticator))
+        .auth(PanickingAuthenticator)
         .store(MemoryStore::new())
         .build()
         .unwrap();

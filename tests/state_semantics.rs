@@ -14,14 +14,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::StatusCode;
-use osb::state::{
-    InstanceRecord, Interrupted, MemoryStore, OperationKind, OperationRecord, ResourceState,
-    Resumed, StateConfig, Store,
+use osb::auth::Auth;
+use osb::catalog::{AsyncOperations, Catalog, Plan, ServiceOffering};
+use osb::request::Interrupted;
+use osb::response::Resumed;
+use osb::store::{
+    InstanceRecord, MemoryStore, OperationKind, OperationRecord, ResourceState, StateConfig, Store,
 };
 use osb::testing::{TestClient, TestResponse};
 use osb::{
-    AsyncOperations, Auth, Bind, Binding, Bound, Broker, Builder, Catalog, Deprovision,
-    Deprovisioned, Error, Plan, Provision, Provisioned, Service, Unbind, Unbound, Update, Updated,
+    Bind, Binding, Bound, Broker, Builder, Deprovision, Deprovisioned, Error, Provision,
+    Provisioned, Unbind, Unbound, Update, Updated,
 };
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
@@ -84,7 +87,7 @@ impl Lab {
     }
 }
 
-fn fails(parameters: Option<&osb::Parameters>) -> bool {
+fn fails(parameters: Option<&osb::request::Parameters>) -> bool {
     parameters
         .and_then(|p| p.get::<bool>("fail").ok().flatten())
         .unwrap_or(false)
@@ -92,7 +95,7 @@ fn fails(parameters: Option<&osb::Parameters>) -> bool {
 
 impl Broker for Lab {
     fn catalog(&self) -> Catalog {
-        Catalog::new([Service::new(SVC, "lab", "A broker without state.")
+        Catalog::new([ServiceOffering::new(SVC, "lab", "A broker without state.")
             .bindable(true)
             .plan_updateable(true)
             .instances_retrievable(true)
@@ -158,8 +161,8 @@ impl Broker for Lab {
     async fn bind(&self, request: Bind) -> Result<Bound, Error> {
         let mut binding = self.binding();
         if request.binding_id.starts_with("expired") {
-            binding = binding.metadata(osb::BindingMetadata {
-                expires_at: Some(osb::Timestamp::from_unix_millis(1_000)),
+            binding = binding.metadata(osb::response::BindingMetadata {
+                expires_at: Some(osb::response::Timestamp::from_unix_millis(1_000)),
                 renew_before: None,
             });
         }
@@ -371,7 +374,7 @@ async fn an_update_naming_no_plan_is_checked_against_the_plan_in_force() {
     let seen = lab.updates.lock().unwrap().last().cloned().unwrap();
     assert_eq!(seen.plan_id, None);
     assert_eq!(seen.target_plan_id(), Some(BG));
-    assert_eq!(seen.plan_index(), Some(1));
+    assert_eq!(osb::__private::plan_position(&seen, &[]), Some(1));
 }
 
 /// «Updating a Service Instance» lists no 404: an unknown instance is bad input.
@@ -888,7 +891,7 @@ fn interrupted_provision(id: &str, heartbeat_age: Duration) -> InstanceRecord {
             then,
         )),
         pending: None,
-        fingerprint: osb::state::Fingerprint::from_bytes([0x0f; 32]),
+        fingerprint: osb::store::Fingerprint::from_bytes([0x0f; 32]),
         version: 1,
     }
 }
@@ -1113,7 +1116,7 @@ struct Remote;
 impl Broker for Remote {
     fn catalog(&self) -> Catalog {
         Catalog::new([
-            Service::new("svc-remote", "remote", "Runs its own operations.")
+            ServiceOffering::new("svc-remote", "remote", "Runs its own operations.")
                 .plan(Plan::new("p-remote", "remote", "Remote.").async_only(AsyncOperations::ALL)),
         ])
     }
@@ -1129,10 +1132,10 @@ impl Broker for Remote {
     async fn last_operation(
         &self,
         request: osb::LastOperation,
-    ) -> Result<osb::OperationStatus, Error> {
+    ) -> Result<osb::OperationReport, Error> {
         // The store passes on the operation the broker issued.
         assert_eq!(request.operation.as_deref(), Some("op-remote"));
-        Ok(osb::OperationStatus::succeeded())
+        Ok(osb::OperationReport::succeeded())
     }
 }
 
@@ -1143,7 +1146,7 @@ struct Stubborn;
 impl Broker for Stubborn {
     fn catalog(&self) -> Catalog {
         Catalog::new([
-            Service::new("svc-stubborn", "stubborn", "Never done.").plan(Plan::new(
+            ServiceOffering::new("svc-stubborn", "stubborn", "Never done.").plan(Plan::new(
                 "p-stubborn",
                 "stubborn",
                 "Stubborn.",
@@ -1159,8 +1162,8 @@ impl Broker for Stubborn {
         Ok(Deprovisioned::completed())
     }
 
-    async fn last_operation(&self, _: osb::LastOperation) -> Result<osb::OperationStatus, Error> {
-        Ok(osb::OperationStatus::in_progress())
+    async fn last_operation(&self, _: osb::LastOperation) -> Result<osb::OperationReport, Error> {
+        Ok(osb::OperationReport::in_progress())
     }
 }
 
@@ -1247,7 +1250,7 @@ struct PanicsEarly;
 
 impl Broker for PanicsEarly {
     fn catalog(&self) -> Catalog {
-        Catalog::new([Service::new(SVC, "early", "Panics early.")
+        Catalog::new([ServiceOffering::new(SVC, "early", "Panics early.")
             .instances_retrievable(true)
             .plan(Plan::new(SYNC, "sync", "Synchronous."))])
     }

@@ -7,7 +7,7 @@
 mod common;
 
 use common::postgres_url;
-use osb::state::{MemoryStore, SqlStore, Store};
+use osb::store::{MemoryStore, SqlStore, Store};
 use osb::testing::store_contract;
 
 /// A prefix unique to this run, so runs sharing a database do not collide.

@@ -4,13 +4,14 @@
 //! binding's with the binding when it stores it.
 
 use http::StatusCode;
-use osb::state::MemoryStore;
+use osb::auth::Auth;
+use osb::catalog::{AsyncOperations, Catalog, Plan, ServiceOffering};
+use osb::store::MemoryStore;
 use osb::testing::TestClient;
 use osb::{
-    AsyncOperations, Auth, Bind, Binding, BindingLastOperation, BindingOperationStatus, Bound,
-    Broker, Builder, Catalog, Deprovision, Deprovisioned, Error, FetchBinding, FetchInstance,
-    InstanceDetails, LastOperation, OperationStatus, Plan, Provision, Provisioned, Service, Unbind,
-    Unbound, Update, Updated,
+    Bind, Binding, BindingLastOperation, BindingOperationReport, Bound, Broker, Builder,
+    Deprovision, Deprovisioned, Error, FetchBinding, FetchInstance, InstanceDetails, LastOperation,
+    OperationReport, Provision, Provisioned, Unbind, Unbound, Update, Updated,
 };
 use serde_json::{Value, json};
 
@@ -24,13 +25,15 @@ struct Acme;
 
 impl Broker for Acme {
     fn catalog(&self) -> Catalog {
-        Catalog::new([Service::new(SVC, "acme", "Vendor fields everywhere.")
-            .bindable(true)
-            .plan_updateable(true)
-            .instances_retrievable(true)
-            .bindings_retrievable(true)
-            .plan(Plan::new(SYNC, "sync", "Synchronous."))
-            .plan(Plan::new(ASYNC, "async", "Asynchronous.").async_only(AsyncOperations::ALL))])
+        Catalog::new([
+            ServiceOffering::new(SVC, "acme", "Vendor fields everywhere.")
+                .bindable(true)
+                .plan_updateable(true)
+                .instances_retrievable(true)
+                .bindings_retrievable(true)
+                .plan(Plan::new(SYNC, "sync", "Synchronous."))
+                .plan(Plan::new(ASYNC, "async", "Asynchronous.").async_only(AsyncOperations::ALL)),
+        ])
     }
 
     async fn provision(&self, request: Provision) -> Result<Provisioned, Error> {
@@ -64,8 +67,8 @@ impl Broker for Acme {
             .vendor_field("plan_id", "spoofed"))
     }
 
-    async fn last_operation(&self, _request: LastOperation) -> Result<OperationStatus, Error> {
-        Ok(OperationStatus::in_progress()
+    async fn last_operation(&self, _request: LastOperation) -> Result<OperationReport, Error> {
+        Ok(OperationReport::in_progress()
             .vendor_field("x-acme-progress", 40)
             .vendor_field("state", "spoofed"))
     }
@@ -92,8 +95,8 @@ impl Broker for Acme {
     async fn binding_last_operation(
         &self,
         _request: BindingLastOperation,
-    ) -> Result<BindingOperationStatus, Error> {
-        Ok(BindingOperationStatus::succeeded().vendor_field("x-acme-binding-progress", 100))
+    ) -> Result<BindingOperationReport, Error> {
+        Ok(BindingOperationReport::succeeded().vendor_field("x-acme-binding-progress", 100))
     }
 }
 

@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use osb::{Error, OperationState};
+use osb::Error;
+use osb::response::OperationState;
 use rand::Rng as _;
 use rand::distr::Alphanumeric;
 

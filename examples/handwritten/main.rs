@@ -12,11 +12,16 @@
 
 use std::time::Duration;
 
+use osb::catalog::{
+    AsyncOperations, Catalog, Cost, MaintenanceInfo, Plan, PlanMetadata, ServiceMetadata,
+    ServiceOffering,
+};
+use osb::request::Interrupted;
+use osb::response::Resumed;
 use osb::schema::{no_parameters_schema, parameters_schema};
-use osb::state::{Interrupted, MemoryStore, OperationKind, Resumed, StateConfig};
+use osb::store::{MemoryStore, OperationKind, StateConfig};
 use osb::{
-    AsyncOperations, Bind, Binding, Bound, Broker, Catalog, Cost, Deprovision, Deprovisioned,
-    Error, MaintenanceInfo, Plan, PlanMetadata, Provision, Provisioned, Service, ServiceMetadata,
+    Bind, Binding, Bound, Broker, Deprovision, Deprovisioned, Error, Provision, Provisioned,
     Unbind, Unbound, Update, Updated,
 };
 use rand::Rng as _;
@@ -62,7 +67,7 @@ fn catalog() -> Catalog {
     .update_schema(parameters_schema::<LargeParams>())
     .bind_schema(no_parameters_schema())
     .async_only(AsyncOperations::ALL);
-    Catalog::new([Service::new(
+    Catalog::new([ServiceOffering::new(
         SERVICE_ID,
         "inmemory-db",
         "An in-memory key-value database, one per instance.",
@@ -114,12 +119,10 @@ fn credentials(instance_id: &str, binding_id: &str) -> Binding {
 }
 
 impl Broker for Handwritten {
+    const STATEFUL: bool = true;
+
     fn catalog(&self) -> Catalog {
         catalog()
-    }
-
-    fn requires_store(&self) -> bool {
-        true
     }
 
     async fn provision(&self, request: Provision) -> Result<Provisioned, Error> {
@@ -191,7 +194,7 @@ impl Broker for Handwritten {
 
 /// The request's parameters as `T`, or `T`'s defaults (`{}`) when there are none.
 fn parse_or_default<T: serde::de::DeserializeOwned>(
-    parameters: Option<&osb::Parameters>,
+    parameters: Option<&osb::request::Parameters>,
 ) -> Result<T, Error> {
     match parameters {
         Some(parameters) => parameters.parse(),
@@ -209,7 +212,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .broker(Handwritten {
             delay: Duration::from_millis(1000),
         })
-        .auth(osb::BasicAuth::new("admin", "admin"))
+        .auth(osb::auth::BasicAuth::new("admin", "admin"))
         .store(MemoryStore::new())
         .state_config(StateConfig {
             retry_after: Duration::from_secs(1),

@@ -10,10 +10,13 @@ use std::future::Future;
 use std::time::Duration;
 
 use osb::dsl::PlanDef;
-use osb::state::{Interrupted, OperationKind, Resumed};
+use osb::request::Interrupted;
+use osb::response::Resumed;
+use osb::schema::NoParams;
+use osb::store::OperationKind;
 use osb::{
-    Bind, Binding, Bound, Deprovision, Deprovisioned, Error, NoParams, Provision, Provisioned,
-    Unbind, Unbound, Update, Updated,
+    Bind, Binding, Bound, Deprovision, Deprovisioned, Error, Provision, Provisioned, Unbind,
+    Unbound, Update, Updated,
 };
 use rand::Rng as _;
 use rand::distr::Alphanumeric;

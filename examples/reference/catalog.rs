@@ -24,7 +24,7 @@ pub struct InmemoryDb;
     free,
     provision = SmallParams,
     update = SmallParams,
-    bind = osb::NoParams,
+    bind = osb::schema::NoParams,
     maintenance_info(version = "1.0.0", description = "The first release."),
     metadata(display_name = "Small", bullets("Up to 1 GiB", "Synchronous"))
 )]
@@ -36,7 +36,7 @@ pub struct Small;
     free = false,
     provision = LargeParams,
     update = LargeParams,
-    bind = osb::NoParams,
+    bind = osb::schema::NoParams,
     asynchronous,
     metadata(
         display_name = "Large",

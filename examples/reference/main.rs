@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use osb::dsl::CatalogDef;
-use osb::state::{MemoryStore, SqlStore, StateConfig};
+use osb::store::{MemoryStore, SqlStore, StateConfig};
 use osb_examples::reference::{self, Reference};
 
 /// Where state lives unless `--store` or `OSB_STORE` says otherwise: a SQLite file
@@ -125,8 +125,10 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
-    let mut builder = reference::builder(settings.delay)
-        .auth(osb::BasicAuth::new(settings.username, settings.password));
+    let mut builder = reference::builder(settings.delay).auth(osb::auth::BasicAuth::new(
+        settings.username,
+        settings.password,
+    ));
     if let Some(lease) = settings.lease {
         builder = builder.state_config(StateConfig {
             lease,

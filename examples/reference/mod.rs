@@ -11,7 +11,7 @@ pub use broker::Reference;
 
 use std::time::Duration;
 
-use osb::state::StateConfig;
+use osb::store::StateConfig;
 
 /// A router builder with the reference broker (asynchronous work taking `delay`)
 /// and its state settings; add authentication and a store, then build:
@@ -19,8 +19,8 @@ use osb::state::StateConfig;
 /// ```
 /// # use std::time::Duration;
 /// let app = osb_examples::reference::builder(Duration::from_secs(1))
-///     .auth(osb::BasicAuth::new("admin", "admin"))
-///     .store(osb::state::MemoryStore::new())
+///     .auth(osb::auth::BasicAuth::new("admin", "admin"))
+///     .store(osb::store::MemoryStore::new())
 ///     .build()?;
 /// # Ok::<(), osb::BuildError>(())
 /// ```

@@ -33,11 +33,11 @@ use http::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
 use libfuzzer_sys::fuzz_target;
+use osb::catalog::{AsyncOperations, Catalog, MaintenanceInfo, Plan, ServiceOffering};
 use osb::{
-    AsyncOperations, Bind, Binding, BindingLastOperation, BindingOperationStatus, Bound, Broker,
-    Catalog, Deprovision, Deprovisioned, Error, FetchBinding, FetchInstance, InstanceDetails,
-    LastOperation, MaintenanceInfo, OperationStatus, Plan, Provision, Provisioned, Service, Unbind,
-    Unbound, Update, Updated,
+    Bind, Binding, BindingLastOperation, BindingOperationReport, Bound, Broker, Deprovision,
+    Deprovisioned, Error, FetchBinding, FetchInstance, InstanceDetails, LastOperation,
+    OperationReport, Provision, Provisioned, Unbind, Unbound, Update, Updated,
 };
 use osb_examples::reference::Reference;
 use serde::Serialize;
@@ -107,7 +107,7 @@ fn schema() -> serde_json::Value {
 
 impl Broker for Echo {
     fn catalog(&self) -> Catalog {
-        Catalog::new([Service::new(DB, "db", "A database.")
+        Catalog::new([ServiceOffering::new(DB, "db", "A database.")
             .bindable(true)
             .instances_retrievable(true)
             .bindings_retrievable(true)
@@ -169,12 +169,12 @@ impl Broker for Echo {
         )
     }
 
-    async fn last_operation(&self, req: LastOperation) -> Result<OperationStatus, Error> {
+    async fn last_operation(&self, req: LastOperation) -> Result<OperationReport, Error> {
         let operation = req.operation.unwrap_or_default();
         Ok(if operation.len().is_multiple_of(2) {
-            OperationStatus::succeeded().description(operation)
+            OperationReport::succeeded().description(operation)
         } else {
-            OperationStatus::in_progress()
+            OperationReport::in_progress()
                 .description(operation)
                 .retry_after(Duration::from_millis(req.instance_id.len() as u64 * 300))
         })
@@ -188,7 +188,7 @@ impl Broker for Echo {
         struct Credentials<'a> {
             uri: String,
             app: Option<&'a str>,
-            parameters: Option<&'a osb::Parameters>,
+            parameters: Option<&'a osb::request::Parameters>,
         }
         let binding = Binding::new().credentials(&Credentials {
             uri: format!("db://{}/{}", req.instance_id, req.binding_id),
@@ -219,8 +219,8 @@ impl Broker for Echo {
     async fn binding_last_operation(
         &self,
         req: BindingLastOperation,
-    ) -> Result<BindingOperationStatus, Error> {
-        Ok(BindingOperationStatus::succeeded()
+    ) -> Result<BindingOperationReport, Error> {
+        Ok(BindingOperationReport::succeeded()
             .description(req.operation.unwrap_or_default())
             .retry_after(Duration::from_secs(3)))
     }
@@ -232,9 +232,8 @@ fn accepted(accepts_incomplete: bool, id: &str) -> bool {
 
 impl Broker for Queue {
     fn catalog(&self) -> Catalog {
-        Catalog::new([
-            Service::new(QUEUE, "queue", "A queue.").plan(Plan::new(BASIC, "basic", "Basic."))
-        ])
+        Catalog::new([ServiceOffering::new(QUEUE, "queue", "A queue.")
+            .plan(Plan::new(BASIC, "basic", "Basic."))])
     }
 
     async fn provision(&self, _: Provision) -> Result<Provisioned, Error> {
@@ -246,8 +245,8 @@ impl Broker for Queue {
     }
 }
 
-fn auth() -> osb::BasicAuth {
-    osb::BasicAuth::new(USER, PASSWORD)
+fn auth() -> osb::auth::BasicAuth {
+    osb::auth::BasicAuth::new(USER, PASSWORD)
 }
 
 /// How long the reference broker's asynchronous work takes in the slow setup: it
@@ -262,7 +261,7 @@ fn router(setup: u8) -> Router {
         osb::Builder::new()
             .broker(Reference::new(delay))
             .auth(auth())
-            .store(osb::state::MemoryStore::new())
+            .store(osb::store::MemoryStore::new())
             .build()
             .expect("a valid catalog")
     };
@@ -283,9 +282,9 @@ fn router(setup: u8) -> Router {
             .broker(Echo)
             .broker(Queue)
             .auth(auth())
-            .store(osb::state::MemoryStore::new())
-            .min_api_version(osb::ApiVersion::V2_14)
-            .missing_version(osb::MissingVersion::BadRequest)
+            .store(osb::store::MemoryStore::new())
+            .min_api_version(osb::api::ApiVersion::V2_14)
+            .missing_version(osb::api::MissingVersion::BadRequest)
             .body_limit(4096)
             .require_organization_and_space(false)
             .build()

@@ -450,7 +450,7 @@ fn plan_def(item: &syn::ItemStruct, attrs: &PlanAttrs, resolved: &Resolved) -> T
             None => quote!(::core::option::Option::None),
         };
         setters.push(quote! {
-            plan.maintenance_info = ::core::option::Option::Some(::osb::MaintenanceInfo {
+            plan.maintenance_info = ::core::option::Option::Some(::osb::catalog::MaintenanceInfo {
                 version: #version,
                 description: #description,
             });
@@ -468,13 +468,13 @@ fn plan_def(item: &syn::ItemStruct, attrs: &PlanAttrs, resolved: &Resolved) -> T
                 let currency = string(&currency.to_string());
                 quote!((#currency, #amount))
             });
-            quote!(::osb::Cost {
+            quote!(::osb::catalog::Cost {
                 amount: ::core::iter::FromIterator::from_iter([#(#amounts),*]),
                 unit: #unit,
             })
         });
         setters.push(quote! {
-            plan.metadata = ::core::option::Option::Some(::osb::PlanMetadata {
+            plan.metadata = ::core::option::Option::Some(::osb::catalog::PlanMetadata {
                 display_name: #display_name,
                 bullets: ::std::vec![#(#bullets),*],
                 costs: ::std::vec![#(#costs),*],
@@ -497,9 +497,11 @@ fn plan_def(item: &syn::ItemStruct, attrs: &PlanAttrs, resolved: &Resolved) -> T
     if let Some(ops) = &attrs.asynchronous {
         let consts = ops.value.iter().map(|op| {
             let name = format_ident!("{}", op.to_string().to_uppercase());
-            quote!(::osb::AsyncOperations::#name)
+            quote!(::osb::catalog::AsyncOperations::#name)
         });
-        setters.push(quote!(plan.async_only = ::osb::AsyncOperations::NONE #(.union(#consts))*;));
+        setters.push(
+            quote!(plan.async_only = ::osb::catalog::AsyncOperations::NONE #(.union(#consts))*;),
+        );
     }
     if attrs.requires_app.as_ref().is_some_and(|r| r.value) {
         setters.push(quote!(plan.requires_app = true;));
@@ -527,8 +529,8 @@ fn plan_def(item: &syn::ItemStruct, attrs: &PlanAttrs, resolved: &Resolved) -> T
             #[doc(hidden)]
             type AsyncBinding = #async_binding;
 
-            fn definition() -> ::osb::Plan {
-                let mut plan = ::osb::Plan::new(
+            fn definition() -> ::osb::catalog::Plan {
+                let mut plan = ::osb::catalog::Plan::new(
                     <Self as ::osb::dsl::PlanDef>::ID,
                     <Self as ::osb::dsl::PlanDef>::NAME,
                     #description,
@@ -542,7 +544,7 @@ fn plan_def(item: &syn::ItemStruct, attrs: &PlanAttrs, resolved: &Resolved) -> T
 
 /// The associated parameter types and their conversions.
 fn parameter_types(attrs: &PlanAttrs) -> TokenStream {
-    let raw_option = quote!(::core::option::Option<::osb::Parameters>);
+    let raw_option = quote!(::core::option::Option<::osb::request::Parameters>);
     let result = |ty: TokenStream| quote!(::core::result::Result<#ty, ::osb::Error>);
     let (provision_ty, provision_fn) = match &attrs.provision {
         Some(ty) => {
@@ -566,7 +568,7 @@ fn parameter_types(attrs: &PlanAttrs) -> TokenStream {
             )
         }
         None => (
-            quote!(::osb::Parameters),
+            quote!(::osb::request::Parameters),
             quote!(::osb::__private::raw_update_parameters(raw)),
         ),
     };
@@ -595,7 +597,7 @@ fn parameter_types(attrs: &PlanAttrs) -> TokenStream {
             #provision_fn
         }
 
-        fn update_parameters(raw: ::osb::Parameters) -> #update_result {
+        fn update_parameters(raw: ::osb::request::Parameters) -> #update_result {
             #update_fn
         }
 
@@ -624,8 +626,8 @@ fn dummy_plan_def(item: &syn::ItemStruct, attrs: &PlanAttrs) -> TokenStream {
             type Updateable = ::osb::__private::Inherit;
             type AsyncInstance = ::osb::__private::No;
             type AsyncBinding = ::osb::__private::No;
-            fn definition() -> ::osb::Plan {
-                ::osb::Plan::new(#id, #id, #id)
+            fn definition() -> ::osb::catalog::Plan {
+                ::osb::catalog::Plan::new(#id, #id, #id)
             }
         }
     }

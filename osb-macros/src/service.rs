@@ -411,7 +411,7 @@ fn service_def(item: &syn::ItemStruct, attrs: &ServiceAttrs, resolved: &Resolved
         let requires = attrs.requires.iter().filter_map(|ident| {
             let (_, variant) = REQUIREMENTS.iter().find(|(name, _)| ident == name)?;
             let variant = format_ident!("{}", variant);
-            Some(quote!(::osb::Requirement::#variant))
+            Some(quote!(::osb::catalog::Requirement::#variant))
         });
         setters.push(quote!(service.requires = ::std::vec![#(#requires),*];));
     }
@@ -437,7 +437,7 @@ fn service_def(item: &syn::ItemStruct, attrs: &ServiceAttrs, resolved: &Resolved
             fields.push(quote!(long_description: ::core::option::Option::Some(#long),));
         }
         setters.push(quote! {
-            service.metadata = ::core::option::Option::Some(::osb::ServiceMetadata {
+            service.metadata = ::core::option::Option::Some(::osb::catalog::ServiceMetadata {
                 #(#fields)*
                 ..::core::default::Default::default()
             });
@@ -460,7 +460,7 @@ fn service_def(item: &syn::ItemStruct, attrs: &ServiceAttrs, resolved: &Resolved
             None => quote!(::core::option::Option::None),
         };
         setters.push(quote! {
-            service.dashboard_client = ::core::option::Option::Some(::osb::DashboardClient {
+            service.dashboard_client = ::core::option::Option::Some(::osb::catalog::DashboardClient {
                 id: #id,
                 secret: #secret,
                 redirect_uri: #redirect_uri,
@@ -476,8 +476,8 @@ fn service_def(item: &syn::ItemStruct, attrs: &ServiceAttrs, resolved: &Resolved
             const NAME: &'static str = #name;
             const PLAN_IDS: &'static [&'static str] = &[#(#plan_ids),*];
 
-            fn definition() -> ::osb::Service {
-                let mut service = ::osb::Service::new(
+            fn definition() -> ::osb::catalog::ServiceOffering {
+                let mut service = ::osb::catalog::ServiceOffering::new(
                     <Self as ::osb::dsl::ServiceDef>::ID,
                     <Self as ::osb::dsl::ServiceDef>::NAME,
                     #description,
@@ -601,8 +601,8 @@ fn dummy_service_def(item: &syn::ItemStruct, plans: &[Path]) -> TokenStream {
             const ID: &'static str = #id;
             const NAME: &'static str = #id;
             const PLAN_IDS: &'static [&'static str] = &[#(#plan_ids),*];
-            fn definition() -> ::osb::Service {
-                ::osb::Service::new(#id, #id, #id)
+            fn definition() -> ::osb::catalog::ServiceOffering {
+                ::osb::catalog::ServiceOffering::new(#id, #id, #id)
             }
         }
         impl #ident {

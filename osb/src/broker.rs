@@ -2,19 +2,22 @@
 
 use std::future::Future;
 
-use crate::state::{Interrupted, Resumed};
-use crate::{
-    Bind, Binding, BindingLastOperation, BindingOperationStatus, Bound, Catalog, Deprovision,
-    Deprovisioned, Error, FetchBinding, FetchInstance, InstanceDetails, LastOperation,
-    OperationStatus, Provision, Provisioned, Unbind, Unbound, Update, Updated,
-};
+use crate::catalog::Catalog;
+use crate::error::Error;
+use crate::request::Interrupted;
+use crate::request::binding::{Bind, BindingLastOperation, FetchBinding, Unbind};
+use crate::request::instance::{Deprovision, FetchInstance, LastOperation, Provision, Update};
+use crate::response::Resumed;
+use crate::response::binding::{Binding, Bound, Unbound};
+use crate::response::instance::{Deprovisioned, InstanceDetails, Provisioned, Updated};
+use crate::response::operation::{BindingOperationReport, OperationReport};
 
 /// A service broker: its catalog and the operations of the OSB API.
 ///
 /// The runtime calls a method only after it has authenticated the caller, checked
 /// `X-Broker-API-Version`, parsed the body and query, checked that the service and
 /// plan exist and belong together, enforced `accepts_incomplete` for the plan's
-/// [`async_only`](crate::Plan::async_only) operations, compared `maintenance_info`
+/// [`async_only`](crate::catalog::Plan::async_only) operations, compared `maintenance_info`
 /// with the plan's and validated `parameters` against the plan's schema.
 ///
 /// [`catalog`](Broker::catalog), [`provision`](Broker::provision) and
@@ -26,13 +29,14 @@ use crate::{
 /// behind a lock or in a store, and never hold a lock across an `.await`.
 ///
 /// ```
-/// use osb::{Broker, Catalog, Deprovision, Deprovisioned, Error, Plan, Provision, Provisioned, Service};
+/// use osb::catalog::{Catalog, Plan, ServiceOffering};
+/// use osb::{Broker, Deprovision, Deprovisioned, Error, Provision, Provisioned};
 ///
 /// struct Echo;
 ///
 /// impl Broker for Echo {
 ///     fn catalog(&self) -> Catalog {
-///         Catalog::new([Service::new("echo-id", "echo", "Says yes.")
+///         Catalog::new([ServiceOffering::new("echo-id", "echo", "Says yes.")
 ///             .plan(Plan::new("echo-plan-id", "default", "The only plan."))])
 ///     }
 ///
@@ -92,7 +96,7 @@ pub trait Broker: Send + Sync + 'static {
     fn last_operation(
         &self,
         request: LastOperation,
-    ) -> impl Future<Output = Result<OperationStatus, Error>> + Send {
+    ) -> impl Future<Output = Result<OperationReport, Error>> + Send {
         let _ = request;
         async {
             Err(Error::not_supported()
@@ -133,7 +137,7 @@ pub trait Broker: Send + Sync + 'static {
     fn binding_last_operation(
         &self,
         request: BindingLastOperation,
-    ) -> impl Future<Output = Result<BindingOperationStatus, Error>> + Send {
+    ) -> impl Future<Output = Result<BindingOperationReport, Error>> + Send {
         let _ = request;
         async {
             Err(Error::not_supported()
@@ -144,12 +148,10 @@ pub trait Broker: Send + Sync + 'static {
     /// Whether the broker relies on a state store ([`Builder::store`](crate::Builder::store))
     /// for its bookkeeping: then building a router without one is an error
     /// ([`BuildError::StoreRequired`](crate::BuildError::StoreRequired)) instead of a
-    /// broker that forgets. `#[osb::broker(…, stateful)]` answers `true`. Default: `false`.
-    fn requires_store(&self) -> bool {
-        false
-    }
+    /// broker that forgets. `#[osb::broker(…, stateful)]` sets it. Default: `false`.
+    const STATEFUL: bool = false;
 
-    /// Finishes work that was interrupted: a [`Background`](crate::Background) task or
+    /// Finishes work that was interrupted: a [`Background`](crate::response::Background) task or
     /// a handler call that was running when the broker stopped (only with a state
     /// store, [`Builder::store`](crate::Builder::store)). The framework calls it once,
     /// on one replica, after the work's lease expired; its result is what

@@ -1,4 +1,6 @@
-//! The traits the macros implement: a plan and a service offering known at compile time.
+//! The DSL's vocabulary: the traits the macros implement (a plan, a service offering
+//! and a broker's catalog known at compile time) and the attributes that mark
+//! handlers inside an [`#[osb::broker]`](macro@crate::broker) impl.
 //!
 //! `#[osb::plan]` implements [`PlanDef`], `#[osb::service]` implements [`ServiceDef`] and
 //! `#[osb::broker]` implements [`CatalogDef`] and [`Broker`](crate::Broker). Tests and
@@ -14,7 +16,9 @@
 //! assert_eq!(<Basic as PlanDef>::definition().description, "The only plan.");
 //! ```
 
-use crate::{Catalog, Error, Parameters};
+use crate::catalog::Catalog;
+use crate::error::Error;
+use crate::request::Parameters;
 
 /// A plan declared with `#[osb::plan]`.
 #[diagnostic::on_unimplemented(
@@ -47,7 +51,7 @@ pub trait PlanDef: 'static {
     type AsyncBinding;
 
     /// The plan as it appears in the catalog, schemas included.
-    fn definition() -> crate::Plan;
+    fn definition() -> crate::catalog::Plan;
 
     /// Converts raw provision parameters into [`PlanDef::Provision`].
     fn provision_parameters(raw: Option<Parameters>) -> Result<Self::Provision, Error>;
@@ -74,7 +78,7 @@ pub trait ServiceDef: 'static {
     const PLAN_IDS: &'static [&'static str];
 
     /// The offering as it appears in the catalog, plans included.
-    fn definition() -> crate::Service;
+    fn definition() -> crate::catalog::ServiceOffering;
 }
 
 /// A broker whose catalog is known without an instance: implemented by `#[osb::broker]`.
@@ -101,3 +105,36 @@ pub trait CatalogDef {
     /// The catalog the broker serves.
     fn catalog() -> Catalog;
 }
+
+/// Marks the provision handler of the listed plans inside an [`macro@crate::broker`] impl.
+pub use osb_macros::provision;
+
+/// Marks the update handler of the listed plans inside an [`macro@crate::broker`] impl.
+pub use osb_macros::update;
+
+/// Marks the deprovision handler (of every plan, or of the listed ones) inside an
+/// [`macro@crate::broker`] impl.
+pub use osb_macros::deprovision;
+
+/// Marks the fetch-instance handler inside an [`macro@crate::broker`] impl.
+pub use osb_macros::fetch_instance;
+
+/// Marks the instance last-operation handler inside an [`macro@crate::broker`] impl.
+pub use osb_macros::last_operation;
+
+/// Marks the bind handler of the listed plans inside an [`macro@crate::broker`] impl.
+pub use osb_macros::bind;
+
+/// Marks the unbind handler (of every plan, or of the listed ones) inside an
+/// [`macro@crate::broker`] impl.
+pub use osb_macros::unbind;
+
+/// Marks the fetch-binding handler inside an [`macro@crate::broker`] impl.
+pub use osb_macros::fetch_binding;
+
+/// Marks the binding last-operation handler inside an [`macro@crate::broker`] impl.
+pub use osb_macros::binding_last_operation;
+
+/// Marks the handler of interrupted work inside an [`macro@crate::broker`] impl
+/// ([`Broker::resume`](crate::Broker::resume); with a state store only).
+pub use osb_macros::resume;

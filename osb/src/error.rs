@@ -6,7 +6,7 @@ use std::fmt;
 
 use http::StatusCode;
 
-use crate::Endpoint;
+use crate::api::Endpoint;
 
 /// What went wrong, independent of the endpoint.
 ///
@@ -187,7 +187,8 @@ type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// a user-facing description:
 ///
 /// ```
-/// use osb::{Endpoint, Error, ErrorKind};
+/// use osb::api::Endpoint;
+/// use osb::{Error, ErrorKind};
 ///
 /// let err = Error::instance_already_exists().with_description("instance `db-1` has plan `large`");
 /// assert_eq!(err.kind(), ErrorKind::InstanceAlreadyExists);

@@ -40,9 +40,10 @@
 //! use std::collections::HashMap;
 //! use std::sync::Mutex;
 //!
+//! use osb::catalog::{Catalog, Plan, ServiceOffering};
 //! use osb::{
-//!     Bind, Binding, Bound, Broker, Catalog, Deprovision, Deprovisioned, Error, FetchInstance,
-//!     InstanceDetails, Plan, Provision, Provisioned, Service, Unbind, Unbound,
+//!     Bind, Binding, Bound, Broker, Deprovision, Deprovisioned, Error, FetchInstance,
+//!     InstanceDetails, Provision, Provisioned, Unbind, Unbound,
 //! };
 //! use serde_json::json;
 //!
@@ -54,7 +55,7 @@
 //!
 //! impl Broker for Notes {
 //!     fn catalog(&self) -> Catalog {
-//!         Catalog::new([Service::new("6b1d…-notes", "notes", "A notebook per instance.")
+//!         Catalog::new([ServiceOffering::new("6b1d…-notes", "notes", "A notebook per instance.")
 //!             .bindable(true)
 //!             .instances_retrievable(true)
 //!             .plan(Plan::new("9e0f…-notes-free", "free", "Up to 100 notes.").provision_schema(json!({
@@ -101,7 +102,7 @@
 //! }
 //!
 //! # async fn demo() -> std::io::Result<()> {
-//! let app = osb::router(Notes::default(), osb::BasicAuth::new("admin", "s3cret"));
+//! let app = osb::router(Notes::default(), osb::auth::BasicAuth::new("admin", "s3cret"));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! osb::serve(listener, app).await // until SIGINT/SIGTERM, finishing in-flight requests
 //! # }
@@ -115,12 +116,12 @@
 //!
 //! # State
 //!
-//! With a store ([`Builder::store`]: [`state::MemoryStore`], or [`state::SqlStore`] on
+//! With a store ([`Builder::store`]: [`store::MemoryStore`], or [`store::SqlStore`] on
 //! SQLite or PostgreSQL) the framework keeps instances, bindings and operations and
 //! applies the specification's rules about them: identical requests answered again,
 //! conflicting ones refused, fetch and `last_operation` answered from the store, work
 //! returned as [`Provisioned::in_background`] run and polled, and resumed or failed
-//! after a crash, also across replicas sharing one database. See [`state`].
+//! after a crash, also across replicas sharing one database. See [`store`].
 //!
 //! # Errors
 //!
@@ -145,56 +146,41 @@ extern crate self as osb;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+pub mod api;
 pub mod auth;
 mod broker;
 pub mod catalog;
-mod context;
 pub mod dsl;
-mod endpoint;
 mod error;
-mod identity;
 mod raw_json;
-mod request;
-mod response;
+pub mod request;
+pub mod response;
 mod router;
 pub mod schema;
 mod serve;
-pub mod state;
+pub mod server;
+pub mod store;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
-mod version;
+mod text;
 
-pub use auth::{Auth, BasicAuth, BearerAuth};
 pub use broker::Broker;
-pub use catalog::{
-    AsyncOperations, Catalog, Cost, DashboardClient, MaintenanceInfo, Plan, PlanMetadata,
-    Requirement, Schemas, Service, ServiceMetadata,
-};
-pub use context::{BindResource, CloudFoundryContext, Context, KubernetesContext, PreviousValues};
-pub use endpoint::Endpoint;
 pub use error::{Error, ErrorKind};
-pub use identity::{InvalidIdentity, OriginatingIdentity, Principal};
-pub use request::{
-    Bind, BindingLastOperation, Deprovision, FetchBinding, FetchInstance, LastOperation,
-    Parameters, Provision, RequestMeta, Unbind, Update,
-};
-pub use response::{
-    Background, Binding, BindingEndpoint, BindingMetadata, BindingOperationStatus, Bound,
-    Deprovisioned, DeviceType, InstanceDetails, InstanceMetadata, OperationState, OperationStatus,
-    ParseTimestampError, Protocol, Provisioned, SharedDevice, Timestamp, Unbound, Updated,
-    VendorFields, VolumeMode, VolumeMount,
-};
-pub use router::{
-    API_VERSION_HEADER, BuildError, Builder, MissingVersion, ORIGINATING_IDENTITY_HEADER,
-    REQUEST_IDENTITY_HEADER, router,
-};
-pub use schema::NoParams;
-pub use serve::{serve, serve_with_shutdown, shutdown_signal};
-pub use version::{ApiVersion, ParseApiVersionError};
+pub use request::binding::{Bind, BindingLastOperation, FetchBinding, Unbind};
+pub use request::instance::{Deprovision, FetchInstance, LastOperation, Provision, Update};
+pub use response::binding::{Binding, Bound, Unbound};
+pub use response::instance::{Deprovisioned, InstanceDetails, Provisioned, Updated};
+pub use response::operation::{BindingOperationReport, OperationReport};
+pub use router::{BuildError, Builder, router};
+pub use serve::serve;
 
 /// Re-exported so brokers and generated code name the same axum.
 pub use axum;
+
+/// Re-exported for the two traits a broker may implement for the framework to hold
+/// behind a pointer: [`auth::Authenticator`] and [`store::Store`].
+pub use async_trait::async_trait;
 
 #[doc = include_str!("../docs/service.md")]
 pub use osb_macros::service;
@@ -204,34 +190,3 @@ pub use osb_macros::plan;
 
 #[doc = include_str!("../docs/broker.md")]
 pub use osb_macros::broker;
-
-/// Marks the provision handler of the listed plans inside an [`macro@broker`] impl.
-pub use osb_macros::provision;
-
-/// Marks the update handler of the listed plans inside an [`macro@broker`] impl.
-pub use osb_macros::update;
-
-/// Marks the deprovision handler (of every plan, or of the listed ones) inside an [`macro@broker`] impl.
-pub use osb_macros::deprovision;
-
-/// Marks the fetch-instance handler inside an [`macro@broker`] impl.
-pub use osb_macros::fetch_instance;
-
-/// Marks the instance last-operation handler inside an [`macro@broker`] impl.
-pub use osb_macros::last_operation;
-
-/// Marks the bind handler of the listed plans inside an [`macro@broker`] impl.
-pub use osb_macros::bind;
-
-/// Marks the unbind handler (of every plan, or of the listed ones) inside an [`macro@broker`] impl.
-pub use osb_macros::unbind;
-
-/// Marks the fetch-binding handler inside an [`macro@broker`] impl.
-pub use osb_macros::fetch_binding;
-
-/// Marks the binding last-operation handler inside an [`macro@broker`] impl.
-pub use osb_macros::binding_last_operation;
-
-/// Marks the handler of interrupted work inside an [`macro@broker`] impl
-/// ([`Broker::resume`]; with a state store only).
-pub use osb_macros::resume;

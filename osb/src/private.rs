@@ -9,12 +9,14 @@
 use serde::de::DeserializeOwned;
 
 use crate::dsl::PlanDef;
-use crate::state::{Interrupted, Resumed};
-use crate::{
-    Bind, Binding, BindingLastOperation, BindingOperationStatus, Bound, Deprovision, Deprovisioned,
-    Error, FetchBinding, FetchInstance, InstanceDetails, LastOperation, OperationStatus,
-    Parameters, Provision, Provisioned, Unbind, Unbound, Update, Updated,
-};
+use crate::error::Error;
+use crate::request::binding::{Bind, BindingLastOperation, FetchBinding, Unbind};
+use crate::request::instance::{Deprovision, FetchInstance, LastOperation, Provision, Update};
+use crate::request::{Interrupted, Parameters};
+use crate::response::Resumed;
+use crate::response::binding::{Binding, Bound, Unbound};
+use crate::response::instance::{Deprovisioned, InstanceDetails, Provisioned, Updated};
+use crate::response::operation::{BindingOperationReport, OperationReport};
 
 /// A type a plan can declare for its parameters.
 #[diagnostic::on_unimplemented(
@@ -154,7 +156,7 @@ impl<B: BindingLastOperationHandler> BindingPollCovered<B, Yes> for Yes {}
 #[diagnostic::on_unimplemented(
     message = "the handler takes parameters of type `{Self}`, but plan `{P}` declares `{Declared}`",
     label = "expected parameters of type `{Declared}` here",
-    note = "the plan's `provision = …`, `update = …` or `bind = …` key sets the parameter type; a plan without one takes raw `osb::Parameters`"
+    note = "the plan's `provision = …`, `update = …` or `bind = …` key sets the parameter type; a plan without one takes raw `osb::request::Parameters`"
 )]
 pub trait SameParams<Declared, P> {
     /// The identity.
@@ -257,10 +259,10 @@ plain_request_kind! {
         label = "expected `osb::BindingLastOperation`"
     )]
     BindingLastOperationRequest for BindingLastOperation;
-    /// `state::Interrupted`.
+    /// `request::Interrupted`.
     #[diagnostic::on_unimplemented(
-        message = "`#[resume]` handlers take `osb::state::Interrupted`, not `{Self}`",
-        label = "expected `osb::state::Interrupted`"
+        message = "`#[resume]` handlers take `osb::request::Interrupted`, not `{Self}`",
+        label = "expected `osb::request::Interrupted`"
     )]
     ResumeRequest for Interrupted;
 }
@@ -304,7 +306,7 @@ pub fn typed_parameters<T: ParameterType>(raw: Option<Parameters>) -> Result<T, 
         None => serde_json::from_str("{}").map_err(|err| {
             Error::invalid_parameters(format!(
                 "parameters are required: {}",
-                crate::request::serde_message(&err)
+                crate::request::json::serde_message(&err)
             ))
         }),
     }
@@ -372,10 +374,10 @@ output_kind! {
     FetchInstanceOutput -> InstanceDetails;
     /// What a `#[last_operation]` handler returns.
     #[diagnostic::on_unimplemented(
-        message = "`#[last_operation]` handlers return `Result<osb::OperationStatus, E>` with `E: Into<osb::Error>`, not `{Self}`",
-        label = "expected `Result<osb::OperationStatus, E>`"
+        message = "`#[last_operation]` handlers return `Result<osb::OperationReport, E>` with `E: Into<osb::Error>`, not `{Self}`",
+        label = "expected `Result<osb::OperationReport, E>`"
     )]
-    LastOperationOutput -> OperationStatus;
+    LastOperationOutput -> OperationReport;
     /// What a `#[bind]` handler returns.
     #[diagnostic::on_unimplemented(
         message = "`#[bind]` handlers return `Result<osb::Bound, E>` with `E: Into<osb::Error>`, not `{Self}`",
@@ -396,14 +398,14 @@ output_kind! {
     FetchBindingOutput -> Binding;
     /// What a `#[binding_last_operation]` handler returns.
     #[diagnostic::on_unimplemented(
-        message = "`#[binding_last_operation]` handlers return `Result<osb::BindingOperationStatus, E>` with `E: Into<osb::Error>`, not `{Self}`",
-        label = "expected `Result<osb::BindingOperationStatus, E>`"
+        message = "`#[binding_last_operation]` handlers return `Result<osb::BindingOperationReport, E>` with `E: Into<osb::Error>`, not `{Self}`",
+        label = "expected `Result<osb::BindingOperationReport, E>`"
     )]
-    BindingLastOperationOutput -> BindingOperationStatus;
+    BindingLastOperationOutput -> BindingOperationReport;
     /// What a `#[resume]` handler returns.
     #[diagnostic::on_unimplemented(
-        message = "`#[resume]` handlers return `Result<osb::state::Resumed, E>` with `E: Into<osb::Error>`, not `{Self}`",
-        label = "expected `Result<osb::state::Resumed, E>`"
+        message = "`#[resume]` handlers return `Result<osb::response::Resumed, E>` with `E: Into<osb::Error>`, not `{Self}`",
+        label = "expected `Result<osb::response::Resumed, E>`"
     )]
     ResumeOutput -> Resumed;
 }
@@ -412,22 +414,6 @@ output_kind! {
 /// handlers on a multi-threaded executor).
 pub fn assert_send<F: core::future::Future + Send>(future: F) -> F {
     future
-}
-
-/// Byte equality of two strings in a `const` context.
-pub const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// Whether the two lists share a string.
@@ -446,22 +432,48 @@ pub const fn share_any(a: &[&str], b: &[&str]) -> bool {
     false
 }
 
-/// Where plan `id` stands among the plans of `services` (in catalog order).
-pub const fn position(services: &[&[&str]], id: &str) -> Option<usize> {
-    let mut position = 0;
-    let mut s = 0;
-    while s < services.len() {
-        let mut p = 0;
-        while p < services[s].len() {
-            if str_eq(services[s][p], id) {
-                return Some(position);
-            }
-            position += 1;
-            p += 1;
-        }
-        s += 1;
+pub use crate::request::position::{position, str_eq};
+
+/// A request whose plan the generated dispatch looks up.
+pub trait Positioned {
+    /// Where the request's plan stands among `services`' plans (the broker's catalog
+    /// order): as the runtime resolved it, else found by the request's plan id.
+    fn plan_position(&self, services: &[&[&str]]) -> Option<usize>;
+}
+
+impl<P> Positioned for Provision<P> {
+    fn plan_position(&self, services: &[&[&str]]) -> Option<usize> {
+        self.plan.resolve(Some(&self.plan_id), services)
     }
-    None
+}
+
+impl<P> Positioned for Update<P> {
+    fn plan_position(&self, services: &[&[&str]]) -> Option<usize> {
+        self.plan.resolve(self.target_plan_id(), services)
+    }
+}
+
+impl Positioned for Deprovision {
+    fn plan_position(&self, services: &[&[&str]]) -> Option<usize> {
+        self.plan.resolve(Some(&self.plan_id), services)
+    }
+}
+
+impl<P> Positioned for Bind<P> {
+    fn plan_position(&self, services: &[&[&str]]) -> Option<usize> {
+        self.plan.resolve(Some(&self.plan_id), services)
+    }
+}
+
+impl Positioned for Unbind {
+    fn plan_position(&self, services: &[&[&str]]) -> Option<usize> {
+        self.plan.resolve(Some(&self.plan_id), services)
+    }
+}
+
+/// Where `request`'s plan stands among `services`' plans (see [`Positioned`]).
+pub fn plan_position(request: &impl Positioned, services: &[&[&str]]) -> Option<usize> {
+    request.plan_position(services)
 }
 
 /// 400 for an update whose plan is unknown when several update handlers could answer it.
@@ -470,18 +482,4 @@ pub fn update_plan_unknown() -> Error {
         "the request names no plan (neither plan_id nor previous_values.plan_id), \
          and this broker updates its plans with different handlers",
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn positions_in_catalog_order() {
-        const SERVICES: &[&[&str]] = &[&["a", "b"], &["c"]];
-        assert_eq!(position(SERVICES, "a"), Some(0));
-        assert_eq!(position(SERVICES, "c"), Some(2));
-        assert_eq!(position(SERVICES, "d"), None);
-        assert!(str_eq("x", "x") && !str_eq("x", "xy") && !str_eq("ab", "ac"));
-    }
 }

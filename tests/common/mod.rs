@@ -6,7 +6,7 @@
 //! `async` → 202 with operation `op-1`. Every request the broker receives is recorded.
 //!
 //! A request reaches a router in-process (`send(&router)`) or over TCP (`send(&server)`,
-//! a [`Server`] running `osb::serve_with_shutdown` on 127.0.0.1 and a small HTTP/1.1
+//! a [`Server`] running `osb::server::serve_with_shutdown` on 127.0.0.1 and a small HTTP/1.1
 //! client written here); [`targets`] gives both, so a test runs once per transport.
 
 #![allow(dead_code, unreachable_pub, missing_docs)]
@@ -26,11 +26,12 @@ use base64::Engine as _;
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
+use osb::catalog::{AsyncOperations, Catalog, MaintenanceInfo, Plan, ServiceOffering};
+use osb::response::{BindingMetadata, Timestamp};
 use osb::{
-    AsyncOperations, Bind, Binding, BindingLastOperation, BindingMetadata, BindingOperationStatus,
-    Bound, Broker, Catalog, Deprovision, Deprovisioned, Error, FetchBinding, FetchInstance,
-    InstanceDetails, LastOperation, MaintenanceInfo, OperationStatus, Plan, Provision, Provisioned,
-    Service, Timestamp, Unbind, Unbound, Update, Updated,
+    Bind, Binding, BindingLastOperation, BindingOperationReport, Bound, Broker, Deprovision,
+    Deprovisioned, Error, FetchBinding, FetchInstance, InstanceDetails, LastOperation,
+    OperationReport, Provision, Provisioned, Unbind, Unbound, Update, Updated,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -141,7 +142,7 @@ pub fn catalog() -> Catalog {
         "additionalProperties": false
     });
     Catalog::new([
-        Service::new(DB, "db", "A database.")
+        ServiceOffering::new(DB, "db", "A database.")
             .bindable(true)
             .instances_retrievable(true)
             .bindings_retrievable(true)
@@ -167,7 +168,7 @@ pub fn catalog() -> Catalog {
                     .requires_app(true),
             )
             .plan(Plan::new(NOBIND, "nobind", "Not bindable.").bindable(false)),
-        Service::new(QUEUE, "queue", "A queue.").plan(Plan::new(BASIC, "basic", "Basic.")),
+        ServiceOffering::new(QUEUE, "queue", "A queue.").plan(Plan::new(BASIC, "basic", "Basic.")),
     ])
 }
 
@@ -225,17 +226,17 @@ impl Broker for Scripted {
             .maintenance_info(MaintenanceInfo::new("1.0.0")))
     }
 
-    async fn last_operation(&self, req: LastOperation) -> Result<OperationStatus, Error> {
+    async fn last_operation(&self, req: LastOperation) -> Result<OperationReport, Error> {
         self.record(Call::LastOperation(req.clone()));
         if let Some(err) = scripted_error(&req.instance_id) {
             return Err(err);
         }
         Ok(match req.instance_id.as_str() {
-            "failed-op" => OperationStatus::failed()
+            "failed-op" => OperationReport::failed()
                 .description("out of disk")
                 .instance_usable(true)
                 .update_repeatable(false),
-            _ => OperationStatus::in_progress()
+            _ => OperationReport::in_progress()
                 .description("40%")
                 .retry_after(Duration::from_millis(2500)),
         })
@@ -296,7 +297,7 @@ impl Broker for Scripted {
     async fn binding_last_operation(
         &self,
         req: BindingLastOperation,
-    ) -> Result<BindingOperationStatus, Error> {
+    ) -> Result<BindingOperationReport, Error> {
         self.record(Call::BindingLastOperation(req.clone()));
         if let Some(err) = scripted_error(&req.binding_id) {
             return Err(match err.kind() {
@@ -304,7 +305,7 @@ impl Broker for Scripted {
                 _ => err,
             });
         }
-        Ok(BindingOperationStatus::succeeded().retry_after(Duration::from_secs(3)))
+        Ok(BindingOperationReport::succeeded().retry_after(Duration::from_secs(3)))
     }
 }
 
@@ -319,7 +320,7 @@ pub fn basic(user: &str, password: &str) -> String {
 /// The scripted broker behind basic auth `admin`/`secret`.
 pub fn app() -> (Router, Scripted) {
     let broker = Scripted::default();
-    let router = osb::router(broker.clone(), osb::BasicAuth::new(USER, PASSWORD));
+    let router = osb::router(broker.clone(), osb::auth::BasicAuth::new(USER, PASSWORD));
     (router, broker)
 }
 
@@ -328,7 +329,7 @@ pub fn app_with(configure: impl FnOnce(osb::Builder) -> osb::Builder) -> (Router
     let broker = Scripted::default();
     let builder = osb::Builder::new()
         .broker(broker.clone())
-        .auth(osb::BasicAuth::new(USER, PASSWORD));
+        .auth(osb::auth::BasicAuth::new(USER, PASSWORD));
     let router = configure(builder)
         .build()
         .expect("the scripted catalog is valid");
@@ -494,7 +495,7 @@ impl Transport for Router {
 /// How long a test waits for the server before failing instead of hanging.
 const PATIENCE: Duration = Duration::from_secs(10);
 
-/// A router served with `osb::serve_with_shutdown` on 127.0.0.1, on a port of its own.
+/// A router served with `osb::server::serve_with_shutdown` on 127.0.0.1, on a port of its own.
 /// Dropping it signals shutdown.
 pub struct Server {
     pub addr: SocketAddr,
@@ -512,7 +513,7 @@ impl Server {
         let signal = async {
             let _ = stopped.await;
         };
-        let task = tokio::spawn(osb::serve_with_shutdown(listener, app, signal));
+        let task = tokio::spawn(osb::server::serve_with_shutdown(listener, app, signal));
         Self {
             addr,
             stop: Some(stop),
@@ -783,4 +784,10 @@ pub fn postgres_url() -> Option<String> {
             None
         }
     }
+}
+
+/// Where the runtime placed a request's plan among its broker's plans (`None`: it
+/// resolved none), read through the hook the generated dispatch uses.
+pub fn plan_index(request: &impl osb::__private::Positioned) -> Option<usize> {
+    request.plan_position(&[])
 }

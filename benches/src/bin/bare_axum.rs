@@ -5,7 +5,7 @@
 //! the routes `osb-bench` drives, and answers the same bytes:
 //!
 //! - HTTP basic authentication with a SHA-256 digest compared in constant time
-//!   (as `osb::BasicAuth`), before anything else; 401 otherwise;
+//!   (as `osb::auth::BasicAuth`), before anything else; 401 otherwise;
 //! - `X-Broker-API-Version` parsed as `MAJOR.MINOR`, 2.13 or later 2.x; 412 otherwise;
 //! - `X-Broker-API-Request-Identity` echoed on every response;
 //! - the catalog pre-serialized once (the bytes `reference --catalog` prints) with
@@ -17,7 +17,7 @@
 //! - a hand-written in-memory store with the specification's bookkeeping
 //!   (`benches/src/store.rs`: idempotent provision and bind, 410 vs 404,
 //!   ConcurrencyError, the last operation of every resource), where the reference
-//!   broker uses the framework's state layer on `osb::state::MemoryStore`; the
+//!   broker uses the framework's state layer on `osb::store::MemoryStore`; the
 //!   comparison measures what the framework adds per request, its bookkeeping
 //!   included;
 //! - fetch instance and last operation with the same JSON answers.
@@ -201,7 +201,7 @@ fn accepts_incomplete(query: Option<&str>) -> Result<bool, Response> {
     Ok(accepts)
 }
 
-fn store_error(err: &osb::Error, endpoint: osb::Endpoint) -> Response {
+fn store_error(err: &osb::Error, endpoint: osb::api::Endpoint) -> Response {
     error(err.kind().status(endpoint), err.description())
 }
 
@@ -320,7 +320,7 @@ async fn provision(
             Ok(Outcome::Done(())) => Ok(json(StatusCode::CREATED, "{}")),
             Ok(Outcome::Existing(())) => Ok(json(StatusCode::OK, "{}")),
             Ok(Outcome::Accepted(_)) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, "async")),
-            Err(err) => Err(store_error(&err, osb::Endpoint::Provision)),
+            Err(err) => Err(store_error(&err, osb::api::Endpoint::Provision)),
         }
     }
     .await;
@@ -407,7 +407,7 @@ async fn bind(
             Ok(Outcome::Accepted(_)) => {
                 return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "async"));
             }
-            Err(err) => return Err(store_error(&err, osb::Endpoint::Bind)),
+            Err(err) => return Err(store_error(&err, osb::api::Endpoint::Bind)),
         };
         let body = BindingBody {
             credentials: CredentialsBody {
@@ -469,7 +469,7 @@ async fn fetch_instance(
         let spec = app
             .store
             .fetch(&instance_id)
-            .map_err(|err| store_error(&err, osb::Endpoint::FetchInstance))?;
+            .map_err(|err| store_error(&err, osb::api::Endpoint::FetchInstance))?;
         let (plan_id, maintenance_info) = match spec.plan {
             PlanKind::Small => (SMALL_ID, Some(Maintenance { version: "1.0.0" })),
             PlanKind::Large => (LARGE_ID, None),
@@ -509,11 +509,11 @@ async fn last_operation(
         let last = app
             .store
             .last_operation(&instance_id)
-            .map_err(|err| store_error(&err, osb::Endpoint::LastOperation))?;
+            .map_err(|err| store_error(&err, osb::api::Endpoint::LastOperation))?;
         let state = match last.state {
-            osb::OperationState::InProgress => "in progress",
-            osb::OperationState::Succeeded => "succeeded",
-            osb::OperationState::Failed => "failed",
+            osb::response::OperationState::InProgress => "in progress",
+            osb::response::OperationState::Succeeded => "succeeded",
+            osb::response::OperationState::Failed => "failed",
         };
         let body = OperationBody {
             state,

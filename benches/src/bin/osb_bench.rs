@@ -1695,8 +1695,8 @@ fn compile_benchmark(settings: &Settings, report: &mut String) -> Result<()> {
          #[tokio::main]\nasync fn main() -> Result<(), Box<dyn std::error::Error>> {\n\
          \x20   let app = osb::Builder::new()\n\
          \x20       .broker(broker::Reference::new(std::time::Duration::from_millis(1000)))\n\
-         \x20       .auth(osb::BasicAuth::new(\"admin\", \"admin\"))\n\
-         \x20       .store(osb::state::MemoryStore::new())\n\
+         \x20       .auth(osb::auth::BasicAuth::new(\"admin\", \"admin\"))\n\
+         \x20       .store(osb::store::MemoryStore::new())\n\
          \x20       .build()?;\n\
          \x20   let listener = tokio::net::TcpListener::bind(\"127.0.0.1:8080\").await?;\n\
          \x20   osb::serve(listener, app).await?;\n\

@@ -47,12 +47,10 @@ pub(crate) fn broker(broker: &Broker<'_>) -> TokenStream {
         .into_iter()
         .filter_map(|op| method(broker, op, &positions));
     let markers = markers(broker, &generics);
-    let requires_store = broker.stateful.then(|| {
-        quote! {
-            fn requires_store(&self) -> bool {
-                true
-            }
-        }
+    let stateful = broker.stateful.then(|| {
+        quote!(
+            const STATEFUL: bool = true;
+        )
     });
     let coverage = services.iter().map(|service| {
         quote_spanned! {service.span()=>
@@ -71,17 +69,17 @@ pub(crate) fn broker(broker: &Broker<'_>) -> TokenStream {
 
             #[automatically_derived]
             impl #impl_generics ::osb::dsl::CatalogDef for #self_ty #where_clause {
-                fn catalog() -> ::osb::Catalog {
-                    ::osb::Catalog::new([#(#service_definitions),*])
+                fn catalog() -> ::osb::catalog::Catalog {
+                    ::osb::catalog::Catalog::new([#(#service_definitions),*])
                 }
             }
 
             #[automatically_derived]
             impl #impl_generics ::osb::Broker for #self_ty #where_clause {
-                fn catalog(&self) -> ::osb::Catalog {
+                fn catalog(&self) -> ::osb::catalog::Catalog {
                     <Self as ::osb::dsl::CatalogDef>::catalog()
                 }
-                #requires_store
+                #stateful
                 #(#methods)*
             }
 
@@ -229,7 +227,7 @@ fn method(broker: &Broker<'_>, op: Op, positions: &Positions) -> Option<TokenStr
                         let names = positions.names.get(*index).map_or(&[][..], Vec::as_slice);
                         for (plan_path, position) in plans.iter().zip(names) {
                             let call = call(handler, op, Some(plan_path), &request);
-                            branches.push(quote!(if #plan == #position { #call }));
+                            branches.push(quote!(if #plan == ::core::option::Option::Some(#position) { #call }));
                         }
                     }
                 }
@@ -240,8 +238,9 @@ fn method(broker: &Broker<'_>, op: Op, positions: &Positions) -> Option<TokenStr
             if op == Op::Update {
                 update_body(&handlers, &plan, &request, &branches, fallback, op)
             } else {
+                let services_const = services_const();
                 quote! {
-                    let #plan = #request.plan_index();
+                    let #plan = ::osb::__private::plan_position(&#request, #services_const);
                     #(#branches)*
                     #fallback
                 }
@@ -275,18 +274,18 @@ fn update_body(
             let first = only.plans.as_ref().and_then(|plans| plans.first());
             call(only, op, first, request)
         }
-        _ => quote!(::core::result::Result::Err(
+        _ => quote!(return ::core::result::Result::Err(
             ::osb::__private::update_plan_unknown()
-        )),
+        );),
     };
+    let services_const = services_const();
     quote! {
-        match #request.plan_index() {
-            ::core::option::Option::Some(#plan) => {
-                #(#branches)*
-                #fallback
-            }
-            ::core::option::Option::None => { #unknown }
+        let #plan = ::osb::__private::plan_position(&#request, #services_const);
+        if #plan.is_none() {
+            #unknown
         }
+        #(#branches)*
+        #fallback
     }
 }
 
@@ -430,13 +429,13 @@ pub(crate) fn dummy(item: &syn::ItemImpl) -> TokenStream {
     let (impl_generics, _, where_clause) = generics.split_for_impl();
     quote! {
         impl #impl_generics ::osb::dsl::CatalogDef for #self_ty #where_clause {
-            fn catalog() -> ::osb::Catalog {
-                ::osb::Catalog::new([])
+            fn catalog() -> ::osb::catalog::Catalog {
+                ::osb::catalog::Catalog::new([])
             }
         }
         impl #impl_generics ::osb::Broker for #self_ty #where_clause {
-            fn catalog(&self) -> ::osb::Catalog {
-                ::osb::Catalog::new([])
+            fn catalog(&self) -> ::osb::catalog::Catalog {
+                ::osb::catalog::Catalog::new([])
             }
             async fn provision(&self, _: ::osb::Provision) -> ::core::result::Result<::osb::Provisioned, ::osb::Error> {
                 ::core::result::Result::Err(::osb::Error::not_supported())

@@ -61,12 +61,12 @@ impl Op {
         }
     }
 
-    /// The operation of a helper attribute: `#[provision]` or `#[osb::provision]`.
+    /// The operation of a helper attribute: `#[provision]` or `#[osb::dsl::provision]`.
     pub(crate) fn from_path(path: &syn::Path) -> Option<Op> {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         let name = match segments.as_slice() {
             [name] => name,
-            [krate, name] if krate == "osb" => name,
+            [krate, module, name] if krate == "osb" && module == "dsl" => name,
             _ => return None,
         };
         Op::ALL.into_iter().find(|op| op.name() == name)
@@ -106,7 +106,7 @@ impl Op {
     /// The raw request type the `Broker` method takes.
     pub(crate) fn request(self) -> TokenStream {
         if self == Op::Resume {
-            return quote!(::osb::state::Interrupted);
+            return quote!(::osb::request::Interrupted);
         }
         let ty = Ident::new(self.type_name(), Span::call_site());
         quote!(::osb::#ty)
@@ -119,12 +119,12 @@ impl Op {
             Op::Update => "Updated",
             Op::Deprovision => "Deprovisioned",
             Op::FetchInstance => "InstanceDetails",
-            Op::LastOperation => "OperationStatus",
+            Op::LastOperation => "OperationReport",
             Op::Bind => "Bound",
             Op::Unbind => "Unbound",
             Op::FetchBinding => "Binding",
-            Op::BindingLastOperation => "BindingOperationStatus",
-            Op::Resume => return quote!(::osb::state::Resumed),
+            Op::BindingLastOperation => "BindingOperationReport",
+            Op::Resume => return quote!(::osb::response::Resumed),
         };
         let ty = Ident::new(ty, Span::call_site());
         quote!(::osb::#ty)

@@ -199,7 +199,7 @@ fn example_request(op: Op) -> String {
         .collect();
     match op.plans() {
         Plans::Required => format!("{name}<Params>"),
-        _ if op == Op::Resume => String::from("state::Interrupted"),
+        _ if op == Op::Resume => String::from("request::Interrupted"),
         _ => name,
     }
 }

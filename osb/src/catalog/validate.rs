@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::{Catalog, Plan, Service};
+use super::{Catalog, Plan, ServiceOffering};
 
 /// Every rule a catalog broke, one line each.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -85,7 +85,7 @@ fn claim_id<'a>(
     }
 }
 
-fn check_service(service: &Service, who: &str, problems: &mut Vec<String>) {
+fn check_service(service: &ServiceOffering, who: &str, problems: &mut Vec<String>) {
     required(&service.id, "id", who, problems);
     required(&service.name, "name", who, problems);
     required(&service.description, "description", who, problems);
@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn accepts_a_valid_catalog() {
-        let catalog = Catalog::new([Service::new("s1", "svc", "d")
+        let catalog = Catalog::new([ServiceOffering::new("s1", "svc", "d")
             .plan(plan("p1", "small").maintenance_info(MaintenanceInfo::new("1.0.0+build.7")))
             .plan(plan("p2", "large").provision_schema(json!({
                 "$schema": "http://json-schema.org/draft-04/schema#",
@@ -240,10 +240,10 @@ mod tests {
     #[test]
     fn names_are_case_sensitive() {
         let catalog = Catalog::new([
-            Service::new("s1", "db", "d")
+            ServiceOffering::new("s1", "db", "d")
                 .plan(plan("p1", "small"))
                 .plan(plan("p2", "Small")),
-            Service::new("s2", "DB", "d").plan(plan("p3", "small")),
+            ServiceOffering::new("s2", "DB", "d").plan(plan("p3", "small")),
         ]);
         assert_eq!(
             problems(std::slice::from_ref(&catalog)),
@@ -263,11 +263,11 @@ mod tests {
     #[test]
     fn reports_every_problem() {
         let catalog = Catalog::new([
-            Service::new("s1", "svc", "")
+            ServiceOffering::new("s1", "svc", "")
                 .plan(plan("p1", "small"))
                 .plan(plan("p1", "small").maintenance_info(MaintenanceInfo::new("1.0"))),
-            Service::new("s2", "svc", "d"),
-            Service::new("", "other", "d")
+            ServiceOffering::new("s2", "svc", "d"),
+            ServiceOffering::new("", "other", "d")
                 .dashboard_client(DashboardClient::default())
                 .plan(
                     plan("p3", "x")
@@ -299,8 +299,8 @@ mod tests {
 
     #[test]
     fn ids_are_unique_across_merged_catalogs() {
-        let a = Catalog::new([Service::new("s1", "a", "d").plan(plan("p1", "x"))]);
-        let b = Catalog::new([Service::new("s2", "b", "d").plan(plan("s1", "y"))]);
+        let a = Catalog::new([ServiceOffering::new("s1", "a", "d").plan(plan("p1", "x"))]);
+        let b = Catalog::new([ServiceOffering::new("s2", "b", "d").plan(plan("s1", "y"))]);
         assert_eq!(
             problems(&[a, b]),
             [
@@ -312,11 +312,11 @@ mod tests {
     #[test]
     fn rejects_oversized_schema() {
         let big = "x".repeat(MAX_SCHEMA_BYTES);
-        let catalog = Catalog::new([Service::new("s", "a", "d").plan(
-            plan("p", "x").provision_schema(
+        let catalog =
+            Catalog::new([ServiceOffering::new("s", "a", "d")
+                .plan(plan("p", "x").provision_schema(
                 json!({"$schema": "http://json-schema.org/draft-04/schema#", "description": big}),
-            ),
-        )]);
+            ))]);
         let found = problems(&[catalog]);
         assert_eq!(found.len(), 1);
         assert!(

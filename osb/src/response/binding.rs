@@ -1,24 +1,26 @@
 //! Binding responses («Binding», «Types of Binding», «Unbinding»).
 
-use std::future::Future;
-
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::{
-    BINDING_FIELDS, Background, DELETE_ANSWER_FIELDS, Json, Outcome, Timestamp, VendorFields,
-};
-use crate::Error;
+use crate::catalog::Requirement;
+
+use super::completion::Completion;
+use super::fields::BINDING_FIELDS;
+use super::json::Json;
+use super::time::Timestamp;
+use super::vendor::VendorFields;
 
 /// What a binding gives the application: credentials and the other binding types.
 ///
 /// Returned by a synchronous bind ([`Bound::created`]) and by fetch binding.
 ///
 /// ```
-/// use osb::{Binding, BindingEndpoint};
+/// use osb::Binding;
+/// use osb::response::NetworkEndpoint;
 /// let binding = Binding::new()
 ///     .credentials(&serde_json::json!({"uri": "postgres://u:p@db:5432/x"}))
-///     .endpoint(BindingEndpoint::new("db", 5432));
+///     .endpoint(NetworkEndpoint::new("db", 5432));
 /// ```
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Binding {
@@ -33,7 +35,7 @@ pub struct Binding {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     volume_mounts: Vec<VolumeMount>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    endpoints: Vec<BindingEndpoint>,
+    endpoints: Vec<NetworkEndpoint>,
     /// Sent by fetch binding only (never in a bind response).
     #[serde(skip)]
     pub(crate) parameters: Option<Json>,
@@ -92,7 +94,7 @@ impl Binding {
     /// Adds a network endpoint the application connects to; if any is given, all
     /// relevant endpoints MUST be.
     #[must_use]
-    pub fn endpoint(mut self, endpoint: BindingEndpoint) -> Self {
+    pub fn endpoint(mut self, endpoint: NetworkEndpoint) -> Self {
         self.endpoints.push(endpoint);
         self
     }
@@ -110,8 +112,8 @@ impl Binding {
 
     /// The binding fields set whose permission the offering's `requires` lacks
     /// («Binding»: platforms can consider such a response invalid).
-    pub(crate) fn unrequested(&self, requires: &[crate::Requirement]) -> Vec<&'static str> {
-        use crate::Requirement as R;
+    pub(crate) fn unrequested(&self, requires: &[Requirement]) -> Vec<&'static str> {
+        use Requirement as R;
         [
             (
                 self.syslog_drain_url.is_some(),
@@ -193,14 +195,14 @@ pub struct SharedDevice {
 
 /// An Endpoint object: a host and its ports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BindingEndpoint {
+pub struct NetworkEndpoint {
     host: String,
     ports: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     protocol: Option<Protocol>,
 }
 
-impl BindingEndpoint {
+impl NetworkEndpoint {
     /// `host` (a name or one IP address) with one port; `ports` is never empty.
     pub fn new(host: impl Into<String>, port: u16) -> Self {
         Self {
@@ -245,148 +247,60 @@ pub enum Protocol {
     All,
 }
 
-#[derive(Debug)]
-pub(crate) enum BoundOutcome {
-    Created(Binding),
-    Existing(Binding),
-    Accepted(Option<String>),
-    Background(Background<Binding>),
-}
-
 /// The answer to a bind request.
 ///
 /// An asynchronous bind carries no credentials: [`Bound::accepted`] takes none,
 /// as the specification requires («Binding», 202).
 #[derive(Debug)]
 pub struct Bound {
-    pub(crate) outcome: BoundOutcome,
-    /// The binding of `outcome` already serialized, when the state layer serialized
+    pub(crate) completion: Completion<Binding>,
+    /// The binding of `completion` already serialized, when the state layer serialized
     /// it to store it: the response sends these bytes instead of serializing again.
     pub(crate) body: Option<Box<serde_json::value::RawValue>>,
 }
 
 impl Bound {
-    /// `201 Created`: the binding was created by this request.
-    pub fn created(binding: Binding) -> Self {
+    pub(crate) fn with(completion: Completion<Binding>) -> Self {
         Self {
-            outcome: BoundOutcome::Created(binding),
+            completion,
             body: None,
         }
+    }
+
+    /// `201 Created`: the binding was created by this request.
+    pub fn created(binding: Binding) -> Self {
+        Self::with(Completion::Done(binding))
     }
 
     /// `200 OK`: the binding already exists with identical parameters.
     pub fn already_exists(binding: Binding) -> Self {
-        Self {
-            outcome: BoundOutcome::Existing(binding),
-            body: None,
-        }
+        Self::with(Completion::Existing(binding))
     }
 
-    /// `202 Accepted`: binding continues; the platform polls with `operation` and
-    /// then fetches the binding.
-    pub fn accepted(operation: impl Into<String>) -> Self {
-        Self {
-            outcome: BoundOutcome::Accepted(Some(operation.into())),
-            body: None,
-        }
-    }
-
-    /// `202 Accepted` without an operation id.
-    pub fn accepted_without_operation() -> Self {
-        Self {
-            outcome: BoundOutcome::Accepted(None),
-            body: None,
-        }
-    }
-
-    /// `202 Accepted`, binding as `work`, which the framework runs and polls; the
-    /// binding it returns is what fetching the binding answers. Needs a state store.
-    pub fn in_background(
-        work: impl Future<Output = Result<Binding, Error>> + Send + 'static,
-    ) -> Self {
-        Self {
-            outcome: BoundOutcome::Background(Background::new(work)),
-            body: None,
-        }
-    }
-
-    /// Whether this is a `202 Accepted`.
-    pub fn is_accepted(&self) -> bool {
-        matches!(
-            self.outcome,
-            BoundOutcome::Accepted(_) | BoundOutcome::Background(_)
-        )
-    }
-
-    /// The operation id of a `202 Accepted`.
-    pub fn operation(&self) -> Option<&str> {
-        match &self.outcome {
-            BoundOutcome::Accepted(operation) => operation.as_deref(),
-            _ => None,
-        }
-    }
+    accepted_methods!(Binding, "binding");
 
     /// The binding of a `200` or `201`.
     pub fn binding(&self) -> Option<&Binding> {
-        match &self.outcome {
-            BoundOutcome::Created(binding) | BoundOutcome::Existing(binding) => Some(binding),
-            BoundOutcome::Accepted(_) | BoundOutcome::Background(_) => None,
-        }
+        self.completion.made()
     }
 }
 
 /// The answer to an unbind request.
 #[derive(Debug)]
 pub struct Unbound {
-    pub(crate) outcome: Outcome,
+    pub(crate) completion: Completion<()>,
     pub(crate) vendor: VendorFields,
 }
 
 impl Unbound {
     /// `200 OK`: the binding was deleted by this request.
     pub fn completed() -> Self {
-        Self {
-            outcome: Outcome::Done,
-            vendor: VendorFields::default(),
-        }
+        Self::with(Completion::Done(()))
     }
 
-    /// `202 Accepted`: unbinding continues; the platform polls with `operation`.
-    pub fn accepted(operation: impl Into<String>) -> Self {
-        Self {
-            outcome: Outcome::Accepted(Some(operation.into())),
-            vendor: VendorFields::default(),
-        }
-    }
+    accepted_methods!((), "unbinding");
 
-    /// `202 Accepted` without an operation id.
-    pub fn accepted_without_operation() -> Self {
-        Self {
-            outcome: Outcome::Accepted(None),
-            vendor: VendorFields::default(),
-        }
-    }
-
-    /// `202 Accepted`, unbinding as `work`, run and polled by the framework. Needs a
-    /// state store.
-    pub fn in_background(work: impl Future<Output = Result<(), Error>> + Send + 'static) -> Self {
-        Self {
-            outcome: Outcome::Background(Background::new(work)),
-            vendor: VendorFields::default(),
-        }
-    }
-
-    vendor_field_methods!(DELETE_ANSWER_FIELDS, "a deprovision or unbind answer");
-
-    /// Whether this is a `202 Accepted`.
-    pub fn is_accepted(&self) -> bool {
-        self.outcome.is_accepted()
-    }
-
-    /// The operation id of a `202 Accepted`.
-    pub fn operation(&self) -> Option<&str> {
-        self.outcome.operation()
-    }
+    deleted_answer_methods!();
 }
 
 /// The wire form of a fetched binding: the binding plus its parameters.
@@ -417,7 +331,7 @@ mod tests {
     /// «Binding»: these fields need the matching `requires` permission.
     #[test]
     fn fields_needing_a_permission_are_named_unless_required() {
-        use crate::Requirement as R;
+        use Requirement as R;
         let binding = Binding::new()
             .syslog_drain_url("syslog://logs.example.com")
             .route_service_url("https://route.example.com")
@@ -474,11 +388,11 @@ mod tests {
                 },
             })
             .endpoint(
-                BindingEndpoint::new("db.example.com", 5432)
+                NetworkEndpoint::new("db.example.com", 5432)
                     .port_range(9010, 9000)
                     .protocol(Protocol::Udp),
             )
-            .endpoint(BindingEndpoint::new("10.0.0.1", 80));
+            .endpoint(NetworkEndpoint::new("10.0.0.1", 80));
         assert_eq!(
             serde_json::to_value(&binding).unwrap(),
             json!({

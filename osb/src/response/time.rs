@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 /// A UTC instant, serialized as the specification requires (`2026-11-22T12:00:00.000Z`).
 ///
 /// ```
-/// use osb::Timestamp;
+/// use osb::response::Timestamp;
 /// use std::time::{Duration, UNIX_EPOCH};
 /// let t = Timestamp::from(UNIX_EPOCH + Duration::from_millis(1_795_867_200_250));
 /// assert_eq!(t.to_string(), "2026-11-28T12:00:00.250Z");

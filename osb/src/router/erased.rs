@@ -8,12 +8,15 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::state::{Interrupted, Resumed};
-use crate::{
-    Bind, Binding, BindingLastOperation, BindingOperationStatus, Bound, Broker, Deprovision,
-    Deprovisioned, Error, FetchBinding, FetchInstance, InstanceDetails, LastOperation,
-    OperationStatus, Provision, Provisioned, Unbind, Unbound, Update, Updated,
-};
+use crate::broker::Broker;
+use crate::error::Error;
+use crate::request::Interrupted;
+use crate::request::binding::{Bind, BindingLastOperation, FetchBinding, Unbind};
+use crate::request::instance::{Deprovision, FetchInstance, LastOperation, Provision, Update};
+use crate::response::Resumed;
+use crate::response::binding::{Binding, Bound, Unbound};
+use crate::response::instance::{Deprovisioned, InstanceDetails, Provisioned, Updated};
+use crate::response::operation::{BindingOperationReport, OperationReport};
 
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
@@ -22,14 +25,14 @@ pub(crate) trait DynBroker: Send + Sync + 'static {
     fn deprovision(&self, request: Deprovision) -> BoxFuture<'_, Deprovisioned>;
     fn update(&self, request: Update) -> BoxFuture<'_, Updated>;
     fn fetch_instance(&self, request: FetchInstance) -> BoxFuture<'_, InstanceDetails>;
-    fn last_operation(&self, request: LastOperation) -> BoxFuture<'_, OperationStatus>;
+    fn last_operation(&self, request: LastOperation) -> BoxFuture<'_, OperationReport>;
     fn bind(&self, request: Bind) -> BoxFuture<'_, Bound>;
     fn unbind(&self, request: Unbind) -> BoxFuture<'_, Unbound>;
     fn fetch_binding(&self, request: FetchBinding) -> BoxFuture<'_, Binding>;
     fn binding_last_operation(
         &self,
         request: BindingLastOperation,
-    ) -> BoxFuture<'_, BindingOperationStatus>;
+    ) -> BoxFuture<'_, BindingOperationReport>;
     fn resume(&self, interrupted: Interrupted) -> BoxFuture<'_, Resumed>;
 }
 
@@ -50,7 +53,7 @@ impl<B: Broker> DynBroker for B {
         Box::pin(Broker::fetch_instance(self, request))
     }
 
-    fn last_operation(&self, request: LastOperation) -> BoxFuture<'_, OperationStatus> {
+    fn last_operation(&self, request: LastOperation) -> BoxFuture<'_, OperationReport> {
         Box::pin(Broker::last_operation(self, request))
     }
 
@@ -69,7 +72,7 @@ impl<B: Broker> DynBroker for B {
     fn binding_last_operation(
         &self,
         request: BindingLastOperation,
-    ) -> BoxFuture<'_, BindingOperationStatus> {
+    ) -> BoxFuture<'_, BindingOperationReport> {
         Box::pin(Broker::binding_last_operation(self, request))
     }
 

@@ -27,17 +27,19 @@ use http::request::Parts;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
+use crate::api::Endpoint;
+use crate::catalog::AsyncOperations;
+use crate::error::{Error, ErrorKind};
 use crate::request::RawBody;
-use crate::{
-    AsyncOperations, Bind, BindingLastOperation, Deprovision, Endpoint, Error, ErrorKind,
-    FetchBinding, FetchInstance, LastOperation, Provision, Unbind, Update,
-};
+use crate::request::binding::{Bind, BindingLastOperation, FetchBinding, Unbind};
+use crate::request::instance::{Deprovision, FetchInstance, LastOperation, Provision, Update};
+use crate::request::position::PlanPosition;
 
 use super::detach::detached;
 use super::erased::{BoxFuture, DynBroker};
 use super::input::{self, BindBody, ProvisionBody, Query, UpdateBody};
-use super::text::quoted;
 use super::{REQUEST_IDENTITY_HEADER, Shared, respond, stateful};
+use crate::text::quoted;
 
 type InstancePath = Result<Path<String>, PathRejection>;
 type BindingPath = Result<Path<(String, String)>, PathRejection>;
@@ -264,7 +266,7 @@ fn provision_inner(
             maintenance_info: fields.maintenance_info,
             accepts_incomplete,
             meta,
-            plan_index: plan.index,
+            plan: PlanPosition::At(plan.index),
             body: RawBody(bytes),
         };
         let result = if shared.state.is_some() {
@@ -363,7 +365,7 @@ fn update_inner(
             maintenance_info: fields.maintenance_info,
             accepts_incomplete,
             meta,
-            plan_index: target.map(|entry| entry.index),
+            plan: target.map_or(PlanPosition::Unknown, |entry| PlanPosition::At(entry.index)),
             body: RawBody(bytes),
         };
         let result = if shared.state.is_some() {
@@ -399,7 +401,7 @@ pub(super) fn deprovision(
                 plan_id,
                 accepts_incomplete: query.accepts_incomplete,
                 meta,
-                plan_index: plan.index,
+                plan: PlanPosition::At(plan.index),
             };
             let result = if shared.state.is_some() {
                 detached(stateful::deprovision(shared.clone(), plan.broker, request)).await?
@@ -596,7 +598,7 @@ fn bind_inner(
                 predecessor_binding_id,
                 accepts_incomplete,
                 meta,
-                plan_index: plan.index,
+                plan: PlanPosition::At(plan.index),
                 body: RawBody(bytes),
             };
             if plan.requires_app && request.app().is_none() {
@@ -656,7 +658,7 @@ pub(super) fn unbind(
                 plan_id,
                 accepts_incomplete: query.accepts_incomplete,
                 meta,
-                plan_index: plan.index,
+                plan: PlanPosition::At(plan.index),
             };
             let result = if shared.state.is_some() {
                 detached(stateful::unbind(shared.clone(), plan.broker, request)).await?

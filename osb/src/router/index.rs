@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::state::FingerprintPrefix;
-use crate::{AsyncOperations, Catalog, Error, ErrorKind, MaintenanceInfo};
+use crate::catalog::{AsyncOperations, Catalog, MaintenanceInfo};
+use crate::error::{Error, ErrorKind};
+use crate::store::record::FingerprintPrefix;
 
 use super::params::ParameterSchema;
-use super::text::quoted;
+use crate::text::quoted;
 
 pub(crate) struct ServiceEntry {
     pub(crate) broker: usize,
@@ -28,7 +29,7 @@ pub(crate) struct PlanEntry {
     pub(crate) async_only: AsyncOperations,
     pub(crate) requires_app: bool,
     /// The offering's `requires`, which the binding response fields must match.
-    pub(crate) requires: Vec<crate::Requirement>,
+    pub(crate) requires: Vec<crate::catalog::Requirement>,
     pub(crate) provision_schema: Option<ParameterSchema>,
     pub(crate) update_schema: Option<ParameterSchema>,
     pub(crate) bind_schema: Option<ParameterSchema>,

@@ -10,10 +10,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::request::{maintenance_info, object, serde_message};
-use crate::{BindResource, Context, Error, ErrorKind, MaintenanceInfo, Parameters, PreviousValues};
+use crate::catalog::MaintenanceInfo;
+use crate::error::{Error, ErrorKind};
+use crate::request::json::{maintenance_info, object, serde_message};
+use crate::request::{BindResource, Context, Parameters, PreviousValues};
 
-use super::text::quoted;
+use crate::text::quoted;
 
 /// A path id: percent-decoded, valid UTF-8, non-empty («URL Properties»).
 pub(crate) fn path_ids<T>(path: Result<Path<T>, PathRejection>) -> Result<T, Error> {

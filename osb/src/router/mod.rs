@@ -10,7 +10,6 @@ mod params;
 mod respond;
 mod runner;
 mod stateful;
-mod text;
 
 use std::sync::Arc;
 
@@ -18,30 +17,24 @@ use axum::Router;
 use axum::response::Response;
 use axum::routing::{get, put};
 use bytes::Bytes;
-use http::header::HeaderName;
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 
-use crate::auth::Auth;
-use crate::catalog::{self, CatalogError};
-use crate::state::{StateConfig, Store};
-use crate::{
-    ApiVersion, Broker, Catalog, Endpoint, Error, ErrorKind, OriginatingIdentity, RequestMeta,
+use crate::api::{
+    API_VERSION_HEADER, ApiVersion, Endpoint, MissingVersion, ORIGINATING_IDENTITY_HEADER,
+    REQUEST_IDENTITY_HEADER,
 };
+use crate::auth::Auth;
+use crate::broker::Broker;
+use crate::catalog::{self, Catalog, CatalogError};
+use crate::error::{Error, ErrorKind};
+use crate::request::{OriginatingIdentity, RequestMeta};
+use crate::store::{StateConfig, Store};
+use crate::text::quoted;
 
 use erased::DynBroker;
 use index::Index;
 use stateful::StateLayer;
-use text::quoted;
-
-/// `X-Broker-API-Version` («API Version Header»).
-pub const API_VERSION_HEADER: HeaderName = HeaderName::from_static("x-broker-api-version");
-/// `X-Broker-API-Originating-Identity` («Originating Identity»).
-pub const ORIGINATING_IDENTITY_HEADER: HeaderName =
-    HeaderName::from_static("x-broker-api-originating-identity");
-/// `X-Broker-API-Request-Identity` («Request Identity»), echoed on every response.
-pub const REQUEST_IDENTITY_HEADER: HeaderName =
-    HeaderName::from_static("x-broker-api-request-identity");
 
 /// The router of one broker with `auth`: the OSB routes as an [`axum::Router`] to
 /// serve with [`serve`](crate::serve) or to nest in an existing application
@@ -57,16 +50,6 @@ pub fn router(broker: impl Broker, auth: impl Into<Auth>) -> Router {
         Ok(router) => router,
         Err(err) => panic!("{err}"),
     }
-}
-
-/// What to answer when `X-Broker-API-Version` is missing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MissingVersion {
-    /// `412 Precondition Failed`, as both osb-checker generations and Go's brokerapi expect.
-    #[default]
-    PreconditionFailed,
-    /// `400 Bad Request`, as the specification allows («API Version Header», since 2.16).
-    BadRequest,
 }
 
 /// Errors building a router.
@@ -88,7 +71,7 @@ pub enum BuildError {
     /// A broker relies on a state store and none was configured.
     #[error(
         "broker `{0}` relies on a state store (it is `stateful`): configure one with \
-         Builder::store, such as osb::state::MemoryStore or osb::state::SqlStore"
+         Builder::store, such as osb::store::MemoryStore or osb::store::SqlStore"
     )]
     StoreRequired(&'static str),
     /// A parameter schema could not be compiled.
@@ -123,11 +106,12 @@ impl Default for Config {
 /// broker that owns its service, plan or resource.
 ///
 /// ```
-/// # use osb::{Broker, Catalog, Deprovision, Deprovisioned, Error, Plan, Provision, Provisioned, Service};
+/// # use osb::catalog::{Catalog, Plan, ServiceOffering};
+/// # use osb::{Broker, Deprovision, Deprovisioned, Error, Provision, Provisioned};
 /// # struct Db; struct Queue;
 /// # macro_rules! stub { ($t:ident, $s:literal, $p:literal) => {
 /// # impl Broker for $t {
-/// #     fn catalog(&self) -> Catalog { Catalog::new([Service::new($s, $s, "d").plan(Plan::new($p, "p", "d"))]) }
+/// #     fn catalog(&self) -> Catalog { Catalog::new([ServiceOffering::new($s, $s, "d").plan(Plan::new($p, "p", "d"))]) }
 /// #     async fn provision(&self, _: Provision) -> Result<Provisioned, Error> { Ok(Provisioned::created()) }
 /// #     async fn deprovision(&self, _: Deprovision) -> Result<Deprovisioned, Error> { Ok(Deprovisioned::completed()) }
 /// # } } }
@@ -135,8 +119,8 @@ impl Default for Config {
 /// let app: axum::Router = osb::Builder::new()
 ///     .broker(Db)
 ///     .broker(Queue)
-///     .auth(osb::BasicAuth::new("admin", "secret"))
-///     .min_api_version(osb::ApiVersion::V2_14)
+///     .auth(osb::auth::BasicAuth::new("admin", "secret"))
+///     .min_api_version(osb::api::ApiVersion::V2_14)
 ///     .build()?;
 /// # Ok::<(), osb::BuildError>(())
 /// ```
@@ -147,7 +131,7 @@ pub struct Builder {
     config: Config,
     store: Option<stateful::StoreHandle>,
     state_config: StateConfig,
-    /// The type names of the brokers that [require a store](Broker::requires_store).
+    /// The type names of the [stateful](Broker::STATEFUL) brokers.
     requires_store: Vec<Option<&'static str>>,
 }
 
@@ -173,13 +157,10 @@ impl Builder {
 
     /// Adds a broker; its catalog is read now.
     #[must_use]
-    pub fn broker(mut self, broker: impl Broker) -> Self {
+    pub fn broker<B: Broker>(mut self, broker: B) -> Self {
         self.catalogs.push(broker.catalog());
-        self.requires_store.push(
-            broker
-                .requires_store()
-                .then(|| std::any::type_name_of_val(&broker)),
-        );
+        self.requires_store
+            .push(B::STATEFUL.then(std::any::type_name::<B>));
         self.brokers.push(Box::new(broker));
         self
     }
@@ -232,7 +213,7 @@ impl Builder {
 
     /// Keeps instances, bindings and operations in `store`, and with them takes over
     /// the specification's bookkeeping for every broker of the router (see
-    /// [`crate::state`]): an identical provision or bind answers 200 with what was
+    /// [`crate::store`]): an identical provision or bind answers 200 with what was
     /// answered first, a different one 409, one still running 202 with the same
     /// operation; deleting what does not exist answers 410; fetch and `last_operation`
     /// are answered from the store unless the broker implements them; conflicting
@@ -252,15 +233,6 @@ impl Builder {
     pub fn state_config(mut self, config: StateConfig) -> Self {
         self.state_config = config;
         self
-    }
-
-    /// The merged catalog of the brokers added so far, as it will be served.
-    pub fn catalog(&self) -> Catalog {
-        Catalog::new(
-            self.catalogs
-                .iter()
-                .flat_map(|c| c.services.iter().cloned()),
-        )
     }
 
     /// Checks the catalogs and builds the router.

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use super::flat_schema::FlatSchema;
-use crate::{Error, ErrorKind, Parameters};
+use crate::error::{Error, ErrorKind};
+use crate::request::Parameters;
 
 /// The most violations listed in one error description.
 const MAX_LISTED: usize = 5;
@@ -81,7 +82,7 @@ impl ParameterSchema {
             Some(parameters) => serde_json::from_str(parameters.as_raw().get()).map_err(|err| {
                 Error::invalid_parameters(format!(
                     "parameters: {}",
-                    crate::request::serde_message(&err)
+                    crate::request::json::serde_message(&err)
                 ))
             })?,
             None => Value::Object(serde_json::Map::new()),

@@ -9,12 +9,14 @@ use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
 use serde::Serialize;
 
-use crate::response::binding::{BoundOutcome, FetchedBinding};
-use crate::response::{InstanceMetadata, Outcome, VendorFields};
-use crate::{
-    Binding, BindingOperationStatus, Bound, Deprovisioned, Endpoint, Error, InstanceDetails,
-    OperationStatus, Provisioned, Unbound, Updated,
-};
+use crate::api::Endpoint;
+use crate::error::Error;
+use crate::response::binding::FetchedBinding;
+use crate::response::binding::{Binding, Bound, Unbound};
+use crate::response::completion::Completion;
+use crate::response::instance::{Deprovisioned, InstanceDetails, Provisioned, Updated};
+use crate::response::operation::{BindingOperationReport, OperationReport};
+use crate::response::{InstanceMetadata, VendorFields};
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
@@ -48,7 +50,7 @@ pub(crate) fn json_bytes(status: StatusCode, bytes: impl Into<Body>) -> Response
 pub(crate) fn broken(reason: &str) -> Response {
     tracing::error!("{reason}");
     error(
-        &Error::new(crate::ErrorKind::Internal),
+        &Error::new(crate::error::ErrorKind::Internal),
         Endpoint::Catalog,
         None,
     )
@@ -155,7 +157,7 @@ fn accepted_operation(
 }
 
 fn instance_response(
-    outcome: &Outcome,
+    outcome: &Completion<()>,
     done: StatusCode,
     dashboard_url: Option<&str>,
     metadata: Option<&InstanceMetadata>,
@@ -164,15 +166,15 @@ fn instance_response(
     endpoint: Endpoint,
 ) -> Response {
     let (status, operation) = match outcome {
-        Outcome::Done => (done, None),
-        Outcome::Existing => (StatusCode::OK, None),
-        Outcome::Accepted(op) => {
+        Completion::Done(()) => (done, None),
+        Completion::Existing(()) => (StatusCode::OK, None),
+        Completion::Accepted(op) => {
             match accepted_operation(op.as_deref(), accepts_incomplete, endpoint) {
                 Ok(op) => (StatusCode::ACCEPTED, op),
                 Err(reason) => return broken(&reason),
             }
         }
-        Outcome::Background(_) => return broken(NO_STORE),
+        Completion::Background(_) => return broken(NO_STORE),
     };
     if dashboard_url.is_none() && operation.is_none() && metadata.is_none() && vendor.is_empty() {
         // The common answer, without serializing anything.
@@ -191,7 +193,7 @@ fn instance_response(
 
 pub(crate) fn provisioned(result: &Provisioned, accepts_incomplete: bool) -> Response {
     instance_response(
-        &result.outcome,
+        &result.completion,
         StatusCode::CREATED,
         result.dashboard_url.as_deref(),
         result.metadata.as_ref(),
@@ -203,7 +205,7 @@ pub(crate) fn provisioned(result: &Provisioned, accepts_incomplete: bool) -> Res
 
 pub(crate) fn updated(result: &Updated, accepts_incomplete: bool) -> Response {
     instance_response(
-        &result.outcome,
+        &result.completion,
         StatusCode::OK,
         result.dashboard_url.as_deref(),
         result.metadata.as_ref(),
@@ -214,33 +216,35 @@ pub(crate) fn updated(result: &Updated, accepts_incomplete: bool) -> Response {
 }
 
 fn deleted(
-    outcome: &Outcome,
+    outcome: &Completion<()>,
     vendor: &VendorFields,
     accepts_incomplete: bool,
     endpoint: Endpoint,
 ) -> Response {
     match outcome {
-        Outcome::Done | Outcome::Existing if vendor.is_empty() => json_bytes(StatusCode::OK, "{}"),
-        Outcome::Done | Outcome::Existing => json(
+        Completion::Done(()) | Completion::Existing(()) if vendor.is_empty() => {
+            json_bytes(StatusCode::OK, "{}")
+        }
+        Completion::Done(()) | Completion::Existing(()) => json(
             StatusCode::OK,
             &OperationBody {
                 operation: None,
                 vendor,
             },
         ),
-        Outcome::Accepted(op) => {
+        Completion::Accepted(op) => {
             match accepted_operation(op.as_deref(), accepts_incomplete, endpoint) {
                 Ok(operation) => json(StatusCode::ACCEPTED, &OperationBody { operation, vendor }),
                 Err(reason) => broken(&reason),
             }
         }
-        Outcome::Background(_) => broken(NO_STORE),
+        Completion::Background(_) => broken(NO_STORE),
     }
 }
 
 pub(crate) fn deprovisioned(result: &Deprovisioned, accepts_incomplete: bool) -> Response {
     deleted(
-        &result.outcome,
+        &result.completion,
         &result.vendor,
         accepts_incomplete,
         Endpoint::Deprovision,
@@ -249,7 +253,7 @@ pub(crate) fn deprovisioned(result: &Deprovisioned, accepts_incomplete: bool) ->
 
 pub(crate) fn unbound(result: &Unbound, accepts_incomplete: bool) -> Response {
     deleted(
-        &result.outcome,
+        &result.completion,
         &result.vendor,
         accepts_incomplete,
         Endpoint::Unbind,
@@ -298,10 +302,10 @@ fn binding_problem(binding: &Binding) -> Option<String> {
 }
 
 pub(crate) fn bound(result: Bound, accepts_incomplete: bool) -> Response {
-    let (status, binding) = match &result.outcome {
-        BoundOutcome::Created(binding) => (StatusCode::CREATED, binding),
-        BoundOutcome::Existing(binding) => (StatusCode::OK, binding),
-        BoundOutcome::Accepted(op) => {
+    let (status, binding) = match &result.completion {
+        Completion::Done(binding) => (StatusCode::CREATED, binding),
+        Completion::Existing(binding) => (StatusCode::OK, binding),
+        Completion::Accepted(op) => {
             return match accepted_operation(op.as_deref(), accepts_incomplete, Endpoint::Bind) {
                 Ok(operation) => json(
                     StatusCode::ACCEPTED,
@@ -313,7 +317,7 @@ pub(crate) fn bound(result: Bound, accepts_incomplete: bool) -> Response {
                 Err(reason) => broken(&reason),
             };
         }
-        BoundOutcome::Background(_) => return broken(NO_STORE),
+        Completion::Background(_) => return broken(NO_STORE),
     };
     if let Some(problem) = binding_problem(binding) {
         return broken(&format!("bind: {problem}"));
@@ -344,11 +348,11 @@ fn with_retry_after(mut response: Response, delay: Option<Duration>) -> Response
     response
 }
 
-pub(crate) fn operation_status(status: &OperationStatus) -> Response {
+pub(crate) fn operation_status(status: &OperationReport) -> Response {
     with_retry_after(json(StatusCode::OK, status), status.retry_after)
 }
 
-pub(crate) fn binding_operation_status(status: &BindingOperationStatus) -> Response {
+pub(crate) fn binding_operation_status(status: &BindingOperationReport) -> Response {
     with_retry_after(json(StatusCode::OK, status), status.retry_after)
 }
 

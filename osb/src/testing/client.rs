@@ -12,7 +12,7 @@ use http_body_util::BodyExt as _;
 use serde_json::Value;
 use tower::ServiceExt as _;
 
-use crate::API_VERSION_HEADER;
+use crate::api::API_VERSION_HEADER;
 
 /// Sends requests to a router in-process, with the headers a platform sends:
 /// `X-Broker-API-Version: 2.17` and, once set, credentials. Every default header can

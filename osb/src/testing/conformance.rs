@@ -9,7 +9,8 @@ use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{TestClient, TestResponse};
-use crate::{Catalog, REQUEST_IDENTITY_HEADER};
+use crate::api::REQUEST_IDENTITY_HEADER;
+use crate::catalog::Catalog;
 
 /// What to send for one plan: valid parameters, and optionally requests that differ
 /// from them, to check the 409 answers.
@@ -616,7 +617,12 @@ impl Run<'_> {
         }
     }
 
-    async fn lifecycle(&mut self, catalog: &Catalog, service: &crate::Service, plan: &crate::Plan) {
+    async fn lifecycle(
+        &mut self,
+        catalog: &Catalog,
+        service: &crate::catalog::ServiceOffering,
+        plan: &crate::catalog::Plan,
+    ) {
         let fixture = self.suite.plans.get(&plan.id).cloned().unwrap_or_default();
         let name = &plan.name;
         let id = self.id(name);
@@ -782,8 +788,8 @@ impl Run<'_> {
 
     async fn binding(
         &mut self,
-        service: &crate::Service,
-        plan: &crate::Plan,
+        service: &crate::catalog::ServiceOffering,
+        plan: &crate::catalog::Plan,
         fixture: &PlanFixture,
         instance_id: &str,
     ) {

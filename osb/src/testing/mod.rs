@@ -7,13 +7,14 @@
 //!
 //! ```
 //! use osb::testing::{Conformance, PlanFixture};
-//! use osb::{Catalog, Deprovision, Deprovisioned, Error, Plan, Provision, Provisioned, Service};
+//! use osb::catalog::{Catalog, Plan, ServiceOffering};
+//! use osb::{Deprovision, Deprovisioned, Error, Provision, Provisioned};
 //!
 //! struct Echo;
 //!
 //! impl osb::Broker for Echo {
 //!     fn catalog(&self) -> Catalog {
-//!         Catalog::new([Service::new("echo-id", "echo", "Says yes.")
+//!         Catalog::new([ServiceOffering::new("echo-id", "echo", "Says yes.")
 //!             .plan(Plan::new("echo-plan-id", "default", "The only plan."))])
 //!     }
 //!     async fn provision(&self, _: Provision) -> Result<Provisioned, Error> {
@@ -25,7 +26,7 @@
 //! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! let router = osb::router(Echo, osb::BasicAuth::new("admin", "admin"));
+//! let router = osb::router(Echo, osb::auth::BasicAuth::new("admin", "admin"));
 //! let report = Conformance::new(router).basic_auth("admin", "admin").run().await;
 //! // Echo answers 201 to every provision, so the idempotency rules fail:
 //! assert!(report.failures().any(|check| check.rule.contains("identically gets 200")));

@@ -2,8 +2,8 @@
 
 use serde_json::value::RawValue;
 
-use crate::OperationState;
-use crate::state::{
+use crate::response::OperationState;
+use crate::store::{
     BindingRecord, Fingerprint, InstanceRecord, OperationKind, OperationRecord, ResourceKey,
     ResourceState, Store, Tombstone,
 };
@@ -56,7 +56,7 @@ pub fn sample_binding(instance_id: &str, binding_id: &str) -> BindingRecord {
     }
 }
 
-fn unwrap<T>(result: Result<T, crate::state::StoreError>) -> T {
+fn unwrap<T>(result: Result<T, crate::store::StoreError>) -> T {
     match result {
         Ok(value) => value,
         Err(err) => panic!("store contract: the store failed: {err}"),
@@ -135,7 +135,7 @@ pub async fn store_contract(store: &dyn Store, prefix: &str) {
     let mut next = read.clone();
     next.state = ResourceState::Updating;
     next.version = 2;
-    next.pending = Some(crate::state::PendingUpdate {
+    next.pending = Some(crate::store::PendingUpdate {
         plan_id: Some("plan-2".to_owned()),
         parameters: Some(json(r#"{"size_mb":128}"#)),
         maintenance_version: None,

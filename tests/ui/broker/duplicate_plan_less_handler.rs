@@ -27,7 +27,7 @@ impl MyBroker {
     async fn last_operation(
         &self,
         _request: osb::LastOperation,
-    ) -> Result<osb::OperationStatus, Error> {
+    ) -> Result<osb::OperationReport, Error> {
         Err(Error::not_supported())
     }
 
@@ -35,7 +35,7 @@ impl MyBroker {
     async fn last_operation_again(
         &self,
         _request: osb::LastOperation,
-    ) -> Result<osb::OperationStatus, Error> {
+    ) -> Result<osb::OperationReport, Error> {
         Err(Error::not_supported())
     }
 }

@@ -8,7 +8,7 @@ pub struct Small;
 pub struct MyBroker;
 
 impl MyBroker {
-    #[osb::provision(Small)]
+    #[osb::dsl::provision(Small)]
     pub async fn provision(&self, _request: Provision) -> Result<Provisioned, Error> {
         Ok(Provisioned::created())
     }

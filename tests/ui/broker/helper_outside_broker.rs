@@ -5,7 +5,7 @@ use osb::{Error, Provision, Provisioned};
 #[osb::plan(id = "plan-small")]
 pub struct Small;
 
-#[osb::provision(Small)]
+#[osb::dsl::provision(Small)]
 pub async fn provision(_request: Provision) -> Result<Provisioned, Error> {
     Ok(Provisioned::created())
 }

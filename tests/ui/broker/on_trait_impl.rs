@@ -1,5 +1,6 @@
 // `#[osb::broker]` implements `osb::Broker` itself: it goes on an inherent impl.
-use osb::{Catalog, Deprovision, Deprovisioned, Error, Provision, Provisioned};
+use osb::catalog::Catalog;
+use osb::{Deprovision, Deprovisioned, Error, Provision, Provisioned};
 
 /// A database.
 #[osb::service(id = "svc-db", plans(Small))]

@@ -1,5 +1,6 @@
 // `#[resume]` takes interrupted work of any plan: it takes no plan list.
-use osb::state::{Interrupted, Resumed};
+use osb::request::Interrupted;
+use osb::response::Resumed;
 use osb::{Deprovision, Deprovisioned, Error, Provision, Provisioned};
 
 /// A database.

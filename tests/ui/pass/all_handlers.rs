@@ -1,10 +1,12 @@
 //! Two offerings, three plans and all nine handler kinds, with typed and raw
 //! parameters, plan lists and every-plan handlers, `#[osb::…]` and bare helpers.
 
+use osb::response::OperationState;
+use osb::schema::NoParams;
 use osb::{
-    Bind, Binding, BindingLastOperation, BindingOperationStatus, Bound, Deprovision,
-    Deprovisioned, Error, FetchBinding, FetchInstance, InstanceDetails, LastOperation, NoParams,
-    OperationState, OperationStatus, Provision, Provisioned, Unbind, Unbound, Update, Updated,
+    Bind, Binding, BindingLastOperation, BindingOperationReport, Bound, Deprovision, Deprovisioned,
+    Error, FetchBinding, FetchInstance, InstanceDetails, LastOperation, OperationReport, Provision,
+    Provisioned, Unbind, Unbound, Update, Updated,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -74,7 +76,7 @@ impl MyBroker {
         Ok(Provisioned::created())
     }
 
-    #[osb::provision(Large, Tiny)]
+    #[osb::dsl::provision(Large, Tiny)]
     async fn provision_other(&self, _request: Provision) -> Result<Provisioned, Error> {
         Ok(Provisioned::created())
     }
@@ -100,8 +102,8 @@ impl MyBroker {
     }
 
     #[last_operation]
-    async fn last_operation(&self, _request: LastOperation) -> Result<OperationStatus, Error> {
-        Ok(OperationStatus::new(OperationState::Succeeded))
+    async fn last_operation(&self, _request: LastOperation) -> Result<OperationReport, Error> {
+        Ok(OperationReport::new(OperationState::Succeeded))
     }
 
     #[bind(Small, Large)]
@@ -123,8 +125,8 @@ impl MyBroker {
     async fn binding_last_operation(
         &self,
         _request: BindingLastOperation,
-    ) -> Result<BindingOperationStatus, Error> {
-        Ok(BindingOperationStatus::new(OperationState::Succeeded))
+    ) -> Result<BindingOperationReport, Error> {
+        Ok(BindingOperationReport::new(OperationState::Succeeded))
     }
 
     /// Methods without a helper attribute stay ordinary methods.
@@ -137,5 +139,5 @@ fn main() {
     assert_eq!(MyBroker.helper(), 1);
     let catalog = <MyBroker as osb::dsl::CatalogDef>::catalog();
     assert_eq!(catalog.services.len(), 2);
-    let _router = osb::router(MyBroker, osb::BasicAuth::new("admin", "admin"));
+    let _router = osb::router(MyBroker, osb::auth::BasicAuth::new("admin", "admin"));
 }

@@ -1,6 +1,8 @@
 // `asynchronous` marks bind and unbind too; a plan that is not bindable needs no
 // `#[binding_last_operation]` handler all the same.
-use osb::{Deprovision, Deprovisioned, Error, LastOperation, OperationStatus, Provision, Provisioned};
+use osb::{
+    Deprovision, Deprovisioned, Error, LastOperation, OperationReport, Provision, Provisioned,
+};
 
 /// A database.
 #[osb::service(id = "svc-db", plans(Small))]
@@ -25,7 +27,7 @@ impl MyBroker {
     }
 
     #[last_operation]
-    async fn last_operation(&self, _request: LastOperation) -> Result<OperationStatus, Error> {
+    async fn last_operation(&self, _request: LastOperation) -> Result<OperationReport, Error> {
         Err(Error::not_supported())
     }
 }

@@ -52,5 +52,5 @@ fn main() {
     let broker = MyBroker {
         store: Memory::default(),
     };
-    let _router = osb::router(broker, osb::BasicAuth::new("admin", "admin"));
+    let _router = osb::router(broker, osb::auth::BasicAuth::new("admin", "admin"));
 }

@@ -26,5 +26,5 @@ impl MyBroker {
 }
 
 fn main() {
-    let _router = osb::router(MyBroker, osb::BasicAuth::new("admin", "admin"));
+    let _router = osb::router(MyBroker, osb::auth::BasicAuth::new("admin", "admin"));
 }

@@ -1,7 +1,10 @@
 //! A `bindable = false` plan in a bindable offering needs no bind handlers, while its
 //! bindable sibling has them.
 
-use osb::{Bind, Binding, Bound, Deprovision, Deprovisioned, Error, Provision, Provisioned, Unbind, Unbound};
+use osb::{
+    Bind, Binding, Bound, Deprovision, Deprovisioned, Error, Provision, Provisioned, Unbind,
+    Unbound,
+};
 
 /// A database.
 #[osb::service(id = "svc-db", bindable, plans(Small, Large))]
@@ -41,5 +44,5 @@ impl MyBroker {
 }
 
 fn main() {
-    let _router = osb::router(MyBroker, osb::BasicAuth::new("admin", "admin"));
+    let _router = osb::router(MyBroker, osb::auth::BasicAuth::new("admin", "admin"));
 }

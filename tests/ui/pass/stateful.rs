@@ -1,7 +1,8 @@
 // A `stateful` broker: the state store answers fetch and last-operation requests,
 // so an offering with retrievable instances and bindings and an asynchronous plan
 // needs no handler for them; `#[resume]` takes interrupted work.
-use osb::state::{Interrupted, Resumed};
+use osb::request::Interrupted;
+use osb::response::Resumed;
 use osb::{
     Bind, Binding, Bound, Deprovision, Deprovisioned, Error, Provision, Provisioned, Unbind,
     Unbound,
@@ -57,11 +58,11 @@ impl MyBroker {
 
 fn main() {
     use osb::Broker as _;
-    assert!(MyBroker.requires_store());
+    assert!(<MyBroker as osb::Broker>::STATEFUL);
     // Without a store, building the router says what is missing.
     let err = osb::Builder::new()
         .broker(MyBroker)
-        .auth(osb::Auth::none())
+        .auth(osb::auth::Auth::none())
         .build()
         .err()
         .unwrap();

@@ -15,9 +15,11 @@ use std::task::Poll;
 
 use futures_util::FutureExt as _;
 
+use crate::error::Error;
 use crate::response::Background;
-use crate::state::{OperationKind, ResourceKey, ResourceState};
-use crate::{Binding, Error, OperationState};
+use crate::response::OperationState;
+use crate::response::binding::Binding;
+use crate::store::{OperationKind, ResourceKey, ResourceState};
 
 use super::Shared;
 use super::stateful::{Ended, StateLayer, apply_update, finish_delete, finish_unbind, now_ms};
@@ -127,7 +129,7 @@ pub(crate) async fn run<T>(
         result.unwrap_or_else(|_| {
             let key = key.to_owned();
             tracing::error!(%key, %operation, "a handler or background work panicked");
-            Err(Error::new(crate::ErrorKind::Internal))
+            Err(Error::new(crate::error::ErrorKind::Internal))
         })
     };
     let work = AssertUnwindSafe(work).catch_unwind();
@@ -236,8 +238,8 @@ pub(crate) async fn settle_instance(
             (Ended::Failed(err), _) => {
                 op.state = OperationState::Failed;
                 op.description = Some(err.description().to_owned());
-                op.instance_usable = err.instance_usable_on(crate::Endpoint::Update);
-                op.update_repeatable = err.update_repeatable_on(crate::Endpoint::Update);
+                op.instance_usable = err.instance_usable_on(crate::api::Endpoint::Update);
+                op.update_repeatable = err.update_repeatable_on(crate::api::Endpoint::Update);
                 record.state = match kind {
                     OperationKind::Provision => ResourceState::Failed,
                     _ => ResourceState::Ready,

@@ -1,9 +1,9 @@
 //! Instance and binding records, for what the runner does alike to both.
 
-use crate::state::{
-    BindingRecord, InstanceRecord, Interrupted, OperationRecord, ResourceKey, StoreError,
-};
-use crate::{Parameters, Timestamp};
+use crate::request::Interrupted;
+use crate::request::Parameters;
+use crate::response::Timestamp;
+use crate::store::{BindingRecord, InstanceRecord, OperationRecord, ResourceKey, StoreError};
 
 use super::super::stateful::StateLayer;
 
@@ -62,7 +62,7 @@ impl Record {
 
     /// What the store kept of the request whose work was interrupted.
     pub(super) fn interrupted(&self) -> Option<Interrupted> {
-        let parameters = |raw: Option<&crate::state::Json>| {
+        let parameters = |raw: Option<&crate::store::Json>| {
             raw.cloned().and_then(|raw| Parameters::from_raw(raw).ok())
         };
         match self {

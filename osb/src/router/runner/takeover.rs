@@ -3,9 +3,12 @@
 
 use std::sync::{Arc, Weak};
 
+use crate::error::Error;
+use crate::request::Interrupted;
 use crate::response::Background;
-use crate::state::{Interrupted, ResourceKey, Resumed};
-use crate::{Error, OperationState};
+use crate::response::OperationState;
+use crate::response::Resumed;
+use crate::store::ResourceKey;
 
 use super::super::Shared;
 use super::super::stateful::{Ended, StateLayer, now_ms};

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use super::super::runner::KeyRef;
 
-use crate::state::{
-    BindingClaim, BindingRecord, BindingSettle, CLAIMED, InstanceClaim, InstanceRecord,
-    InstanceSettle, MemoryStore, OperationRecord, ResourceKey, ResourceState, Store, StoreError,
-    Tombstone,
+use crate::store::claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, InstanceSettle};
+use crate::store::{
+    BindingRecord, InstanceRecord, MemoryStore, OperationRecord, ResourceKey, ResourceState, Store,
+    StoreError, Tombstone,
 };
 
 /// A store as the state layer holds it.
@@ -376,7 +376,8 @@ mod tests {
     /// insert and update leave, and refuse what they refuse.
     #[tokio::test]
     async fn claims_and_settles_are_the_same_on_both_paths() {
-        use crate::state::{Fingerprint, OperationId, OperationKind};
+        use crate::store::operation_id::OperationId;
+        use crate::store::{Fingerprint, OperationKind};
         let shared = Arc::new(MemoryStore::new());
         let direct = StoreHandle::new(Arc::clone(&shared));
         let through_trait = StoreHandle::Dyn(shared);

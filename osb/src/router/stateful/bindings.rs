@@ -14,24 +14,29 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use crate::response::binding::BoundOutcome;
-use crate::response::{Background, Outcome};
-use crate::state::{
-    BindingClaim, BindingRecord, BindingSettle, CLAIMED, Fingerprint, OperationId, OperationKind,
-    OperationRecord, ResourceState, Tombstone, fingerprint,
-};
-use crate::{
-    AsyncOperations, Bind, BindResource, Binding, Bound, Error, ErrorKind, Unbind, Unbound,
+use crate::catalog::AsyncOperations;
+use crate::error::{Error, ErrorKind};
+use crate::request::BindResource;
+use crate::request::binding::{Bind, Unbind};
+use crate::request::position::PlanPosition;
+use crate::response::Background;
+use crate::response::binding::{Binding, Bound, Unbound};
+use crate::response::completion::Completion;
+use crate::store::claim::{BindingClaim, BindingSettle, CLAIMED};
+use crate::store::operation_id::OperationId;
+use crate::store::{
+    BindingRecord, Fingerprint, OperationKind, OperationRecord, ResourceState, Tombstone,
+    fingerprint,
 };
 
 use super::super::Shared;
 use super::super::runner::{self, KeyRef};
-use super::super::text::quoted;
 use super::backend::BindingClaimed;
 use super::{
     ClaimedBinding, Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms,
     prune, start_call, stored_plan,
 };
+use crate::text::quoted;
 
 /// «Binding»: the instance must exist and be usable; a binding with the same
 /// parameters and resource answers 200 with what it answered first.
@@ -123,9 +128,9 @@ pub(crate) fn bind(
             let call = async {
                 let mut answer = started?.await?;
                 if !accepts_incomplete {
-                    if let BoundOutcome::Background(work) = answer.outcome {
+                    if let Completion::Background(work) = answer.completion {
                         // As `finish_inline`: the client cannot poll, so it waits.
-                        answer.outcome = BoundOutcome::Created(work.0.await?);
+                        answer.completion = Completion::Done(work.0.await?);
                     }
                 }
                 Ok(answer)
@@ -221,20 +226,20 @@ fn settled(
     operation: OperationId,
     now: i64,
 ) -> (Bound, BindingSettle, BackgroundBind) {
-    let (outcome, state, kept, background) = match bound.outcome {
-        BoundOutcome::Created(binding) => return made(binding, BoundOutcome::Created, now),
-        BoundOutcome::Existing(binding) => return made(binding, BoundOutcome::Existing, now),
-        BoundOutcome::Accepted(id) => (
-            BoundOutcome::Accepted(id.clone()),
+    let (outcome, state, kept, background) = match bound.completion {
+        Completion::Done(binding) => return made(binding, Completion::Done, now),
+        Completion::Existing(binding) => return made(binding, Completion::Existing, now),
+        Completion::Accepted(id) => (
+            Completion::Accepted(id.clone()),
             ResourceState::Creating,
             OperationRecord::start(OperationKind::Bind, id, false, now),
             None,
         ),
         // The handler call's operation goes on in the background.
-        BoundOutcome::Background(work) => {
+        Completion::Background(work) => {
             let id = operation.to_string();
             (
-                BoundOutcome::Accepted(Some(id.clone())),
+                Completion::Accepted(Some(id.clone())),
                 ResourceState::Creating,
                 OperationRecord::start(OperationKind::Bind, Some(id.clone()), true, now),
                 Some((Background::new(async move { work.0.await.map(Some) }), id)),
@@ -242,7 +247,7 @@ fn settled(
         }
     };
     let answer = Bound {
-        outcome,
+        completion: outcome,
         body: None,
     };
     let settle = BindingSettle {
@@ -257,12 +262,12 @@ fn settled(
 /// response sends a copy of the bytes the store keeps.
 fn made(
     binding: Binding,
-    outcome: fn(Binding) -> BoundOutcome,
+    outcome: fn(Binding) -> Completion<Binding>,
     now: i64,
 ) -> (Bound, BindingSettle, BackgroundBind) {
     let response = crate::raw_json::to_raw_value(&binding).ok();
     let answer = Bound {
-        outcome: outcome(binding),
+        completion: outcome(binding),
         body: response.clone(),
     };
     let settle = BindingSettle {
@@ -294,7 +299,7 @@ pub(crate) fn unbind(
         if let Some(plan) = stored_plan(&shared, &record.plan_id, &request.plan_id) {
             plan.check_async(AsyncOperations::UNBIND, request.accepts_incomplete)?;
             request.plan_id.clone_from(&record.plan_id);
-            request.plan_index = plan.index;
+            request.plan = PlanPosition::At(plan.index);
             broker = plan.broker;
         }
         match record.state {
@@ -329,7 +334,7 @@ pub(crate) fn unbind(
         let accepts_incomplete = request.accepts_incomplete;
         let call = async {
             let mut answer = shared.broker(broker).unbind(request).await?;
-            answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+            answer.completion = finish_inline(answer.completion, accepts_incomplete).await?;
             Ok(answer)
         };
         let result = runner::run(
@@ -354,17 +359,17 @@ pub(crate) fn unbind(
                 state.store.update_binding(&restored, expected).await?;
                 Err(err)
             }
-            Ok(Unbound { outcome, vendor }) => match outcome {
-                Outcome::Done | Outcome::Existing => {
+            Ok(Unbound { completion, vendor }) => match completion {
+                Completion::Done(()) | Completion::Existing(()) => {
                     if !finish_unbind(state, &iid, &bid, expected, now, false).await? {
                         return Err(lost_race("the service binding"));
                     }
                     Ok(Unbound {
-                        outcome: Outcome::Done,
+                        completion: Completion::Done(()),
                         vendor,
                     })
                 }
-                Outcome::Accepted(operation) => {
+                Completion::Accepted(operation) => {
                     record.version += 1;
                     record.operation = Some(OperationRecord::start(
                         OperationKind::Unbind,
@@ -376,11 +381,11 @@ pub(crate) fn unbind(
                         return Err(lost_race("the service binding"));
                     }
                     Ok(Unbound {
-                        outcome: Outcome::Accepted(operation),
+                        completion: Completion::Accepted(operation),
                         vendor,
                     })
                 }
-                Outcome::Background(work) => {
+                Completion::Background(work) => {
                     record.version += 1;
                     record.operation = Some(OperationRecord::start(
                         OperationKind::Unbind,
@@ -393,7 +398,7 @@ pub(crate) fn unbind(
                     }
                     runner::spawn_binding(&shared, iid, bid, operation_id.clone(), map_unit(work));
                     Ok(Unbound {
-                        outcome: Outcome::Accepted(Some(operation_id)),
+                        completion: Completion::Accepted(Some(operation_id)),
                         vendor,
                     })
                 }

@@ -14,23 +14,28 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use crate::response::Outcome;
-use crate::state::{
-    CLAIMED, Fingerprint, InstanceClaim, InstanceRecord, InstanceSettle, OperationId,
-    OperationKind, OperationRecord, PendingUpdate, ResourceState, Tombstone, fingerprint,
-};
-use crate::{
-    AsyncOperations, Deprovision, Deprovisioned, Error, ErrorKind, InstanceMetadata,
-    PreviousValues, Provision, Provisioned, Update, Updated,
+use crate::catalog::AsyncOperations;
+use crate::error::{Error, ErrorKind};
+use crate::request::PreviousValues;
+use crate::request::instance::{Deprovision, Provision, Update};
+use crate::request::position::PlanPosition;
+use crate::response::InstanceMetadata;
+use crate::response::completion::Completion;
+use crate::response::instance::{Deprovisioned, Provisioned, Updated};
+use crate::store::claim::{CLAIMED, InstanceClaim, InstanceSettle};
+use crate::store::operation_id::OperationId;
+use crate::store::{
+    Fingerprint, InstanceRecord, OperationKind, OperationRecord, PendingUpdate, ResourceState,
+    Tombstone, fingerprint,
 };
 
 use super::super::Shared;
 use super::super::runner::{self, KeyRef};
-use super::super::text::quoted;
 use super::{
     ClaimedInstance, Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms,
     prune, start_call, stored_plan,
 };
+use crate::text::quoted;
 
 /// «Provisioning»: 201/202 for a new instance; for an existing one with the same
 /// service, plan and parameters 200 (202 with the same operation while it is created);
@@ -125,7 +130,7 @@ pub(crate) fn provision(
             let started = start_call(key, || shared.broker(broker).provision(*request));
             let call = async {
                 let mut answer = started?.await?;
-                answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+                answer.completion = finish_inline(answer.completion, accepts_incomplete).await?;
                 Ok(answer)
             };
             let result = runner::run(state, key, operation, pin!(call)).await;
@@ -192,7 +197,7 @@ fn settle_provision(
             }
         };
         let Provisioned {
-            outcome,
+            completion: outcome,
             dashboard_url,
             metadata,
             parameters_in_force,
@@ -200,25 +205,25 @@ fn settle_provision(
         } = provisioned;
         let now = now_ms();
         let (resource, kept, outcome, background) = match outcome {
-            done @ (Outcome::Done | Outcome::Existing) => (
+            done @ (Completion::Done(()) | Completion::Existing(())) => (
                 ResourceState::Ready,
                 OperationRecord::finished(OperationKind::Provision, now),
                 done,
                 None,
             ),
-            Outcome::Accepted(id) => (
+            Completion::Accepted(id) => (
                 ResourceState::Creating,
                 OperationRecord::start(OperationKind::Provision, id.clone(), false, now),
-                Outcome::Accepted(id),
+                Completion::Accepted(id),
                 None,
             ),
             // The handler call's operation goes on in the background.
-            Outcome::Background(work) => {
+            Completion::Background(work) => {
                 let id = operation.to_string();
                 (
                     ResourceState::Creating,
                     OperationRecord::start(OperationKind::Provision, Some(id.clone()), true, now),
-                    Outcome::Accepted(Some(id.clone())),
+                    Completion::Accepted(Some(id.clone())),
                     Some((work, id)),
                 )
             }
@@ -233,7 +238,7 @@ fn settle_provision(
                 .and_then(|m| crate::raw_json::to_raw_value(m).ok()),
         };
         let answer = Provisioned {
-            outcome,
+            completion: outcome,
             dashboard_url,
             metadata,
             parameters_in_force: None,
@@ -322,7 +327,7 @@ pub(crate) fn update(
             }
             target.check_maintenance(request.maintenance_info.as_ref())?;
             target.check_async(AsyncOperations::UPDATE, request.accepts_incomplete)?;
-            request.plan_index = Some(target.index);
+            request.plan = PlanPosition::At(target.index);
         }
         // «Updating a Service Instance»: `previous_values.plan_id` is the plan before the
         // update, which the store knows better than the request.
@@ -371,7 +376,7 @@ pub(crate) fn update(
         let accepts_incomplete = request.accepts_incomplete;
         let call = async {
             let mut answer = shared.broker(plan.broker).update(request).await?;
-            answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+            answer.completion = finish_inline(answer.completion, accepts_incomplete).await?;
             Ok(answer)
         };
         let result = runner::run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
@@ -389,7 +394,7 @@ pub(crate) fn update(
             }
             Ok(updated) => {
                 let Updated {
-                    outcome,
+                    completion: outcome,
                     dashboard_url,
                     metadata,
                     parameters_in_force,
@@ -407,34 +412,34 @@ pub(crate) fn update(
                     record.metadata = crate::raw_json::to_raw_value(metadata).ok();
                 }
                 let (outcome, background) = match outcome {
-                    Outcome::Done | Outcome::Existing => {
+                    Completion::Done(()) | Completion::Existing(()) => {
                         apply_update(&mut record, context);
                         record.operation =
                             Some(OperationRecord::finished(OperationKind::Update, now));
-                        (Outcome::Done, None)
+                        (Completion::Done(()), None)
                     }
-                    Outcome::Accepted(operation) => {
+                    Completion::Accepted(operation) => {
                         record.operation = Some(OperationRecord::start(
                             OperationKind::Update,
                             operation.clone(),
                             false,
                             now,
                         ));
-                        (Outcome::Accepted(operation), None)
+                        (Completion::Accepted(operation), None)
                     }
-                    Outcome::Background(work) => {
+                    Completion::Background(work) => {
                         record.operation = Some(OperationRecord::start(
                             OperationKind::Update,
                             Some(operation_id.clone()),
                             true,
                             now,
                         ));
-                        (Outcome::Accepted(Some(operation_id.clone())), Some(work))
+                        (Completion::Accepted(Some(operation_id.clone())), Some(work))
                     }
                 };
                 (
                     Updated {
-                        outcome,
+                        completion: outcome,
                         dashboard_url,
                         metadata,
                         parameters_in_force: None,
@@ -495,7 +500,7 @@ pub(crate) fn deprovision(
         if let Some(plan) = stored_plan(&shared, &record.plan_id, &request.plan_id) {
             plan.check_async(AsyncOperations::DEPROVISION, request.accepts_incomplete)?;
             request.plan_id.clone_from(&record.plan_id);
-            request.plan_index = plan.index;
+            request.plan = PlanPosition::At(plan.index);
             broker = plan.broker;
         }
         match record.state {
@@ -532,7 +537,7 @@ pub(crate) fn deprovision(
         let accepts_incomplete = request.accepts_incomplete;
         let call = async {
             let mut answer = shared.broker(broker).deprovision(request).await?;
-            answer.outcome = finish_inline(answer.outcome, accepts_incomplete).await?;
+            answer.completion = finish_inline(answer.completion, accepts_incomplete).await?;
             Ok(answer)
         };
         let result = runner::run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
@@ -552,17 +557,17 @@ pub(crate) fn deprovision(
                 state.store.update_instance(&restored, expected).await?;
                 Err(err)
             }
-            Ok(Deprovisioned { outcome, vendor }) => match outcome {
-                Outcome::Done | Outcome::Existing => {
+            Ok(Deprovisioned { completion, vendor }) => match completion {
+                Completion::Done(()) | Completion::Existing(()) => {
                     if !finish_delete(state, &record.instance_id, expected, now, false).await? {
                         return Err(lost_race("the service instance"));
                     }
                     Ok(Deprovisioned {
-                        outcome: Outcome::Done,
+                        completion: Completion::Done(()),
                         vendor,
                     })
                 }
-                Outcome::Accepted(operation) => {
+                Completion::Accepted(operation) => {
                     record.version += 1;
                     record.operation = Some(OperationRecord::start(
                         OperationKind::Deprovision,
@@ -574,11 +579,11 @@ pub(crate) fn deprovision(
                         return Err(lost_race("the service instance"));
                     }
                     Ok(Deprovisioned {
-                        outcome: Outcome::Accepted(operation),
+                        completion: Completion::Accepted(operation),
                         vendor,
                     })
                 }
-                Outcome::Background(work) => {
+                Completion::Background(work) => {
                     record.version += 1;
                     record.operation = Some(OperationRecord::start(
                         OperationKind::Deprovision,
@@ -591,7 +596,7 @@ pub(crate) fn deprovision(
                     }
                     runner::spawn_instance(&shared, id, operation_id.clone(), work);
                     Ok(Deprovisioned {
-                        outcome: Outcome::Accepted(Some(operation_id)),
+                        completion: Completion::Accepted(Some(operation_id)),
                         vendor,
                     })
                 }

@@ -1,4 +1,4 @@
-//! The specification's bookkeeping on top of a [`Store`](crate::state::Store), for
+//! The specification's bookkeeping on top of a [`Store`](crate::store::Store), for
 //! every broker of a router built with a store: idempotent provision and bind, 410
 //! for deleting what does not exist, fetch and `last_operation` answered from the
 //! store, `ConcurrencyError` for conflicting changes, and work run in the background.
@@ -23,9 +23,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::response::Outcome;
-use crate::state::{OperationId, OperationKind, StateConfig};
-use crate::{Binding, BindingOperationStatus, Error, OperationState, OperationStatus};
+use crate::error::Error;
+use crate::response::OperationState;
+use crate::response::binding::Binding;
+use crate::response::completion::Completion;
+use crate::response::operation::{BindingOperationReport, OperationReport};
+use crate::store::operation_id::OperationId;
+use crate::store::{OperationKind, StateConfig};
 
 use super::Shared;
 use super::erased::BoxFuture;
@@ -81,11 +85,14 @@ impl Waits {
 /// `accepts_incomplete=true` cannot be answered 202. Background work a handler
 /// returns for it (a plan that is not `async_only` may do either) runs before the
 /// answer, still under the operation's lease.
-async fn finish_inline(outcome: Outcome, accepts_incomplete: bool) -> Result<Outcome, Error> {
+async fn finish_inline(
+    outcome: Completion<()>,
+    accepts_incomplete: bool,
+) -> Result<Completion<()>, Error> {
     match outcome {
-        Outcome::Background(work) if !accepts_incomplete => {
+        Completion::Background(work) if !accepts_incomplete => {
             work.0.await?;
-            Ok(Outcome::Done)
+            Ok(Completion::Done(()))
         }
         other => Ok(other),
     }
@@ -103,7 +110,7 @@ fn start_call<'a, T>(
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(start)).map_err(|_| {
         let key = key.to_owned();
         tracing::error!(%key, "a handler panicked before returning its future");
-        Error::new(crate::ErrorKind::Internal)
+        Error::new(crate::error::ErrorKind::Internal)
     })
 }
 
@@ -168,14 +175,14 @@ pub(crate) enum Ended {
 }
 
 impl Ended {
-    fn from_status(answer: &OperationStatus) -> Self {
+    fn from_status(answer: &OperationReport) -> Self {
         match answer.state() {
             OperationState::Succeeded => Ended::Succeeded(None),
             _ => Ended::Failed(answer_error(answer.description_text())),
         }
     }
 
-    fn from_binding_status(answer: &BindingOperationStatus) -> Self {
+    fn from_binding_status(answer: &BindingOperationReport) -> Self {
         match answer.state() {
             OperationState::Succeeded => Ended::Succeeded(None),
             _ => Ended::Failed(answer_error(answer.description_text())),

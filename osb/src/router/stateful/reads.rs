@@ -12,16 +12,19 @@
 
 use std::sync::Arc;
 
-use crate::state::{OperationKind, OperationRecord, ResourceState, StateConfig};
-use crate::{
-    Binding, BindingLastOperation, BindingOperationStatus, Error, ErrorKind, FetchBinding,
-    FetchInstance, InstanceDetails, InstanceMetadata, LastOperation, MaintenanceInfo,
-    OperationState, OperationStatus,
-};
+use crate::catalog::MaintenanceInfo;
+use crate::error::{Error, ErrorKind};
+use crate::request::binding::{BindingLastOperation, FetchBinding};
+use crate::request::instance::{FetchInstance, LastOperation};
+use crate::response::binding::Binding;
+use crate::response::instance::InstanceDetails;
+use crate::response::operation::{BindingOperationReport, OperationReport};
+use crate::response::{InstanceMetadata, OperationState};
+use crate::store::{OperationKind, OperationRecord, ResourceState, StateConfig};
 
-use super::super::text::quoted;
 use super::super::{Shared, runner};
 use super::{Ended, now_ms};
+use crate::text::quoted;
 
 /// «Fetching a Service Instance», answered from the store unless the broker has its
 /// own handler: 404 while it is created, 422 `ConcurrencyError` while it is updated.
@@ -73,7 +76,7 @@ pub(crate) fn fetch_instance(
                     details = details.dashboard_url(url);
                 }
                 if let Some(parameters) = record.parameters {
-                    details.parameters = Some(crate::response::Json::Raw(parameters));
+                    details.parameters = Some(crate::response::json::Json::Raw(parameters));
                 }
                 if let Some(version) = record.maintenance_version {
                     details = details.maintenance_info(MaintenanceInfo::new(version));
@@ -96,7 +99,7 @@ pub(crate) fn fetch_instance(
 pub(crate) fn last_operation(
     shared: &Arc<Shared>,
     request: LastOperation,
-) -> impl Future<Output = Result<OperationStatus, Error>> + Send {
+) -> impl Future<Output = Result<OperationReport, Error>> + Send {
     async move {
         let Some(state) = &shared.state else {
             return Err(Error::new(ErrorKind::Internal));
@@ -116,7 +119,7 @@ pub(crate) fn last_operation(
             )));
         };
         let Some(operation) = operation else {
-            return Ok(OperationStatus::succeeded());
+            return Ok(OperationReport::succeeded());
         };
         let plan = shared.index.plan(&plan_id);
         if operation.state == OperationState::InProgress && !operation.runner {
@@ -172,8 +175,8 @@ pub(crate) fn last_operation(
 }
 
 /// The answer to a poll of `operation`.
-fn status(operation: &OperationRecord, config: &StateConfig) -> OperationStatus {
-    let mut status = OperationStatus::new(operation.state);
+fn status(operation: &OperationRecord, config: &StateConfig) -> OperationReport {
+    let mut status = OperationReport::new(operation.state);
     if let Some(description) = &operation.description {
         status = status.description(description.clone());
     }
@@ -247,7 +250,7 @@ pub(crate) fn fetch_binding(
                     .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
                     .unwrap_or_default();
                 if let Some(parameters) = record.parameters {
-                    binding.parameters = Some(crate::response::Json::Raw(parameters));
+                    binding.parameters = Some(crate::response::json::Json::Raw(parameters));
                 }
                 Ok(binding)
             }
@@ -259,7 +262,7 @@ pub(crate) fn fetch_binding(
 pub(crate) fn binding_last_operation(
     shared: &Arc<Shared>,
     request: BindingLastOperation,
-) -> impl Future<Output = Result<BindingOperationStatus, Error>> + Send {
+) -> impl Future<Output = Result<BindingOperationReport, Error>> + Send {
     async move {
         let Some(state) = &shared.state else {
             return Err(Error::new(ErrorKind::Internal));
@@ -274,7 +277,7 @@ pub(crate) fn binding_last_operation(
                 .with_description(format!("service binding {} does not exist", quoted(&bid))));
         };
         let Some(operation) = record.operation.clone() else {
-            return Ok(BindingOperationStatus::succeeded());
+            return Ok(BindingOperationReport::succeeded());
         };
         if operation.state == OperationState::InProgress && !operation.runner {
             let Some(plan) = shared.index.plan(&record.plan_id) else {
@@ -304,8 +307,8 @@ pub(crate) fn binding_last_operation(
     }
 }
 
-fn binding_status(operation: &OperationRecord, config: &StateConfig) -> BindingOperationStatus {
-    let mut status = BindingOperationStatus::new(operation.state);
+fn binding_status(operation: &OperationRecord, config: &StateConfig) -> BindingOperationReport {
+    let mut status = BindingOperationReport::new(operation.state);
     if let Some(description) = &operation.description {
         status = status.description(description.clone());
     }

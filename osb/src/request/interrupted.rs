@@ -1,8 +1,9 @@
 //! What the framework hands a broker when background work was interrupted.
 
-use crate::{Binding, Parameters, Timestamp};
+use crate::response::Timestamp;
+use crate::store::OperationKind;
 
-use super::OperationKind;
+use super::parameters::Parameters;
 
 /// Work that was in progress when its runner stopped (the broker was killed or
 /// restarted, or the replica running it died): the framework asks the broker to
@@ -29,15 +30,4 @@ pub struct Interrupted {
     pub operation: Option<String>,
     /// When the operation started.
     pub started_at: Timestamp,
-}
-
-/// How resumed work ended well.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Resumed {
-    /// The provision, update, deprovision or unbind is done.
-    Completed,
-    /// The bind is done; this is the binding (its credentials are stored and served
-    /// by fetch).
-    Bound(Binding),
 }

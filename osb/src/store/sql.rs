@@ -10,11 +10,11 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Row, SqlSafeStr};
 
+use super::interface::{Store, StoreError};
 use super::record::{
     BindingRecord, Fingerprint, InstanceRecord, OperationKind, OperationRecord, PendingUpdate,
     ResourceKey, ResourceState, Tombstone, operation_state_str, parse_operation_state,
 };
-use super::store::{Store, StoreError};
 
 /// The schema, versioned: applied in order at start-up, each version once (sqlx
 /// records them in `_sqlx_migrations`, under a lock on PostgreSQL, so replicas
@@ -51,9 +51,9 @@ impl MigrationSource<'static> for Embedded {
 /// PostgreSQL (shared by several broker replicas).
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), osb::state::StoreError> {
-/// let embedded = osb::state::SqlStore::open("sqlite://broker-state.db").await?;
-/// let shared = osb::state::SqlStore::open("postgres://broker@db.internal/broker").await?;
+/// # async fn demo() -> Result<(), osb::store::StoreError> {
+/// let embedded = osb::store::SqlStore::open("sqlite://broker-state.db").await?;
+/// let shared = osb::store::SqlStore::open("postgres://broker@db.internal/broker").await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::catalog::MaintenanceInfo;
+
 /// The `context` object of a provision, update or bind request.
 ///
 /// It keeps the JSON exactly as the platform sent it (cheap to store, nothing is
@@ -16,7 +18,7 @@ use serde_json::{Map, Value};
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let context: osb::Context = serde_json::from_str(
+/// let context: osb::request::Context = serde_json::from_str(
 ///     r#"{"platform":"kubernetes","namespace":"shop","clusterid":"c-1","x-extra":1}"#,
 /// )?;
 /// assert_eq!(context.platform(), Some("kubernetes"));
@@ -289,9 +291,9 @@ pub struct PreviousValues {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::request::maintenance_info"
+        deserialize_with = "super::json::maintenance_info"
     )]
-    pub maintenance_info: Option<crate::MaintenanceInfo>,
+    pub maintenance_info: Option<MaintenanceInfo>,
 }
 
 #[cfg(test)]

@@ -8,13 +8,13 @@ use async_trait::async_trait;
 use serde_json::value::RawValue;
 
 use super::claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, InstanceSettle};
+use super::interface::{Store, StoreError};
 use super::operation_id::OperationId;
 use super::record::{
     BindingRecord, Fingerprint, InstanceRecord, Json, OperationKind, OperationRecord,
     PendingUpdate, ResourceKey, ResourceState, Tombstone,
 };
-use super::store::{Store, StoreError};
-use crate::OperationState;
+use crate::response::OperationState;
 
 /// How many independently locked parts hold the instances and bindings (a power of
 /// two). A map that grows rehashes only its own part, so the pause of a rehash stays

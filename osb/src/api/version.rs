@@ -9,7 +9,7 @@ use std::str::FromStr;
 /// version with `if req.meta.api_version < ApiVersion::V2_17 { … }`.
 ///
 /// ```
-/// use osb::ApiVersion;
+/// use osb::api::ApiVersion;
 /// let v: ApiVersion = "2.17".parse().unwrap();
 /// assert!(v > ApiVersion::V2_13);
 /// assert_eq!(v.to_string(), "2.17");
@@ -68,6 +68,17 @@ impl fmt::Display for ApiVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", self.major, self.minor)
     }
+}
+
+/// What to answer when `X-Broker-API-Version` is missing
+/// ([`Builder::missing_version`](crate::Builder::missing_version)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingVersion {
+    /// `412 Precondition Failed`, as both osb-checker generations and Go's brokerapi expect.
+    #[default]
+    PreconditionFailed,
+    /// `400 Bad Request`, as the specification allows («API Version Header», since 2.16).
+    BadRequest,
 }
 
 /// The text was not a `MAJOR.MINOR` version.

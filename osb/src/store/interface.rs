@@ -3,6 +3,8 @@
 
 use async_trait::async_trait;
 
+use crate::error::Error;
+
 use super::record::{BindingRecord, InstanceRecord, ResourceKey, ResourceState, Tombstone};
 
 /// A failure of the storage itself (not of a rule: those are `Ok(false)`).
@@ -35,9 +37,9 @@ impl StoreError {
     }
 }
 
-impl From<StoreError> for crate::Error {
+impl From<StoreError> for Error {
     fn from(err: StoreError) -> Self {
-        crate::Error::internal(err)
+        Error::internal(err)
     }
 }
 

@@ -1,7 +1,4 @@
-//! Who sent a request: the originating identity header and the authenticated principal.
-
-use std::fmt;
-use std::sync::Arc;
+//! The originating identity header: the platform user whose action caused a request.
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -68,35 +65,6 @@ impl OriginatingIdentity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("invalid X-Broker-API-Originating-Identity header: {0}")]
 pub struct InvalidIdentity(&'static str);
-
-/// The caller that authenticated: the basic-auth username, or the name an
-/// [`Authenticator`](crate::auth::Authenticator) gave it.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Principal(Arc<str>);
-
-impl Principal {
-    /// A principal called `name`.
-    pub fn new(name: impl Into<Arc<str>>) -> Self {
-        Self(name.into())
-    }
-
-    /// The principal's name.
-    pub fn name(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Principal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Principal").field(&&*self.0).finish()
-    }
-}
-
-impl fmt::Display for Principal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 #[cfg(test)]
 mod tests {
