@@ -136,6 +136,20 @@ impl ServiceOffering {
     pub fn find_plan(&self, id: &str) -> Option<&Plan> {
         self.plans.iter().find(|plan| plan.id == id)
     }
+
+    /// Whether `plan` of this offering is bindable: the plan's `bindable`, or the
+    /// offering's when the plan does not override it.
+    pub fn is_plan_bindable(&self, plan: &Plan) -> bool {
+        plan.bindable.unwrap_or(self.bindable)
+    }
+
+    /// Whether `plan` of this offering may be changed to another plan: the plan's
+    /// `plan_updateable`, or the offering's, or `false`.
+    pub fn is_plan_updateable(&self, plan: &Plan) -> bool {
+        plan.plan_updateable
+            .or(self.plan_updateable)
+            .unwrap_or(false)
+    }
 }
 
 /// A permission a service offering needs from the platform (`requires`).

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::maintenance::MaintenanceInfo;
-use super::offering::ServiceOffering;
 use super::schemas::{InputParameters, Schemas};
 
 /// A Service Plan object.
@@ -163,18 +162,6 @@ impl Plan {
     pub fn requires_app(mut self, required: bool) -> Self {
         self.requires_app = required;
         self
-    }
-
-    /// The plan's `bindable`, or the offering's when the plan does not override it.
-    pub fn effective_bindable(&self, service: &ServiceOffering) -> bool {
-        self.bindable.unwrap_or(service.bindable)
-    }
-
-    /// The plan's `plan_updateable`, or the offering's, or `false`.
-    pub fn effective_plan_updateable(&self, service: &ServiceOffering) -> bool {
-        self.plan_updateable
-            .or(service.plan_updateable)
-            .unwrap_or(false)
     }
 
     fn schema(&self, pick: fn(&Schemas) -> Option<&InputParameters>) -> Option<&Value> {

@@ -21,13 +21,12 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use futures_util::FutureExt;
-use futures_util::future::Either;
 use http::HeaderValue;
 use http::request::Parts;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
-use crate::api::Endpoint;
+use crate::api::{Endpoint, REQUEST_IDENTITY_HEADER};
 use crate::catalog::AsyncOperations;
 use crate::error::{Error, ErrorKind};
 use crate::request::RawBody;
@@ -35,11 +34,12 @@ use crate::request::binding::{Bind, BindingLastOperation, FetchBinding, Unbind};
 use crate::request::instance::{Deprovision, FetchInstance, LastOperation, Provision, Update};
 use crate::request::position::PlanPosition;
 
-use super::detach::detached;
-use super::erased::{BoxFuture, DynBroker};
-use super::input::{self, BindBody, ProvisionBody, Query, UpdateBody};
-use super::{REQUEST_IDENTITY_HEADER, Shared, respond, stateful};
+use crate::dispatch::Dispatch;
 use crate::text::quoted;
+
+use super::input::{self, BindBody, ProvisionBody, Query, UpdateBody};
+use super::respond;
+use super::shared::Shared;
 
 type InstancePath = Result<Path<String>, PathRejection>;
 type BindingPath = Result<Path<(String, String)>, PathRejection>;
@@ -77,16 +77,14 @@ fn span(endpoint: Endpoint, parts: &Parts) -> Span {
 /// every handler's whole future. Most routes box their `work` apart: each block then
 /// fits glibc's per-thread cache (up to 1,032 bytes), where one block holding both
 /// went through the slower general allocator on every request.
-async fn run(
-    shared: &Arc<Shared>,
+async fn run<D: Dispatch>(
+    shared: &Arc<Shared<D>>,
     endpoint: Endpoint,
     identity: Option<HeaderValue>,
     span: Span,
     work: Pin<&mut impl Future<Output = Result<Response, Error>>>,
 ) -> Response {
-    if let Some(state) = &shared.state {
-        state.start_sweeper(shared);
-    }
+    shared.backend.on_request();
     // With the level off, the span is disabled: skip entering it on every poll.
     let result = if span.is_disabled() {
         AssertUnwindSafe(work).catch_unwind().await
@@ -137,45 +135,8 @@ fn record_ids(span: &Span, instance_id: &str, binding_id: Option<&str>) {
     }
 }
 
-/// Asks the broker that owns a resource known only by optional hints; without hints,
-/// asks each broker in turn until one knows the resource.
-async fn ask<T>(
-    shared: &Shared,
-    owner: Option<usize>,
-    call: impl for<'a> Fn(&'a dyn DynBroker) -> BoxFuture<'a, T>,
-) -> Result<T, Error> {
-    if let Some(owner) = owner {
-        return call(shared.broker(owner)).await;
-    }
-    // When no broker knows the resource, answer with a "does not exist" from one of
-    // them rather than another's "does not support fetching".
-    let mut answer: Option<Error> = None;
-    for broker in &shared.brokers {
-        match call(&**broker).await {
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    ErrorKind::InstanceNotFound | ErrorKind::BindingNotFound
-                ) =>
-            {
-                if answer
-                    .as_ref()
-                    .is_none_or(|a| a.kind() == ErrorKind::NotSupported)
-                {
-                    answer = Some(err);
-                }
-            }
-            Err(err) if err.kind() == ErrorKind::NotSupported => {
-                answer.get_or_insert(err);
-            }
-            other => return other,
-        }
-    }
-    Err(answer.unwrap_or_else(|| Error::new(ErrorKind::NotSupported)))
-}
-
-pub(super) fn catalog(
-    State(shared): State<Arc<Shared>>,
+pub(super) fn catalog<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     request: Request,
 ) -> impl Future<Output = Response> + Send {
     let (parts, _) = request.into_parts();
@@ -190,8 +151,8 @@ pub(super) fn catalog(
     }
 }
 
-pub(super) fn provision(
-    State(shared): State<Arc<Shared>>,
+pub(super) fn provision<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     path: InstancePath,
     request: Request,
 ) -> impl Future<Output = Response> + Send {
@@ -211,8 +172,8 @@ pub(super) fn provision(
     }
 }
 
-fn provision_inner(
-    shared: &Arc<Shared>,
+fn provision_inner<D: Dispatch>(
+    shared: &Arc<Shared<D>>,
     path: InstancePath,
     parts: Parts,
     body: Body,
@@ -248,7 +209,7 @@ fn provision_inner(
                 input::non_empty(fields.space_guid, "space_guid")?,
             )
         };
-        let plan = shared.index.resolve(&service_id, &plan_id)?;
+        let (plan_ref, plan) = shared.backend.catalog().resolve(&service_id, &plan_id)?;
         let parameters = input::parameters(fields.parameters)?;
         if let Some(schema) = &plan.provision_schema {
             schema.check(parameters.as_ref())?;
@@ -266,20 +227,16 @@ fn provision_inner(
             maintenance_info: fields.maintenance_info,
             accepts_incomplete,
             meta,
-            plan: PlanPosition::At(plan.index),
+            plan: PlanPosition::At(plan.position),
             body: RawBody(bytes),
         };
-        let result = if shared.state.is_some() {
-            detached(stateful::provision(shared.clone(), plan.broker, request)).await?
-        } else {
-            shared.broker(plan.broker).provision(request).await?
-        };
+        let result = shared.backend.provision(plan_ref, request).await?;
         Ok(respond::provisioned(&result, accepts_incomplete))
     }
 }
 
-pub(super) fn update(
-    State(shared): State<Arc<Shared>>,
+pub(super) fn update<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     path: InstancePath,
     request: Request,
 ) -> impl Future<Output = Response> + Send {
@@ -299,8 +256,8 @@ pub(super) fn update(
     }
 }
 
-fn update_inner(
-    shared: &Arc<Shared>,
+fn update_inner<D: Dispatch>(
+    shared: &Arc<Shared<D>>,
     path: InstancePath,
     parts: Parts,
     body: Body,
@@ -318,15 +275,11 @@ fn update_inner(
         drop(parts);
         let fields: UpdateBody = input::parse_body(&bytes)?;
         let service_id = input::required(fields.service_id, "service_id")?;
-        let service = shared.index.service(&service_id).ok_or_else(|| {
-            Error::bad_request(format!(
-                "service_id {} is not the id of a service offering in the catalog",
-                quoted(&service_id)
-            ))
-        })?;
+        let catalog = shared.backend.catalog();
+        let owner = catalog.requested_service(&service_id)?;
         let plan_id = input::non_empty(fields.plan_id, "plan_id")?;
         let new_plan = match &plan_id {
-            Some(plan_id) => Some(shared.index.resolve(&service_id, plan_id)?),
+            Some(plan_id) => Some(catalog.resolve(&service_id, plan_id)?),
             None => None,
         };
         // The previous plan may have left the catalog since, or (wrongly) name a plan of
@@ -335,7 +288,7 @@ fn update_inner(
             .previous_values
             .as_ref()
             .and_then(|previous| previous.plan_id.as_deref())
-            .and_then(|id| shared.index.plan(id).map(|entry| (id, entry)))
+            .and_then(|id| catalog.plan_by_id(id).map(|(_, entry)| (id, entry)))
             .filter(|(_, entry)| entry.service_id == service_id);
         if let (Some(new_id), Some((previous_id, previous))) = (&plan_id, previous_plan) {
             // «Updating a Service Instance»: plan changes only where plan_updateable is true.
@@ -346,7 +299,10 @@ fn update_inner(
                 )));
             }
         }
-        let target = new_plan.or(previous_plan.map(|(_, entry)| entry));
+        let named = new_plan.map(|(plan, _)| plan);
+        let target = new_plan
+            .map(|(_, entry)| entry)
+            .or(previous_plan.map(|(_, entry)| entry));
         let parameters = input::parameters(fields.parameters)?;
         if let Some(target) = target {
             if let (Some(schema), Some(parameters)) = (&target.update_schema, &parameters) {
@@ -365,21 +321,18 @@ fn update_inner(
             maintenance_info: fields.maintenance_info,
             accepts_incomplete,
             meta,
-            plan: target.map_or(PlanPosition::Unknown, |entry| PlanPosition::At(entry.index)),
+            plan: target.map_or(PlanPosition::Unknown, |entry| {
+                PlanPosition::At(entry.position)
+            }),
             body: RawBody(bytes),
         };
-        let result = if shared.state.is_some() {
-            // The store knows the plan in force, also when the request names none.
-            detached(stateful::update(shared.clone(), request)).await?
-        } else {
-            shared.broker(service.broker).update(request).await?
-        };
+        let result = shared.backend.update(owner, named, request).await?;
         Ok(respond::updated(&result, accepts_incomplete))
     }
 }
 
-pub(super) fn deprovision(
-    State(shared): State<Arc<Shared>>,
+pub(super) fn deprovision<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     path: InstancePath,
     request: Request,
 ) -> impl Future<Output = Response> + Send {
@@ -393,7 +346,7 @@ pub(super) fn deprovision(
             record_ids(&span, &instance_id, None);
             let mut query = Query::parse(parts.uri.query())?;
             let (service_id, plan_id) = query.required_ids()?;
-            let plan = shared.index.resolve(&service_id, &plan_id)?;
+            let (plan_ref, plan) = shared.backend.catalog().resolve(&service_id, &plan_id)?;
             plan.check_async(AsyncOperations::DEPROVISION, query.accepts_incomplete)?;
             let request = Deprovision {
                 instance_id,
@@ -401,13 +354,9 @@ pub(super) fn deprovision(
                 plan_id,
                 accepts_incomplete: query.accepts_incomplete,
                 meta,
-                plan: PlanPosition::At(plan.index),
+                plan: PlanPosition::At(plan.position),
             };
-            let result = if shared.state.is_some() {
-                detached(stateful::deprovision(shared.clone(), plan.broker, request)).await?
-            } else {
-                shared.broker(plan.broker).deprovision(request).await?
-            };
+            let result = shared.backend.deprovision(plan_ref, request).await?;
             Ok(respond::deprovisioned(&result, query.accepts_incomplete))
         };
         run(
@@ -421,8 +370,8 @@ pub(super) fn deprovision(
     }
 }
 
-pub(super) fn fetch_instance(
-    State(shared): State<Arc<Shared>>,
+pub(super) fn fetch_instance<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     path: InstancePath,
     request: Request,
 ) -> impl Future<Output = Response> + Send {
@@ -435,7 +384,7 @@ pub(super) fn fetch_instance(
             let instance_id = input::path_ids(path)?;
             record_ids(&span, &instance_id, None);
             let query = Query::parse(parts.uri.query())?;
-            let owner = shared.index.owner_by_hints(
+            let owner = shared.backend.catalog().owner_by_hints(
                 query.service_id.as_deref(),
                 query.plan_id.as_deref(),
                 ErrorKind::InstanceNotFound,
@@ -446,14 +395,7 @@ pub(super) fn fetch_instance(
                 plan_id: query.plan_id,
                 meta,
             };
-            let details = if shared.state.is_some() {
-                stateful::fetch_instance(&shared, owner, request).await?
-            } else {
-                ask(&shared, owner, |broker| {
-                    broker.fetch_instance(request.clone())
-                })
-                .await?
-            };
+            let details = shared.backend.fetch_instance(owner, request).await?;
             Ok(respond::instance_details(&details))
         };
         run(
@@ -467,8 +409,8 @@ pub(super) fn fetch_instance(
     }
 }
 
-pub(super) fn last_operation(
-    State(shared): State<Arc<Shared>>,
+pub(super) fn last_operation<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     path: InstancePath,
     request: Request,
 ) -> impl Future<Output = Response> + Send {
@@ -481,7 +423,7 @@ pub(super) fn last_operation(
             let instance_id = input::path_ids(path)?;
             record_ids(&span, &instance_id, None);
             let query = Query::parse(parts.uri.query())?;
-            let owner = shared.index.owner_by_hints(
+            let owner = shared.backend.catalog().owner_by_hints(
                 query.service_id.as_deref(),
                 query.plan_id.as_deref(),
                 ErrorKind::InstanceNotFound,
@@ -493,14 +435,7 @@ pub(super) fn last_operation(
                 operation: query.operation,
                 meta,
             };
-            let status = if shared.state.is_some() {
-                stateful::last_operation(&shared, request).await?
-            } else {
-                ask(&shared, owner, |broker| {
-                    broker.last_operation(request.clone())
-                })
-                .await?
-            };
+            let status = shared.backend.last_operation(owner, request).await?;
             Ok(respond::operation_status(&status))
         };
         run(
@@ -514,8 +449,8 @@ pub(super) fn last_operation(
     }
 }
 
-pub(super) fn bind(
-    State(shared): State<Arc<Shared>>,
+pub(super) fn bind<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     path: BindingPath,
     request: Request,
 ) -> impl Future<Output = Response> + Send {
@@ -535,8 +470,8 @@ pub(super) fn bind(
     }
 }
 
-fn bind_inner(
-    shared: &Arc<Shared>,
+fn bind_inner<D: Dispatch>(
+    shared: &Arc<Shared<D>>,
     path: BindingPath,
     parts: Parts,
     body: Body,
@@ -559,7 +494,7 @@ fn bind_inner(
             let fields: BindBody = input::parse_body(&bytes)?;
             let service_id = input::required(fields.service_id, "service_id")?;
             let plan_id = input::required(fields.plan_id, "plan_id")?;
-            let plan = shared.index.resolve(&service_id, &plan_id)?;
+            let (plan_ref, plan) = shared.backend.catalog().resolve(&service_id, &plan_id)?;
             if !plan.bindable {
                 // «Binding»: Platforms MUST NOT bind instances of a plan that is not bindable.
                 return Err(Error::bad_request(format!(
@@ -598,7 +533,7 @@ fn bind_inner(
                 predecessor_binding_id,
                 accepts_incomplete,
                 meta,
-                plan: PlanPosition::At(plan.index),
+                plan: PlanPosition::At(plan.position),
                 body: RawBody(bytes),
             };
             if plan.requires_app && request.app().is_none() {
@@ -608,16 +543,7 @@ fn bind_inner(
                 )));
             }
             plan.check_async(AsyncOperations::BIND, accepts_incomplete)?;
-            let call = if shared.state.is_some() {
-                Either::Left(detached(stateful::bind(
-                    shared.clone(),
-                    plan.broker,
-                    request,
-                    fields.bind_resource,
-                )))
-            } else {
-                Either::Right(shared.broker(plan.broker).bind(request))
-            };
+            let call = shared.backend.bind(plan_ref, request, fields.bind_resource);
             (plan, call)
         };
         let result = call.await?;
@@ -634,8 +560,8 @@ fn bind_inner(
     }
 }
 
-pub(super) fn unbind(
-    State(shared): State<Arc<Shared>>,
+pub(super) fn unbind<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     path: BindingPath,
     request: Request,
 ) -> impl Future<Output = Response> + Send {
@@ -649,7 +575,7 @@ pub(super) fn unbind(
             record_ids(&span, &instance_id, Some(&binding_id));
             let mut query = Query::parse(parts.uri.query())?;
             let (service_id, plan_id) = query.required_ids()?;
-            let plan = shared.index.resolve(&service_id, &plan_id)?;
+            let (plan_ref, plan) = shared.backend.catalog().resolve(&service_id, &plan_id)?;
             plan.check_async(AsyncOperations::UNBIND, query.accepts_incomplete)?;
             let request = Unbind {
                 instance_id,
@@ -658,13 +584,9 @@ pub(super) fn unbind(
                 plan_id,
                 accepts_incomplete: query.accepts_incomplete,
                 meta,
-                plan: PlanPosition::At(plan.index),
+                plan: PlanPosition::At(plan.position),
             };
-            let result = if shared.state.is_some() {
-                detached(stateful::unbind(shared.clone(), plan.broker, request)).await?
-            } else {
-                shared.broker(plan.broker).unbind(request).await?
-            };
+            let result = shared.backend.unbind(plan_ref, request).await?;
             Ok(respond::unbound(&result, query.accepts_incomplete))
         };
         run(
@@ -678,8 +600,8 @@ pub(super) fn unbind(
     }
 }
 
-pub(super) fn fetch_binding(
-    State(shared): State<Arc<Shared>>,
+pub(super) fn fetch_binding<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     path: BindingPath,
     request: Request,
 ) -> impl Future<Output = Response> + Send {
@@ -692,7 +614,7 @@ pub(super) fn fetch_binding(
             let (instance_id, binding_id) = input::path_ids(path)?;
             record_ids(&span, &instance_id, Some(&binding_id));
             let query = Query::parse(parts.uri.query())?;
-            let owner = shared.index.owner_by_hints(
+            let owner = shared.backend.catalog().owner_by_hints(
                 query.service_id.as_deref(),
                 query.plan_id.as_deref(),
                 ErrorKind::BindingNotFound,
@@ -704,14 +626,7 @@ pub(super) fn fetch_binding(
                 plan_id: query.plan_id,
                 meta,
             };
-            let binding = if shared.state.is_some() {
-                stateful::fetch_binding(&shared, owner, request).await?
-            } else {
-                ask(&shared, owner, |broker| {
-                    broker.fetch_binding(request.clone())
-                })
-                .await?
-            };
+            let binding = shared.backend.fetch_binding(owner, request).await?;
             Ok(respond::fetched_binding(&binding))
         };
         run(
@@ -725,8 +640,8 @@ pub(super) fn fetch_binding(
     }
 }
 
-pub(super) fn binding_last_operation(
-    State(shared): State<Arc<Shared>>,
+pub(super) fn binding_last_operation<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     path: BindingPath,
     request: Request,
 ) -> impl Future<Output = Response> + Send {
@@ -739,7 +654,7 @@ pub(super) fn binding_last_operation(
             let (instance_id, binding_id) = input::path_ids(path)?;
             record_ids(&span, &instance_id, Some(&binding_id));
             let query = Query::parse(parts.uri.query())?;
-            let owner = shared.index.owner_by_hints(
+            let owner = shared.backend.catalog().owner_by_hints(
                 query.service_id.as_deref(),
                 query.plan_id.as_deref(),
                 ErrorKind::BindingNotFound,
@@ -752,14 +667,10 @@ pub(super) fn binding_last_operation(
                 operation: query.operation,
                 meta,
             };
-            let status = if shared.state.is_some() {
-                stateful::binding_last_operation(&shared, request).await?
-            } else {
-                ask(&shared, owner, |broker| {
-                    broker.binding_last_operation(request.clone())
-                })
-                .await?
-            };
+            let status = shared
+                .backend
+                .binding_last_operation(owner, request)
+                .await?;
             Ok(respond::binding_operation_status(&status))
         };
         run(
@@ -774,19 +685,26 @@ pub(super) fn binding_last_operation(
 }
 
 /// Unknown paths: 404 with an OSB error body, after authentication.
-pub(super) async fn not_found(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+pub(super) async fn not_found<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
+    request: Request,
+) -> Response {
     rejected(&shared, request, ErrorKind::NotFound).await
 }
 
 /// Known paths with another method: 405 with an OSB error body, after authentication.
-pub(super) async fn method_not_allowed(
-    State(shared): State<Arc<Shared>>,
+pub(super) async fn method_not_allowed<D: Dispatch>(
+    State(shared): State<Arc<Shared<D>>>,
     request: Request,
 ) -> Response {
     rejected(&shared, request, ErrorKind::MethodNotAllowed).await
 }
 
-async fn rejected(shared: &Arc<Shared>, request: Request, kind: ErrorKind) -> Response {
+async fn rejected<D: Dispatch>(
+    shared: &Arc<Shared<D>>,
+    request: Request,
+    kind: ErrorKind,
+) -> Response {
     let (parts, _) = request.into_parts();
     let identity = request_identity(&parts);
     // Through `run`, as every route: a custom authenticator that panics is a 500 too.
@@ -838,28 +756,43 @@ mod tests {
     /// and so did writing the handlers as `async fn`s, which keep the whole `Request`).
     /// They were 584 to 952 bytes when this was written; axum's wrapper adds about 260,
     /// and glibc serves blocks up to 1,032 bytes from its fast per-thread cache.
-    #[test]
-    fn handler_futures_stay_small() {
-        let sizes = [
-            ("catalog", future_size2(catalog)),
-            ("provision", future_size(provision)),
-            ("update", future_size(update)),
-            ("deprovision", future_size(deprovision)),
-            ("fetch_instance", future_size(fetch_instance)),
-            ("last_operation", future_size(last_operation)),
-            ("bind", future_size(bind)),
-            ("unbind", future_size(unbind)),
-            ("fetch_binding", future_size(fetch_binding)),
+    fn sizes<D: Dispatch>() -> [(&'static str, usize); 10] {
+        [
+            ("catalog", future_size2(catalog::<D>)),
+            ("provision", future_size(provision::<D>)),
+            ("update", future_size(update::<D>)),
+            ("deprovision", future_size(deprovision::<D>)),
+            ("fetch_instance", future_size(fetch_instance::<D>)),
+            ("last_operation", future_size(last_operation::<D>)),
+            ("bind", future_size(bind::<D>)),
+            ("unbind", future_size(unbind::<D>)),
+            ("fetch_binding", future_size(fetch_binding::<D>)),
             (
                 "binding_last_operation",
-                future_size(binding_last_operation),
+                future_size(binding_last_operation::<D>),
+            ),
+        ]
+    }
+
+    #[test]
+    fn handler_futures_stay_small() {
+        let backends = [
+            ("brokers", sizes::<crate::dispatch::Direct>()),
+            (
+                "lifecycle",
+                sizes::<std::sync::Arc<crate::lifecycle::Lifecycle>>(),
             ),
         ];
-        for (route, size) in sizes {
-            println!("{route}: {size} bytes");
-        }
-        for (route, size) in sizes {
-            assert!(size <= 1024, "the {route} handler's future is {size} bytes");
+        for (backend, sizes) in backends {
+            for (route, size) in sizes {
+                println!("{backend} {route}: {size} bytes");
+            }
+            for (route, size) in sizes {
+                assert!(
+                    size <= 1024,
+                    "the {route} handler's future is {size} bytes with the {backend}"
+                );
+            }
         }
     }
 }

@@ -1,40 +1,27 @@
 //! The HTTP layer: an [`axum::Router`] serving the ten OSB routes for one or more brokers.
 
-mod detach;
-mod erased;
-mod flat_schema;
 mod handlers;
-mod index;
 mod input;
-mod params;
 mod respond;
-mod runner;
-mod stateful;
+mod routes;
+mod shared;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::response::Response;
-use axum::routing::{get, put};
 use bytes::Bytes;
-use http::request::Parts;
-use http::{HeaderValue, StatusCode};
 
-use crate::api::{
-    API_VERSION_HEADER, ApiVersion, Endpoint, MissingVersion, ORIGINATING_IDENTITY_HEADER,
-    REQUEST_IDENTITY_HEADER,
-};
+use crate::api::{ApiVersion, MissingVersion};
 use crate::auth::Auth;
 use crate::broker::Broker;
 use crate::catalog::{self, Catalog, CatalogError};
-use crate::error::{Error, ErrorKind};
-use crate::request::{OriginatingIdentity, RequestMeta};
+use crate::compiled::CompiledCatalog;
+use crate::dispatch::{Direct, DynBroker};
+use crate::lifecycle::{Lifecycle, StoreHandle};
 use crate::store::{StateConfig, Store};
-use crate::text::quoted;
 
-use erased::DynBroker;
-use index::Index;
-use stateful::StateLayer;
+use routes::routes;
+use shared::{Config, Shared};
 
 /// The router of one broker with `auth`: the OSB routes as an [`axum::Router`] to
 /// serve with [`serve`](crate::serve) or to nest in an existing application
@@ -79,28 +66,6 @@ pub enum BuildError {
     Schema(Vec<String>),
 }
 
-/// Settings of the request checks.
-#[derive(Debug, Clone)]
-struct Config {
-    min_version: ApiVersion,
-    max_version: Option<ApiVersion>,
-    missing_version: MissingVersion,
-    body_limit: usize,
-    require_org_and_space: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            min_version: ApiVersion::V2_13,
-            max_version: None,
-            missing_version: MissingVersion::PreconditionFailed,
-            body_limit: 1024 * 1024,
-            require_org_and_space: true,
-        }
-    }
-}
-
 /// Builds a router for one or several brokers (openbrokerapi's `serve_multiple`):
 /// their catalogs are merged (ids must stay unique) and each request reaches the
 /// broker that owns its service, plan or resource.
@@ -129,7 +94,7 @@ pub struct Builder {
     catalogs: Vec<Catalog>,
     auth: Option<Auth>,
     config: Config,
-    store: Option<stateful::StoreHandle>,
+    store: Option<StoreHandle>,
     state_config: StateConfig,
     /// The type names of the [stateful](Broker::STATEFUL) brokers.
     requires_store: Vec<Option<&'static str>>,
@@ -223,7 +188,7 @@ impl Builder {
     /// ([`Broker::resume`]) or failed after a restart.
     #[must_use]
     pub fn store(mut self, store: impl Store) -> Self {
-        self.store = Some(stateful::StoreHandle::new(store));
+        self.store = Some(StoreHandle::new(store));
         self
     }
 
@@ -247,7 +212,7 @@ impl Builder {
             }
         }
         catalog::validate(&self.catalogs)?;
-        let index = Index::new(&self.catalogs).map_err(BuildError::Schema)?;
+        let compiled = CompiledCatalog::new(&self.catalogs).map_err(BuildError::Schema)?;
         if !auth.is_enabled() {
             tracing::warn!(
                 "the service broker accepts requests without authentication (Auth::none): \
@@ -256,184 +221,24 @@ impl Builder {
         }
         let merged = Catalog::new(self.catalogs.into_iter().flat_map(|c| c.services));
         let catalog_json = Bytes::from(merged.to_json());
-        let shared = Arc::new(Shared {
-            etag: etag(&catalog_json),
-            catalog_json,
-            brokers: self.brokers,
-            index,
-            auth,
-            config: self.config,
-            state: self
-                .store
-                .map(|store| StateLayer::new(store, self.state_config)),
-        });
-        if let Some(state) = &shared.state {
-            // Interrupted work is looked for from the start when a runtime is there
-            // (the usual `#[tokio::main]`), else from the first request.
-            if tokio::runtime::Handle::try_current().is_ok() {
-                state.start_sweeper(&shared);
-            }
-        }
-        Ok(routes(shared))
-    }
-}
-
-fn etag(bytes: &[u8]) -> HeaderValue {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    let tag = format!("\"{:016x}\"", hasher.finish());
-    HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"catalog\""))
-}
-
-/// RFC 7232 §3.2: `If-None-Match` is `*` or a list of entity tags, compared weakly.
-fn matches_etag(if_none_match: &HeaderValue, etag: &HeaderValue) -> bool {
-    let Ok(tags) = if_none_match.to_str() else {
-        return false;
-    };
-    let etag = etag.as_bytes();
-    tags.split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag).as_bytes() == etag)
-}
-
-fn routes(shared: Arc<Shared>) -> Router {
-    use handlers::*;
-    const INSTANCE: &str = "/v2/service_instances/{instance_id}";
-    const BINDING: &str = "/v2/service_instances/{instance_id}/service_bindings/{binding_id}";
-    Router::new()
-        .route("/v2/catalog", get(catalog))
-        .route(
-            INSTANCE,
-            put(provision)
-                .get(fetch_instance)
-                .patch(update)
-                .delete(deprovision),
-        )
-        .route(
-            "/v2/service_instances/{instance_id}/last_operation",
-            get(last_operation),
-        )
-        .route(BINDING, put(bind).get(fetch_binding).delete(unbind))
-        .route(
-            "/v2/service_instances/{instance_id}/service_bindings/{binding_id}/last_operation",
-            get(binding_last_operation),
-        )
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        // Every handler catches its panics and echoes the request identity itself
-        // (handlers::run), the fallbacks too.
-        .with_state(shared)
-}
-
-/// Everything a request handler needs, shared by all requests of one router.
-pub(crate) struct Shared {
-    brokers: Vec<Box<dyn DynBroker>>,
-    catalog_json: Bytes,
-    etag: HeaderValue,
-    index: Index,
-    auth: Auth,
-    config: Config,
-    /// The store and its bookkeeping, when the router has one.
-    state: Option<StateLayer>,
-}
-
-impl Shared {
-    fn broker(&self, index: usize) -> &dyn DynBroker {
-        // Indexes come from `Index`, built from the same list of brokers.
-        &*self.brokers[index]
-    }
-
-    /// Authenticates, then checks the API version and decodes the identity headers,
-    /// in that order: a platform's credentials are checked before anything else
-    /// (osb-checker's 401 probes send no valid version header and no body).
-    async fn preamble(&self, parts: &Parts) -> Result<RequestMeta, Error> {
-        let principal = self.auth.authenticate(parts).await?;
-        let api_version = self.check_version(parts.headers.get(API_VERSION_HEADER))?;
-        let originating_identity = match parts.headers.get(ORIGINATING_IDENTITY_HEADER) {
-            None => None,
-            Some(value) => {
-                let text = value.to_str().map_err(|_| {
-                    Error::bad_request(
-                        "invalid X-Broker-API-Originating-Identity header: it must be ASCII",
-                    )
-                })?;
-                Some(
-                    OriginatingIdentity::parse(text)
-                        .map_err(|err| Error::bad_request(err.to_string()))?,
-                )
-            }
-        };
-        let request_identity = parts
-            .headers
-            .get(REQUEST_IDENTITY_HEADER)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-        Ok(RequestMeta {
-            api_version,
-            originating_identity,
-            request_identity,
-            principal,
-        })
-    }
-
-    fn check_version(&self, header: Option<&HeaderValue>) -> Result<ApiVersion, Error> {
-        let min = self.config.min_version;
-        // Only rejections pay for formatting: accepted requests allocate nothing here.
-        let rejected = |problem: String| {
-            let supported = match self.config.max_version {
-                Some(max) => format!("{min} to {max}"),
-                None => format!("{min} or a later 2.x version"),
-            };
-            Error::new(ErrorKind::UnsupportedApiVersion).with_description(format!(
-                "{problem}; this broker requires X-Broker-API-Version {supported} (it implements {})",
-                ApiVersion::LATEST
-            ))
-        };
-        let header = header.filter(|value| !value.is_empty());
-        let Some(header) = header else {
-            let err = rejected(String::from("the X-Broker-API-Version header is missing"));
-            return Err(match self.config.missing_version {
-                MissingVersion::PreconditionFailed => err,
-                MissingVersion::BadRequest => Error::bad_request(err.description().to_owned()),
-            });
-        };
-        let text = String::from_utf8_lossy(header.as_bytes());
-        match ApiVersion::parse(text.trim()) {
-            None => Err(rejected(format!(
-                "X-Broker-API-Version {} is not a version of the form MAJOR.MINOR",
-                quoted(&text)
-            ))),
-            Some(version)
-                if version.major() != 2
-                    || version < min
-                    || self.config.max_version.is_some_and(|max| version > max) =>
-            {
-                Err(rejected(format!(
-                    "X-Broker-API-Version {version} is not supported"
+        let direct = Direct::new(self.brokers, compiled);
+        // The one place that asks whether there is a store: the answer is the back end.
+        Ok(match self.store {
+            Some(store) => {
+                let lifecycle = Lifecycle::new(direct, store, self.state_config);
+                routes(Arc::new(Shared::new(
+                    lifecycle,
+                    catalog_json,
+                    auth,
+                    self.config,
                 )))
             }
-            Some(version) => Ok(version),
-        }
-    }
-
-    fn error_response(&self, err: &Error, endpoint: Endpoint) -> Response {
-        respond::error(err, endpoint, self.auth.challenge())
-    }
-}
-
-impl Shared {
-    pub(crate) fn catalog_response(&self, if_none_match: Option<&HeaderValue>) -> Response {
-        // «Catalog Management»: brokers MAY support ETag for catalog caching.
-        let mut response = if if_none_match.is_some_and(|tags| matches_etag(tags, &self.etag)) {
-            let mut response = Response::new(axum::body::Body::empty());
-            *response.status_mut() = StatusCode::NOT_MODIFIED;
-            response
-        } else {
-            respond::json_bytes(StatusCode::OK, self.catalog_json.clone())
-        };
-        response
-            .headers_mut()
-            .insert(http::header::ETAG, self.etag.clone());
-        response
+            None => routes(Arc::new(Shared::new(
+                direct,
+                catalog_json,
+                auth,
+                self.config,
+            ))),
+        })
     }
 }

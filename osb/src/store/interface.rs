@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use crate::error::Error;
 
-use super::record::{BindingRecord, InstanceRecord, ResourceKey, ResourceState, Tombstone};
+use super::key::ResourceKey;
+use super::record::{BindingRecord, InstanceRecord, ResourceState, Tombstone};
 
 /// A failure of the storage itself (not of a rule: those are `Ok(false)`).
 #[derive(Debug, thiserror::Error)]

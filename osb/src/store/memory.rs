@@ -9,10 +9,11 @@ use serde_json::value::RawValue;
 
 use super::claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, InstanceSettle};
 use super::interface::{Store, StoreError};
+use super::key::ResourceKey;
 use super::operation_id::OperationId;
 use super::record::{
     BindingRecord, Fingerprint, InstanceRecord, Json, OperationKind, OperationRecord,
-    PendingUpdate, ResourceKey, ResourceState, Tombstone,
+    PendingUpdate, ResourceState, Tombstone,
 };
 use crate::response::OperationState;
 

@@ -3,6 +3,7 @@
 pub(crate) mod claim;
 mod config;
 mod interface;
+mod key;
 pub(crate) mod memory;
 pub(crate) mod operation_id;
 pub(crate) mod record;
@@ -11,10 +12,12 @@ mod sql;
 
 pub use config::StateConfig;
 pub use interface::{Store, StoreError};
+pub(crate) use key::KeyRef;
+pub use key::ResourceKey;
 pub use memory::MemoryStore;
 pub use record::{
     BindingRecord, Fingerprint, InstanceRecord, Json, OperationKind, OperationRecord,
-    PendingUpdate, ResourceKey, ResourceState, Tombstone, fingerprint,
+    PendingUpdate, ResourceState, Tombstone, fingerprint,
 };
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]

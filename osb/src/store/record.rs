@@ -255,26 +255,6 @@ pub struct Tombstone {
     pub deleted_at: i64,
 }
 
-/// A resource with an operation to resume or fail.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ResourceKey {
-    /// An instance.
-    Instance(String),
-    /// A binding of an instance.
-    Binding(String, String),
-}
-
-impl fmt::Display for ResourceKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ResourceKey::Instance(id) => write!(f, "instance {id}"),
-            ResourceKey::Binding(instance, binding) => {
-                write!(f, "binding {binding} of instance {instance}")
-            }
-        }
-    }
-}
-
 /// What a request looked like, as [`fingerprint`] digests it: two requests are
 /// "identical" when their fingerprints are equal.
 ///

@@ -11,9 +11,10 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Row, SqlSafeStr};
 
 use super::interface::{Store, StoreError};
+use super::key::ResourceKey;
 use super::record::{
     BindingRecord, Fingerprint, InstanceRecord, OperationKind, OperationRecord, PendingUpdate,
-    ResourceKey, ResourceState, Tombstone, operation_state_str, parse_operation_state,
+    ResourceState, Tombstone, operation_state_str, parse_operation_state,
 };
 
 /// The schema, versioned: applied in order at start-up, each version once (sqlx

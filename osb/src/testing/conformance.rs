@@ -530,7 +530,7 @@ impl Run<'_> {
         if let Some(bindable) = catalog.services.iter().find_map(|s| {
             s.plans
                 .iter()
-                .find(|p| p.effective_bindable(s))
+                .find(|p| s.is_plan_bindable(p))
                 .map(|p| (s, p))
         }) {
             let (s, p) = bindable;
@@ -727,7 +727,7 @@ impl Run<'_> {
             }
         }
 
-        if plan.effective_bindable(service) {
+        if service.is_plan_bindable(plan) {
             self.binding(service, plan, &fixture, &id).await;
         }
 

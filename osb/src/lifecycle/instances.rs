@@ -12,8 +12,6 @@
 use std::pin::pin;
 use std::sync::Arc;
 
-use serde_json::value::RawValue;
-
 use crate::catalog::AsyncOperations;
 use crate::error::{Error, ErrorKind};
 use crate::request::PreviousValues;
@@ -26,23 +24,27 @@ use crate::store::claim::{CLAIMED, InstanceClaim, InstanceSettle};
 use crate::store::operation_id::OperationId;
 use crate::store::{
     Fingerprint, InstanceRecord, OperationKind, OperationRecord, PendingUpdate, ResourceState,
-    Tombstone, fingerprint,
+    fingerprint,
 };
 
-use super::super::Shared;
-use super::super::runner::{self, KeyRef};
-use super::{
-    ClaimedInstance, Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms,
-    prune, start_call, stored_plan,
+use crate::compiled::PlanRef;
+use crate::store::KeyRef;
+
+use super::handle::ClaimedInstance;
+use super::runner::{run, spawn_instance};
+use super::settle::{apply_update, finish_delete};
+use super::shared::{Lifecycle, now_ms};
+use super::steps::{
+    Existing, Step, Waits, busy, finish_inline, lost_race, start_call, stored_plan,
 };
 use crate::text::quoted;
 
 /// «Provisioning»: 201/202 for a new instance; for an existing one with the same
 /// service, plan and parameters 200 (202 with the same operation while it is created);
 /// 409 for other attributes.
-pub(crate) fn provision(
-    shared: Arc<Shared>,
-    broker: usize,
+pub(super) fn provision(
+    lifecycle: Arc<Lifecycle>,
+    plan: PlanRef,
     request: Provision,
 ) -> impl Future<Output = Result<Provisioned, Error>> + Send {
     // Boxed: held in this future, the request would take its whole size in every
@@ -50,22 +52,16 @@ pub(crate) fn provision(
     // what malloc's per-thread cache serves (1,032 bytes).
     let request = Box::new(request);
     async move {
-        let Some(state) = &shared.state else {
-            return shared.broker(broker).provision(*request).await;
-        };
-        // The plan the handler resolved, looked up once for the fingerprint and the
-        // maintenance version.
-        let plan = shared.index.plan(&request.plan_id);
-        // In a block: what it borrows is not kept in the future.
+        let state = &*lifecycle;
+        // In a block: what it borrows is not kept in the future. The plan's service and
+        // plan ids are hashed already.
         let fp = {
             let parameters = [request.parameters.as_ref().map(|p| p.as_raw())];
-            match plan {
-                // Always so (the handler resolved the pair): the ids are hashed already.
-                Some(plan) if plan.service_id == request.service_id => {
-                    plan.fingerprint_prefix.fingerprint(&[], &parameters)
-                }
-                _ => fingerprint(&[&request.service_id, &request.plan_id], &parameters),
-            }
+            state
+                .catalog()
+                .plan(plan)
+                .fingerprint_prefix
+                .fingerprint(&[], &parameters)
         };
         let mut waits = Waits::default();
         // A new instance is the common case: the first pass inserts without reading, and
@@ -116,7 +112,7 @@ pub(crate) fn provision(
                     .maintenance_info
                     .as_ref()
                     .map(|m| m.version.as_str())
-                    .or_else(|| plan.and_then(|plan| plan.maintenance_version.as_deref())),
+                    .or_else(|| state.catalog().plan(plan).maintenance_version.as_deref()),
                 operation,
                 now,
                 fingerprint: fp,
@@ -127,14 +123,14 @@ pub(crate) fn provision(
             };
             let accepts_incomplete = request.accepts_incomplete;
             let key = KeyRef::Instance(claimed.instance_id());
-            let started = start_call(key, || shared.broker(broker).provision(*request));
+            let started = start_call(key, || state.direct.broker_of(plan).provision(*request));
             let call = async {
                 let mut answer = started?.await?;
                 answer.completion = finish_inline(answer.completion, accepts_incomplete).await?;
                 Ok(answer)
             };
-            let result = runner::run(state, key, operation, pin!(call)).await;
-            return settle_provision(&shared, state, &mut claimed, operation, result).await;
+            let result = run(state, key, operation, pin!(call)).await;
+            return settle_provision(&lifecycle, &mut claimed, operation, result).await;
         }
         Err(busy("the service instance"))
     }
@@ -178,13 +174,13 @@ fn existing_instance(
 }
 
 fn settle_provision(
-    shared: &Arc<Shared>,
-    state: &StateLayer,
+    lifecycle: &Arc<Lifecycle>,
     claimed: &mut ClaimedInstance,
     operation: OperationId,
     result: Result<Provisioned, Error>,
 ) -> impl Future<Output = Result<Provisioned, Error>> + Send {
     async move {
+        let state = &**lifecycle;
         let provisioned = match result {
             Ok(provisioned) => provisioned,
             Err(err) => {
@@ -248,7 +244,7 @@ fn settle_provision(
             return Err(lost_race("the service instance"));
         }
         if let Some((work, id)) = background {
-            runner::spawn_instance(shared, claimed.instance_id().to_owned(), id, work);
+            spawn_instance(lifecycle, claimed.instance_id().to_owned(), id, work);
         }
         Ok(answer)
     }
@@ -257,14 +253,13 @@ fn settle_provision(
 /// «Updating a Service Instance»: one update at a time; a re-sent identical update
 /// while it runs gets 202 with the same operation. The plan in force comes from the
 /// store, so requests that name no plan still reach the right handler.
-pub(crate) fn update(
-    shared: Arc<Shared>,
+pub(super) fn update(
+    lifecycle: Arc<Lifecycle>,
+    named: Option<PlanRef>,
     mut request: Update,
 ) -> impl Future<Output = Result<Updated, Error>> + Send {
     async move {
-        let Some(state) = &shared.state else {
-            return Err(Error::new(ErrorKind::Internal));
-        };
+        let state = &*lifecycle;
         let id = request.instance_id.clone();
         let Some(mut record) = state.store.instance(&id).await? else {
             return Err(Error::instance_not_found()
@@ -311,9 +306,13 @@ pub(crate) fn update(
             }
         }
         // The checks the router could not make without knowing the plan in force.
-        let current = shared.index.plan(&record.plan_id);
-        let target = shared.index.plan(&target_id);
-        if let (Some(current), Some(target)) = (current, target) {
+        // The plan in force as the store kept it; the new plan as the handler resolved it.
+        let current = state.catalog().plan_by_id(&record.plan_id);
+        let target = match named {
+            Some(named) => Some((named, state.catalog().plan(named))),
+            None => current,
+        };
+        if let (Some((_, current)), Some((_, target))) = (current, target) {
             if target_id != record.plan_id && !current.plan_updateable {
                 return Err(Error::plan_change_not_supported().with_description(format!(
                     "plan {} does not allow plan changes (plan_updateable is not true)",
@@ -327,7 +326,7 @@ pub(crate) fn update(
             }
             target.check_maintenance(request.maintenance_info.as_ref())?;
             target.check_async(AsyncOperations::UPDATE, request.accepts_incomplete)?;
-            request.plan = PlanPosition::At(target.index);
+            request.plan = PlanPosition::At(target.position);
         }
         // «Updating a Service Instance»: `previous_values.plan_id` is the plan before the
         // update, which the store knows better than the request.
@@ -335,7 +334,7 @@ pub(crate) fn update(
             .previous_values
             .get_or_insert_with(PreviousValues::default)
             .plan_id = Some(record.plan_id.clone());
-        let Some(plan) = target else {
+        let Some((plan, entry)) = target else {
             return Err(Error::unprocessable(format!(
                 "the plan of service instance {} is no longer in the catalog",
                 quoted(&id)
@@ -354,7 +353,7 @@ pub(crate) fn update(
                 .or_else(|| {
                     // A plan change moves the instance to the new plan's version.
                     (target_id != record.plan_id)
-                        .then(|| plan.maintenance_version.clone())
+                        .then(|| entry.maintenance_version.clone())
                         .flatten()
                 }),
             fingerprint: fp,
@@ -375,11 +374,11 @@ pub(crate) fn update(
         let context = request.context.as_ref().map(|c| c.as_raw().to_owned());
         let accepts_incomplete = request.accepts_incomplete;
         let call = async {
-            let mut answer = shared.broker(plan.broker).update(request).await?;
+            let mut answer = state.direct.broker_of(plan).update(request).await?;
             answer.completion = finish_inline(answer.completion, accepts_incomplete).await?;
             Ok(answer)
         };
-        let result = runner::run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
+        let result = run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
         let expected = record.version;
         record.version += 1;
         let now = now_ms();
@@ -453,42 +452,21 @@ pub(crate) fn update(
             return Err(lost_race("the service instance"));
         }
         if let Some(work) = background {
-            runner::spawn_instance(&shared, record.instance_id.clone(), operation_id, work);
+            spawn_instance(&lifecycle, record.instance_id.clone(), operation_id, work);
         }
         Ok(answer)
     }
 }
 
-/// Applies a finished update's pending changes to the record.
-pub(crate) fn apply_update(record: &mut InstanceRecord, context: Option<Box<RawValue>>) {
-    if let Some(pending) = record.pending.take() {
-        if let Some(plan_id) = pending.plan_id {
-            record.plan_id = plan_id;
-        }
-        if let Some(parameters) = pending.parameters {
-            record.parameters = Some(parameters);
-        }
-        if let Some(version) = pending.maintenance_version {
-            record.maintenance_version = Some(version);
-        }
-    }
-    if let Some(context) = context {
-        record.context = Some(context);
-    }
-    record.state = ResourceState::Ready;
-}
-
 /// «Deprovisioning»: 410 for what does not exist; a re-sent DELETE of an asynchronous
 /// delete gets 202 with the same operation.
-pub(crate) fn deprovision(
-    shared: Arc<Shared>,
-    mut broker: usize,
+pub(super) fn deprovision(
+    lifecycle: Arc<Lifecycle>,
+    mut plan: PlanRef,
     mut request: Deprovision,
 ) -> impl Future<Output = Result<Deprovisioned, Error>> + Send {
     async move {
-        let Some(state) = &shared.state else {
-            return shared.broker(broker).deprovision(request).await;
-        };
+        let state = &*lifecycle;
         let id = request.instance_id.clone();
         let gone = || {
             Error::instance_not_found()
@@ -497,11 +475,13 @@ pub(crate) fn deprovision(
         let Some(mut record) = state.store.instance(&id).await? else {
             return Err(gone());
         };
-        if let Some(plan) = stored_plan(&shared, &record.plan_id, &request.plan_id) {
-            plan.check_async(AsyncOperations::DEPROVISION, request.accepts_incomplete)?;
+        if let Some((stored, entry)) =
+            stored_plan(state.catalog(), &record.plan_id, &request.plan_id)
+        {
+            entry.check_async(AsyncOperations::DEPROVISION, request.accepts_incomplete)?;
             request.plan_id.clone_from(&record.plan_id);
-            request.plan = PlanPosition::At(plan.index);
-            broker = plan.broker;
+            request.plan = PlanPosition::At(entry.position);
+            plan = stored;
         }
         match record.state {
             ResourceState::Ready | ResourceState::Failed => {}
@@ -536,11 +516,11 @@ pub(crate) fn deprovision(
         }
         let accepts_incomplete = request.accepts_incomplete;
         let call = async {
-            let mut answer = shared.broker(broker).deprovision(request).await?;
+            let mut answer = state.direct.broker_of(plan).deprovision(request).await?;
             answer.completion = finish_inline(answer.completion, accepts_incomplete).await?;
             Ok(answer)
         };
-        let result = runner::run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
+        let result = run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
         let expected = record.version;
         let now = now_ms();
         match result {
@@ -594,7 +574,7 @@ pub(crate) fn deprovision(
                     if !state.store.update_instance(&record, expected).await? {
                         return Err(lost_race("the service instance"));
                     }
-                    runner::spawn_instance(&shared, id, operation_id.clone(), work);
+                    spawn_instance(&lifecycle, id, operation_id.clone(), work);
                     Ok(Deprovisioned {
                         completion: Completion::Accepted(Some(operation_id)),
                         vendor,
@@ -603,30 +583,4 @@ pub(crate) fn deprovision(
             },
         }
     }
-}
-
-/// Deletes an instance. An asynchronous delete leaves a tombstone, so polling it
-/// answers `succeeded`; after a synchronous one, polling answers 404 («Polling Last
-/// Operation»: the instance does not exist).
-pub(crate) async fn finish_delete(
-    state: &StateLayer,
-    instance_id: &str,
-    expected: i64,
-    now: i64,
-    tombstone: bool,
-) -> Result<bool, Error> {
-    let tombstone = tombstone.then(|| Tombstone {
-        instance_id: instance_id.to_owned(),
-        binding_id: None,
-        operation: OperationRecord::finished(OperationKind::Deprovision, now),
-        deleted_at: now,
-    });
-    let deleted = state
-        .store
-        .delete_instance(instance_id, expected, tombstone.as_ref())
-        .await?;
-    if tombstone.is_some() {
-        prune(state, now).await;
-    }
-    Ok(deleted)
 }

@@ -8,7 +8,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use super::super::runner::KeyRef;
+use crate::store::KeyRef;
 
 use crate::store::claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, InstanceSettle};
 use crate::store::{

@@ -24,25 +24,25 @@ use crate::response::binding::{Binding, Bound, Unbound};
 use crate::response::completion::Completion;
 use crate::store::claim::{BindingClaim, BindingSettle, CLAIMED};
 use crate::store::operation_id::OperationId;
-use crate::store::{
-    BindingRecord, Fingerprint, OperationKind, OperationRecord, ResourceState, Tombstone,
-    fingerprint,
-};
+use crate::store::{BindingRecord, Fingerprint, OperationKind, OperationRecord, ResourceState};
 
-use super::super::Shared;
-use super::super::runner::{self, KeyRef};
-use super::backend::BindingClaimed;
-use super::{
-    ClaimedBinding, Existing, StateLayer, Step, Waits, busy, finish_inline, lost_race, now_ms,
-    prune, start_call, stored_plan,
+use crate::compiled::PlanRef;
+use crate::store::KeyRef;
+
+use super::handle::{BindingClaimed, ClaimedBinding};
+use super::runner::{run, spawn_binding};
+use super::settle::finish_unbind;
+use super::shared::{Lifecycle, now_ms};
+use super::steps::{
+    Existing, Step, Waits, busy, finish_inline, lost_race, start_call, stored_plan,
 };
 use crate::text::quoted;
 
 /// «Binding»: the instance must exist and be usable; a binding with the same
 /// parameters and resource answers 200 with what it answered first.
-pub(crate) fn bind(
-    shared: Arc<Shared>,
-    broker: usize,
+pub(super) fn bind(
+    lifecycle: Arc<Lifecycle>,
+    plan: PlanRef,
     request: Bind,
     bind_resource: Option<Box<RawValue>>,
 ) -> impl Future<Output = Result<Bound, Error>> + Send {
@@ -53,9 +53,7 @@ pub(crate) fn bind(
     let resource = stored_resource(request.bind_resource.as_ref(), bind_resource);
     let call = Box::new(BindCall { request, resource });
     async move {
-        let Some(state) = &shared.state else {
-            return shared.broker(broker).bind(call.request).await;
-        };
+        let state = &*lifecycle;
         let request = &call.request;
         // The claim checks that the instance can be bound.
         if let Some(predecessor) = &request.predecessor_binding_id {
@@ -63,16 +61,15 @@ pub(crate) fn bind(
         }
         let resource = call.resource.as_deref();
         let app = request.app_guid.as_deref().unwrap_or_default();
-        // In a block: what it borrows is not kept in the future.
+        // In a block: what it borrows is not kept in the future. The plan's service and
+        // plan ids are hashed already.
         let fp = {
             let json = [request.parameters.as_ref().map(|p| p.as_raw()), resource];
-            match shared.index.plan(&request.plan_id) {
-                // Always so (the handler resolved the pair): the ids are hashed already.
-                Some(plan) if plan.service_id == request.service_id => {
-                    plan.fingerprint_prefix.fingerprint(&[app], &json)
-                }
-                _ => fingerprint(&[&request.service_id, &request.plan_id, app], &json),
-            }
+            state
+                .catalog()
+                .plan(plan)
+                .fingerprint_prefix
+                .fingerprint(&[app], &json)
         };
         let mut waits = Waits::default();
         // As for instances: insert first, read only when the store refuses.
@@ -124,7 +121,7 @@ pub(crate) fn bind(
             let accepts_incomplete = request.accepts_incomplete;
             let (iid, bid) = claimed.ids();
             let key = KeyRef::Binding(iid, bid);
-            let started = start_call(key, || shared.broker(broker).bind(call.request));
+            let started = start_call(key, || state.direct.broker_of(plan).bind(call.request));
             let call = async {
                 let mut answer = started?.await?;
                 if !accepts_incomplete {
@@ -135,8 +132,8 @@ pub(crate) fn bind(
                 }
                 Ok(answer)
             };
-            let result = runner::run(state, key, operation, pin!(call)).await;
-            return settle_bind(&shared, state, &mut claimed, operation, result).await;
+            let result = run(state, key, operation, pin!(call)).await;
+            return settle_bind(&lifecycle, &mut claimed, operation, result).await;
         }
         Err(busy("the service binding"))
     }
@@ -185,13 +182,13 @@ fn existing_binding(record: BindingRecord, fp: &Fingerprint, request: &Bind) -> 
 }
 
 fn settle_bind(
-    shared: &Arc<Shared>,
-    state: &StateLayer,
+    lifecycle: &Arc<Lifecycle>,
     claimed: &mut ClaimedBinding,
     operation: OperationId,
     result: Result<Bound, Error>,
 ) -> impl Future<Output = Result<Bound, Error>> + Send {
     async move {
+        let state = &**lifecycle;
         let bound = match result {
             Ok(bound) => bound,
             Err(err) => {
@@ -208,7 +205,7 @@ fn settle_bind(
         }
         if let Some((work, id)) = background {
             let (iid, bid) = claimed.ids();
-            runner::spawn_binding(shared, iid.to_owned(), bid.to_owned(), id, work);
+            spawn_binding(lifecycle, iid.to_owned(), bid.to_owned(), id, work);
         }
         Ok(answer)
     }
@@ -279,15 +276,13 @@ fn made(
 }
 
 /// «Unbinding»: 410 for what does not exist.
-pub(crate) fn unbind(
-    shared: Arc<Shared>,
-    mut broker: usize,
+pub(super) fn unbind(
+    lifecycle: Arc<Lifecycle>,
+    mut plan: PlanRef,
     mut request: Unbind,
 ) -> impl Future<Output = Result<Unbound, Error>> + Send {
     async move {
-        let Some(state) = &shared.state else {
-            return shared.broker(broker).unbind(request).await;
-        };
+        let state = &*lifecycle;
         let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
         let gone = || {
             Error::binding_not_found()
@@ -296,11 +291,13 @@ pub(crate) fn unbind(
         let Some(mut record) = state.store.binding(&iid, &bid).await? else {
             return Err(gone());
         };
-        if let Some(plan) = stored_plan(&shared, &record.plan_id, &request.plan_id) {
-            plan.check_async(AsyncOperations::UNBIND, request.accepts_incomplete)?;
+        if let Some((stored, entry)) =
+            stored_plan(state.catalog(), &record.plan_id, &request.plan_id)
+        {
+            entry.check_async(AsyncOperations::UNBIND, request.accepts_incomplete)?;
             request.plan_id.clone_from(&record.plan_id);
-            request.plan = PlanPosition::At(plan.index);
-            broker = plan.broker;
+            request.plan = PlanPosition::At(entry.position);
+            plan = stored;
         }
         match record.state {
             ResourceState::Ready | ResourceState::Failed | ResourceState::Updating => {}
@@ -333,11 +330,11 @@ pub(crate) fn unbind(
         }
         let accepts_incomplete = request.accepts_incomplete;
         let call = async {
-            let mut answer = shared.broker(broker).unbind(request).await?;
+            let mut answer = state.direct.broker_of(plan).unbind(request).await?;
             answer.completion = finish_inline(answer.completion, accepts_incomplete).await?;
             Ok(answer)
         };
-        let result = runner::run(
+        let result = run(
             state,
             KeyRef::Binding(&iid, &bid),
             &operation_id,
@@ -396,7 +393,7 @@ pub(crate) fn unbind(
                     if !state.store.update_binding(&record, expected).await? {
                         return Err(lost_race("the service binding"));
                     }
-                    runner::spawn_binding(&shared, iid, bid, operation_id.clone(), map_unit(work));
+                    spawn_binding(&lifecycle, iid, bid, operation_id.clone(), map_unit(work));
                     Ok(Unbound {
                         completion: Completion::Accepted(Some(operation_id)),
                         vendor,
@@ -413,36 +410,10 @@ fn map_unit(work: Background<()>) -> Background<Option<Binding>> {
     Background::new(async move { work.0.await.map(|()| None) })
 }
 
-/// Deletes a binding; as [`finish_delete`], with a tombstone after an asynchronous
-/// unbind only.
-pub(crate) async fn finish_unbind(
-    state: &StateLayer,
-    instance_id: &str,
-    binding_id: &str,
-    expected: i64,
-    now: i64,
-    tombstone: bool,
-) -> Result<bool, Error> {
-    let tombstone = tombstone.then(|| Tombstone {
-        instance_id: instance_id.to_owned(),
-        binding_id: Some(binding_id.to_owned()),
-        operation: OperationRecord::finished(OperationKind::Unbind, now),
-        deleted_at: now,
-    });
-    let deleted = state
-        .store
-        .delete_binding(instance_id, binding_id, expected, tombstone.as_ref())
-        .await?;
-    if tombstone.is_some() {
-        prune(state, now).await;
-    }
-    Ok(deleted)
-}
-
 /// «Binding Rotation»: `predecessor_binding_id` MUST be the id of a non-expired
 /// binding of the same instance; the store knows whether it is.
 async fn check_predecessor(
-    state: &StateLayer,
+    state: &Lifecycle,
     instance_id: &str,
     predecessor: &str,
 ) -> Result<(), Error> {

@@ -10,8 +10,6 @@
     reason = "`async move` blocks, not `async fn`s: see the module documentation"
 )]
 
-use std::sync::Arc;
-
 use crate::catalog::MaintenanceInfo;
 use crate::error::{Error, ErrorKind};
 use crate::request::binding::{BindingLastOperation, FetchBinding};
@@ -22,33 +20,32 @@ use crate::response::operation::{BindingOperationReport, OperationReport};
 use crate::response::{InstanceMetadata, OperationState};
 use crate::store::{OperationKind, OperationRecord, ResourceState, StateConfig};
 
-use super::super::{Shared, runner};
-use super::{Ended, now_ms};
+use crate::compiled::BrokerRef;
+
+use super::settle::{Ended, settle_binding, settle_instance};
+use super::shared::{Lifecycle, now_ms};
 use crate::text::quoted;
 
 /// «Fetching a Service Instance», answered from the store unless the broker has its
 /// own handler: 404 while it is created, 422 `ConcurrencyError` while it is updated.
-pub(crate) fn fetch_instance(
-    shared: &Arc<Shared>,
-    owner: Option<usize>,
+pub(super) fn fetch_instance(
+    state: &Lifecycle,
+    owner: Option<BrokerRef>,
     request: FetchInstance,
 ) -> impl Future<Output = Result<InstanceDetails, Error>> + Send {
     async move {
-        let Some(state) = &shared.state else {
-            return Err(Error::new(ErrorKind::Internal));
-        };
         let record = state.store.instance_for_fetch(&request.instance_id).await?;
         let owner = owner.or_else(|| {
             record
                 .as_ref()
-                .and_then(|r| shared.index.plan(&r.plan_id))
-                .map(|p| p.broker)
+                .and_then(|r| state.catalog().plan_by_id(&r.plan_id))
+                .map(|(_, p)| p.broker)
         });
         // Only the id is needed after the broker's answer: the request itself is handed
         // over, not cloned.
         let instance_id = request.instance_id.clone();
         if let Some(owner) = owner {
-            match shared.broker(owner).fetch_instance(request).await {
+            match state.direct.broker(owner).fetch_instance(request).await {
                 Err(err) if err.kind() == ErrorKind::NotSupported => {}
                 answer => return answer,
             }
@@ -96,15 +93,11 @@ pub(crate) fn fetch_instance(
 /// «Polling Last Operation for Service Instances», from the store: the latest
 /// operation on the instance, or the finished delete of a deleted one. Operations the
 /// broker runs itself (`accepted`) are asked of the broker, and their end recorded.
-pub(crate) fn last_operation(
-    shared: &Arc<Shared>,
+pub(super) fn last_operation(
+    state: &Lifecycle,
     request: LastOperation,
 ) -> impl Future<Output = Result<OperationReport, Error>> + Send {
     async move {
-        let Some(state) = &shared.state else {
-            return Err(Error::new(ErrorKind::Internal));
-        };
-        state.start_sweeper(shared);
         let Some((plan_id, operation)) =
             state.store.instance_operation(&request.instance_id).await?
         else {
@@ -121,7 +114,8 @@ pub(crate) fn last_operation(
         let Some(operation) = operation else {
             return Ok(OperationReport::succeeded());
         };
-        let plan = shared.index.plan(&plan_id);
+        // The plan as the store kept it.
+        let plan = state.catalog().plan_by_id(&plan_id).map(|(_, plan)| plan);
         if operation.state == OperationState::InProgress && !operation.runner {
             // The broker runs it: ask, and record the end.
             let Some(plan) = plan else {
@@ -132,11 +126,15 @@ pub(crate) fn last_operation(
             if asked.operation.is_none() {
                 asked.operation.clone_from(&operation.id);
             }
-            let answer = shared.broker(plan.broker).last_operation(asked).await?;
+            let answer = state
+                .direct
+                .broker(plan.broker)
+                .last_operation(asked)
+                .await?;
             if answer.state() != OperationState::InProgress {
                 // Boxed, as the other settling calls here: rare, and inline they would
                 // make every poll's future (allocated per request) several times bigger.
-                Box::pin(runner::settle_instance(
+                Box::pin(settle_instance(
                     state,
                     &instance_id,
                     operation.id.as_deref(),
@@ -155,7 +153,7 @@ pub(crate) fn last_operation(
                     let failure = Error::failed(
                         "The operation did not finish within the plan's maximum_polling_duration.",
                     );
-                    Box::pin(runner::settle_instance(
+                    Box::pin(settle_instance(
                         state,
                         &request.instance_id,
                         operation.id.as_deref(),
@@ -204,15 +202,12 @@ fn status(operation: &OperationRecord, config: &StateConfig) -> OperationReport 
 
 /// «Fetching a Service Binding», from the store unless the broker has its own
 /// handler: 404 while it is created.
-pub(crate) fn fetch_binding(
-    shared: &Arc<Shared>,
-    owner: Option<usize>,
+pub(super) fn fetch_binding(
+    state: &Lifecycle,
+    owner: Option<BrokerRef>,
     request: FetchBinding,
 ) -> impl Future<Output = Result<Binding, Error>> + Send {
     async move {
-        let Some(state) = &shared.state else {
-            return Err(Error::new(ErrorKind::Internal));
-        };
         let record = state
             .store
             .binding(&request.instance_id, &request.binding_id)
@@ -220,13 +215,13 @@ pub(crate) fn fetch_binding(
         let owner = owner.or_else(|| {
             record
                 .as_ref()
-                .and_then(|r| shared.index.plan(&r.plan_id))
-                .map(|p| p.broker)
+                .and_then(|r| state.catalog().plan_by_id(&r.plan_id))
+                .map(|(_, p)| p.broker)
         });
         // As for instances: only the id is needed after the broker's answer.
         let binding_id = request.binding_id.clone();
         if let Some(owner) = owner {
-            match shared.broker(owner).fetch_binding(request).await {
+            match state.direct.broker(owner).fetch_binding(request).await {
                 Err(err) if err.kind() == ErrorKind::NotSupported => {}
                 answer => return answer,
             }
@@ -259,15 +254,11 @@ pub(crate) fn fetch_binding(
 }
 
 /// «Polling Last Operation for Service Bindings», from the store.
-pub(crate) fn binding_last_operation(
-    shared: &Arc<Shared>,
+pub(super) fn binding_last_operation(
+    state: &Lifecycle,
     request: BindingLastOperation,
 ) -> impl Future<Output = Result<BindingOperationReport, Error>> + Send {
     async move {
-        let Some(state) = &shared.state else {
-            return Err(Error::new(ErrorKind::Internal));
-        };
-        state.start_sweeper(shared);
         let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
         let Some(record) = state.store.binding(&iid, &bid).await? else {
             if let Some(tombstone) = state.store.tombstone(&iid, Some(&bid)).await? {
@@ -280,19 +271,20 @@ pub(crate) fn binding_last_operation(
             return Ok(BindingOperationReport::succeeded());
         };
         if operation.state == OperationState::InProgress && !operation.runner {
-            let Some(plan) = shared.index.plan(&record.plan_id) else {
+            let Some((_, plan)) = state.catalog().plan_by_id(&record.plan_id) else {
                 return Err(Error::new(ErrorKind::Internal));
             };
             let mut asked = request;
             if asked.operation.is_none() {
                 asked.operation.clone_from(&operation.id);
             }
-            let answer = shared
+            let answer = state
+                .direct
                 .broker(plan.broker)
                 .binding_last_operation(asked)
                 .await?;
             if answer.state() != OperationState::InProgress {
-                Box::pin(runner::settle_binding(
+                Box::pin(settle_binding(
                     state,
                     &iid,
                     &bid,

@@ -5,7 +5,7 @@ use crate::request::Parameters;
 use crate::response::Timestamp;
 use crate::store::{BindingRecord, InstanceRecord, OperationRecord, ResourceKey, StoreError};
 
-use super::super::stateful::StateLayer;
+use super::shared::Lifecycle;
 
 /// An instance or a binding record, for what the runner does alike to both.
 pub(super) enum Record {
@@ -15,7 +15,7 @@ pub(super) enum Record {
 
 impl Record {
     pub(super) async fn load(
-        state: &StateLayer,
+        state: &Lifecycle,
         key: &ResourceKey,
     ) -> Result<Option<Self>, StoreError> {
         Ok(match key {
@@ -30,7 +30,7 @@ impl Record {
 
     pub(super) async fn save(
         &self,
-        state: &StateLayer,
+        state: &Lifecycle,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
         match self {

@@ -10,43 +10,38 @@ use crate::response::OperationState;
 use crate::response::Resumed;
 use crate::store::ResourceKey;
 
-use super::super::Shared;
-use super::super::stateful::{Ended, StateLayer, now_ms};
-
-use super::{Record, lease_ms, run, settle_binding, settle_instance};
+use super::record::Record;
+use super::runner::run;
+use super::settle::{Ended, settle_binding, settle_instance};
+use super::shared::{Lifecycle, now_ms};
 
 /// Looks for background work nobody runs any more, forever (until the router goes
 /// away), first at once and then every half lease.
-pub(crate) async fn sweep(shared: Weak<Shared>) {
+pub(super) async fn sweep(lifecycle: Weak<Lifecycle>) {
     loop {
-        let Some(strong) = shared.upgrade() else {
+        let Some(state) = lifecycle.upgrade() else {
             return;
         };
-        let period = match &strong.state {
-            Some(state) => {
-                let stale_before = now_ms().saturating_sub(lease_ms(state));
-                match state.store.stale_operations(stale_before).await {
-                    Ok(keys) => {
-                        for key in keys {
-                            take_over(&strong, state, key, stale_before).await;
-                        }
-                    }
-                    Err(err) => tracing::warn!(error = %err, "could not look for interrupted work"),
+        let stale_before = now_ms().saturating_sub(state.lease_ms());
+        match state.store.stale_operations(stale_before).await {
+            Ok(keys) => {
+                for key in keys {
+                    take_over(&state, key, stale_before).await;
                 }
-                // Not zero even for a zero lease: the loop would spin.
-                (state.config.lease / 2).max(std::time::Duration::from_millis(1))
             }
-            None => return,
-        };
-        drop(strong);
+            Err(err) => tracing::warn!(error = %err, "could not look for interrupted work"),
+        }
+        // Not zero even for a zero lease: the loop would spin.
+        let period = (state.config.lease / 2).max(std::time::Duration::from_millis(1));
+        drop(state);
         tokio::time::sleep(period).await;
     }
 }
 
 /// Claims interrupted work (a heartbeat written at the version read: only one replica
 /// wins) and resumes it through the broker's `resume`, or fails it.
-async fn take_over(shared: &Arc<Shared>, state: &StateLayer, key: ResourceKey, stale_before: i64) {
-    let claimed = match claim(state, &key, stale_before).await {
+async fn take_over(lifecycle: &Arc<Lifecycle>, key: ResourceKey, stale_before: i64) {
+    let claimed = match claim(lifecycle, &key, stale_before).await {
         Ok(claimed) => claimed,
         Err(err) => {
             tracing::warn!(error = %err, %key, "could not claim interrupted work");
@@ -57,20 +52,21 @@ async fn take_over(shared: &Arc<Shared>, state: &StateLayer, key: ResourceKey, s
         return;
     };
     tracing::info!(%key, kind = interrupted.kind.as_str(), "resuming interrupted work");
-    let broker = shared
-        .index
-        .plan(&interrupted.plan_id)
-        .map(|plan| plan.broker);
-    let shared = shared.clone();
+    // The plan as the store kept it.
+    let broker = lifecycle
+        .catalog()
+        .plan_by_id(&interrupted.plan_id)
+        .map(|(_, plan)| plan.broker);
+    let lifecycle = lifecycle.clone();
     let operation = interrupted.operation.clone().unwrap_or_default();
     tokio::spawn(async move {
-        let Some(state) = &shared.state else {
-            return;
-        };
+        let state = &*lifecycle;
         let work = match broker {
             Some(broker) => {
-                let shared = shared.clone();
-                Background::new(async move { shared.broker(broker).resume(interrupted).await })
+                let lifecycle = lifecycle.clone();
+                Background::new(
+                    async move { lifecycle.direct.broker(broker).resume(interrupted).await },
+                )
             }
             None => Background::new(async {
                 Err(Error::failed(
@@ -97,7 +93,7 @@ async fn take_over(shared: &Arc<Shared>, state: &StateLayer, key: ResourceKey, s
 }
 
 async fn claim(
-    state: &StateLayer,
+    state: &Lifecycle,
     key: &ResourceKey,
     stale_before: i64,
 ) -> Result<Option<Interrupted>, Error> {

@@ -1,0 +1,150 @@
+//! Background work: run it, keep its lease alive, record its end.
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+
+use futures_util::FutureExt as _;
+
+use crate::error::{Error, ErrorKind};
+use crate::response::binding::Binding;
+use crate::response::{Background, OperationState};
+use crate::store::{KeyRef, ResourceKey};
+
+use super::record::Record;
+use super::settle::{Ended, settle_binding, settle_instance};
+use super::shared::{Lifecycle, now_ms};
+
+/// Runs `work` for instance `instance_id`, then records how it ended.
+pub(super) fn spawn_instance(
+    lifecycle: &Arc<Lifecycle>,
+    instance_id: String,
+    operation: String,
+    work: Background<()>,
+) {
+    let lifecycle = lifecycle.clone();
+    tokio::spawn(async move {
+        let state = &*lifecycle;
+        let mut work = work.0;
+        let key = KeyRef::Instance(&instance_id);
+        let ended = match run(state, key, &operation, work.as_mut()).await {
+            Ok(()) => Ended::Succeeded(None),
+            Err(err) => Ended::Failed(err),
+        };
+        if let Err(err) = settle_instance(state, &instance_id, Some(&operation), ended).await {
+            tracing::error!(error = %err, instance_id, "could not record the end of an operation");
+        }
+    });
+}
+
+/// Runs `work` for a binding, then records how it ended (and the binding it made).
+pub(super) fn spawn_binding(
+    lifecycle: &Arc<Lifecycle>,
+    instance_id: String,
+    binding_id: String,
+    operation: String,
+    work: Background<Option<Binding>>,
+) {
+    let lifecycle = lifecycle.clone();
+    tokio::spawn(async move {
+        let state = &*lifecycle;
+        let mut work = work.0;
+        let key = KeyRef::Binding(&instance_id, &binding_id);
+        let ended = match run(state, key, &operation, work.as_mut()).await {
+            Ok(binding) => Ended::Succeeded(binding),
+            Err(err) => Ended::Failed(err),
+        };
+        if let Err(err) =
+            settle_binding(state, &instance_id, &binding_id, Some(&operation), ended).await
+        {
+            tracing::error!(error = %err, instance_id, binding_id, "could not record the end of an operation");
+        }
+    });
+}
+
+/// Awaits `work` (a handler call or background work), renewing the operation's
+/// heartbeat meanwhile; a panic is a failure.
+///
+/// `work` is pinned by the caller: taken by value, it would be stored twice in this
+/// future (as the argument and as the pinned local), and every write request
+/// allocates and copies its whole future once.
+pub(super) async fn run<T>(
+    state: &Lifecycle,
+    key: KeyRef<'_>,
+    operation: impl fmt::Display + Copy + Send + Sync,
+    work: Pin<&mut (impl Future<Output = Result<T, Error>> + Send + ?Sized)>,
+) -> Result<T, Error> {
+    let ended = |result: std::thread::Result<Result<T, Error>>| {
+        result.unwrap_or_else(|_| {
+            let key = key.to_owned();
+            tracing::error!(%key, %operation, "a handler or background work panicked");
+            Err(Error::new(ErrorKind::Internal))
+        })
+    };
+    let work = AssertUnwindSafe(work).catch_unwind();
+    tokio::pin!(work);
+    // Most handler calls finish in their first poll: they need no heartbeat, and a
+    // timer registered and cancelled on every request would cost more than the call.
+    if let Poll::Ready(result) = poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
+        return ended(result);
+    }
+    // It goes on: from now on the sweep must be able to find it.
+    state.store.mark_running(key);
+    // Boxed: the heartbeat's timer and its select only exist for the calls that
+    // need them, not in every write request's future.
+    ended(Box::pin(with_heartbeat(state, key, operation, work.as_mut())).await)
+}
+
+/// Awaits `work`, renewing the operation's heartbeat every third of a lease.
+async fn with_heartbeat<R>(
+    state: &Lifecycle,
+    key: KeyRef<'_>,
+    operation: impl fmt::Display,
+    mut work: Pin<&mut (impl Future<Output = R> + Send + ?Sized)>,
+) -> R {
+    // The id's text, which the heartbeats compare with the stored one: only work that
+    // goes on past its first poll needs it written.
+    let operation = operation.to_string();
+    // A zero lease (a configuration mistake) must not make a zero period, which
+    // `interval` refuses.
+    let period = (state.config.lease / 3).max(std::time::Duration::from_millis(1));
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            result = &mut work => return result,
+            // Boxed: a heartbeat every third of a lease does not need to make every
+            // handler call's future (allocated and copied per request) bigger.
+            _ = ticker.tick() => Box::pin(heartbeat(state, &key.to_owned(), &operation)).await,
+        }
+    }
+}
+
+/// Tells other replicas the work of `operation` is alive. The version stays: a
+/// heartbeat must not make the runner's own later change look concurrent; a change by
+/// anyone else (a takeover bumps the version) makes the heartbeat's write fail.
+async fn heartbeat(state: &Lifecycle, key: &ResourceKey, operation: &str) {
+    let result = async {
+        let Some(mut record) = Record::load(state, key).await? else {
+            return Ok(());
+        };
+        match record.operation_mut() {
+            Some(op)
+                if op.id.as_deref() == Some(operation)
+                    && op.state == OperationState::InProgress =>
+            {
+                op.heartbeat_at = now_ms();
+            }
+            _ => return Ok(()),
+        }
+        let version = record.version();
+        record.save(state, version).await.map(|_| ())
+    }
+    .await;
+    if let Err(err) = result {
+        tracing::warn!(error = %err, %key, "could not renew the lease of background work");
+    }
+}
