@@ -17,6 +17,7 @@ use crate::response::operation::{BindingOperationReport, OperationReport};
 
 use super::detach::detached;
 use super::shared::Lifecycle;
+use super::takeover::start_sweeper;
 use super::{bindings, instances, reads};
 
 impl Dispatch for Arc<Lifecycle> {
@@ -27,7 +28,7 @@ impl Dispatch for Arc<Lifecycle> {
     fn on_request(&self) {
         // Interrupted work is looked for from the first request when the router was
         // built outside a runtime.
-        self.start_sweeper();
+        start_sweeper(self);
     }
 
     fn provision(

@@ -28,5 +28,21 @@ mod shared;
 mod steps;
 mod takeover;
 
+use std::sync::Arc;
+
+use crate::dispatch::Direct;
+use crate::store::StateConfig;
+
 pub(crate) use handle::StoreHandle;
 pub(crate) use shared::Lifecycle;
+
+/// The lifecycle of `direct`'s brokers over `store`. It looks for interrupted work
+/// from now on if a runtime is there (the usual `#[tokio::main]`), else from the
+/// first request.
+pub(crate) fn over(direct: Direct, store: StoreHandle, config: StateConfig) -> Arc<Lifecycle> {
+    let lifecycle = Arc::new(Lifecycle::new(direct, store, config));
+    if tokio::runtime::Handle::try_current().is_ok() {
+        takeover::start_sweeper(&lifecycle);
+    }
+    lifecycle
+}

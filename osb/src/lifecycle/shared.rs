@@ -1,8 +1,8 @@
 //! What every operation of the lifecycle shares: the brokers, the store and its
 //! settings, operation ids, the sweeper, the clock.
 
+use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Once};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::compiled::CompiledCatalog;
@@ -12,7 +12,6 @@ use crate::store::StateConfig;
 use crate::store::operation_id::OperationId;
 
 use super::handle::StoreHandle;
-use super::takeover::sweep;
 
 /// The brokers, the store and its settings, shared by all requests of a router.
 pub(crate) struct Lifecycle {
@@ -23,7 +22,7 @@ pub(crate) struct Lifecycle {
     counter: AtomicU64,
     /// Started once: when the router is built inside a runtime, else by the first
     /// request (a runtime exists then).
-    sweeper: Once,
+    pub(super) sweeper: Once,
 }
 
 /// Now, in Unix milliseconds. Seconds and the milliseconds of the last one rather
@@ -39,21 +38,15 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl Lifecycle {
-    /// The lifecycle of `direct`'s brokers over `store`; looks for interrupted work
-    /// from now on if a runtime is there (the usual `#[tokio::main]`), else from the
-    /// first request.
-    pub(crate) fn new(direct: Direct, store: StoreHandle, config: StateConfig) -> Arc<Self> {
-        let lifecycle = Arc::new(Self {
+    /// The lifecycle of `direct`'s brokers over `store`, its sweeper not started.
+    pub(super) fn new(direct: Direct, store: StoreHandle, config: StateConfig) -> Self {
+        Self {
             direct,
             store,
             config,
             counter: AtomicU64::new(0),
             sweeper: Once::new(),
-        });
-        if tokio::runtime::Handle::try_current().is_ok() {
-            lifecycle.start_sweeper();
         }
-        lifecycle
     }
 
     /// The catalog.
@@ -67,13 +60,6 @@ impl Lifecycle {
     pub(crate) fn operation_id(&self, kind: OperationKind, now: i64) -> OperationId {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         OperationId::new(kind, u64::try_from(now).unwrap_or(0), n)
-    }
-
-    /// Starts the sweeper that takes over interrupted background work, once.
-    pub(crate) fn start_sweeper(self: &Arc<Self>) {
-        self.sweeper.call_once(|| {
-            tokio::spawn(sweep(Arc::downgrade(self)));
-        });
     }
 
     /// How long a runner's lease lasts, in milliseconds.

@@ -15,9 +15,16 @@ use super::runner::run;
 use super::settle::{Ended, settle_binding, settle_instance};
 use super::shared::{Lifecycle, now_ms};
 
+/// Starts the sweeper that takes over interrupted background work, once.
+pub(super) fn start_sweeper(lifecycle: &Arc<Lifecycle>) {
+    lifecycle.sweeper.call_once(|| {
+        tokio::spawn(sweep(Arc::downgrade(lifecycle)));
+    });
+}
+
 /// Looks for background work nobody runs any more, forever (until the router goes
 /// away), first at once and then every half lease.
-pub(super) async fn sweep(lifecycle: Weak<Lifecycle>) {
+async fn sweep(lifecycle: Weak<Lifecycle>) {
     loop {
         let Some(state) = lifecycle.upgrade() else {
             return;

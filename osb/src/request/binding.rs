@@ -62,6 +62,8 @@ impl Bind {
     }
 }
 
+vendor_fields!(Bind);
+
 impl<P> Bind<P> {
     /// The application: `bind_resource.app_guid`, else the deprecated `app_guid`.
     pub fn app(&self) -> Option<&str> {

@@ -62,6 +62,8 @@ impl Provision {
     }
 }
 
+vendor_fields!(Provision, Update);
+
 impl<P> Provision<P> {
     /// Replaces `parameters` by `f(parameters)`, or returns `f`'s error.
     pub fn try_map_parameters<Q, E>(
@@ -249,5 +251,27 @@ impl LastOperation {
             operation: None,
             meta: RequestMeta::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+
+    #[test]
+    fn vendor_fields_are_reachable() {
+        let mut req = Provision::new("i", "s", "p");
+        req.body = RawBody(Bytes::from_static(
+            br#"{"service_id":"s","x-acme-tier":"gold"}"#,
+        ));
+        assert_eq!(
+            req.vendor_field::<String>("x-acme-tier")
+                .unwrap()
+                .as_deref(),
+            Some("gold")
+        );
+        assert_eq!(req.vendor_field::<String>("x-none").unwrap(), None);
     }
 }

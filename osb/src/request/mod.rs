@@ -8,6 +8,28 @@
 //! that the ids are non-empty and that the plan belongs to the service, and validated
 //! `parameters` against the plan's schema.
 
+/// `vendor_field` and `map_parameters` of a request type with a `body` and a
+/// `try_map_parameters`.
+macro_rules! vendor_fields {
+    ($($ty:ident),*) => {$(
+        impl<P> $ty<P> {
+            /// A top-level field of the request body that the specification does not
+            /// define (a vendor extension, «Vendor Extension Fields»), as `T`.
+            pub fn vendor_field<T: serde::de::DeserializeOwned>(&self, name: &str) -> Result<Option<T>, serde_json::Error> {
+                self.body.field(name)
+            }
+
+            /// Replaces `parameters` by `f(parameters)`, keeping everything else.
+            pub fn map_parameters<Q>(self, f: impl FnOnce(P) -> Q) -> $ty<Q> {
+                match self.try_map_parameters(|p| Ok::<Q, std::convert::Infallible>(f(p))) {
+                    Ok(request) => request,
+                    Err(never) => match never {},
+                }
+            }
+        }
+    )*};
+}
+
 pub(crate) mod binding;
 mod body;
 mod context;

@@ -17,7 +17,7 @@ use crate::broker::Broker;
 use crate::catalog::{self, Catalog, CatalogError};
 use crate::compiled::CompiledCatalog;
 use crate::dispatch::{Direct, DynBroker};
-use crate::lifecycle::{Lifecycle, StoreHandle};
+use crate::lifecycle::{self, StoreHandle};
 use crate::store::{StateConfig, Store};
 
 use routes::routes;
@@ -225,7 +225,7 @@ impl Builder {
         // The one place that asks whether there is a store: the answer is the back end.
         Ok(match self.store {
             Some(store) => {
-                let lifecycle = Lifecycle::new(direct, store, self.state_config);
+                let lifecycle = lifecycle::over(direct, store, self.state_config);
                 routes(Arc::new(Shared::new(
                     lifecycle,
                     catalog_json,
