@@ -14,28 +14,23 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use crate::catalog::AsyncOperations;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::request::BindResource;
-use crate::request::binding::{Bind, Unbind};
-use crate::request::position::PlanPosition;
+use crate::request::binding::Bind;
 use crate::response::Background;
-use crate::response::binding::{Binding, Bound, Unbound};
+use crate::response::binding::{Binding, Bound};
 use crate::response::completion::Completion;
 use crate::store::claim::{BindingClaim, BindingSettle, CLAIMED};
 use crate::store::operation_id::OperationId;
 use crate::store::{BindingRecord, Fingerprint, OperationKind, OperationRecord, ResourceState};
 
 use crate::compiled::PlanRef;
-use crate::store::KeyRef;
+use crate::store::{KeyRef, ResourceKey};
 
 use super::handle::{BindingClaimed, ClaimedBinding};
-use super::runner::{run, spawn_binding};
-use super::settle::finish_unbind;
+use super::runner::{run, spawn};
 use super::shared::{Lifecycle, now_ms};
-use super::steps::{
-    Existing, Step, Waits, busy, finish_inline, lost_race, start_call, stored_plan,
-};
+use super::steps::{Existing, Step, Waits, busy, lost_race, start_call};
 use crate::text::quoted;
 
 /// «Binding»: the instance must exist and be usable; a binding with the same
@@ -205,7 +200,8 @@ fn settle_bind(
         }
         if let Some((work, id)) = background {
             let (iid, bid) = claimed.ids();
-            spawn_binding(lifecycle, iid.to_owned(), bid.to_owned(), id, work);
+            let key = ResourceKey::Binding(iid.to_owned(), bid.to_owned());
+            spawn(lifecycle, key, id, work, Some);
         }
         Ok(answer)
     }
@@ -213,7 +209,7 @@ fn settle_bind(
 
 /// What goes on in the background after a bind answered: the work, and its
 /// operation's id.
-type BackgroundBind = Option<(Background<Option<Binding>>, String)>;
+type BackgroundBind = Option<(Background<Binding>, String)>;
 
 /// The answer to send, how the claimed binding is settled, and the work that goes on
 /// in the background, after its broker answered `bound` at `now`; `operation` is the
@@ -239,7 +235,7 @@ fn settled(
                 Completion::Accepted(Some(id.clone())),
                 ResourceState::Creating,
                 OperationRecord::start(OperationKind::Bind, Some(id.clone()), true, now),
-                Some((Background::new(async move { work.0.await.map(Some) }), id)),
+                Some((work, id)),
             )
         }
     };
@@ -273,141 +269,6 @@ fn made(
         response,
     };
     (answer, settle, None)
-}
-
-/// «Unbinding»: 410 for what does not exist.
-pub(super) fn unbind(
-    lifecycle: Arc<Lifecycle>,
-    mut plan: PlanRef,
-    mut request: Unbind,
-) -> impl Future<Output = Result<Unbound, Error>> + Send {
-    async move {
-        let state = &*lifecycle;
-        let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
-        let gone = || {
-            Error::binding_not_found()
-                .with_description(format!("service binding {} does not exist", quoted(&bid)))
-        };
-        let Some(mut record) = state.store.binding(&iid, &bid).await? else {
-            return Err(gone());
-        };
-        if let Some((stored, entry)) =
-            stored_plan(state.catalog(), &record.plan_id, &request.plan_id)
-        {
-            entry.check_async(AsyncOperations::UNBIND, request.accepts_incomplete)?;
-            request.plan_id.clone_from(&record.plan_id);
-            request.plan = PlanPosition::At(entry.position);
-            plan = stored;
-        }
-        match record.state {
-            ResourceState::Ready | ResourceState::Failed | ResourceState::Updating => {}
-            ResourceState::Deleting => {
-                return match record.operation.and_then(|op| op.id) {
-                    Some(operation) if request.accepts_incomplete => {
-                        Ok(Unbound::accepted(operation))
-                    }
-                    _ => Err(busy("the service binding")),
-                };
-            }
-            ResourceState::Creating => return Err(busy("the service binding")),
-        }
-        let previous = record.clone();
-        let expected = record.version;
-        record.version += 1;
-        record.state = ResourceState::Deleting;
-        let started_at = now_ms();
-        let operation_id = state
-            .operation_id(OperationKind::Unbind, started_at)
-            .to_string();
-        record.operation = Some(OperationRecord::start(
-            OperationKind::Unbind,
-            Some(operation_id.clone()),
-            true,
-            started_at,
-        ));
-        if !state.store.update_binding(&record, expected).await? {
-            return Err(lost_race("the service binding"));
-        }
-        let accepts_incomplete = request.accepts_incomplete;
-        let call = async {
-            let mut answer = state.direct.broker_of(plan).unbind(request).await?;
-            answer.completion = finish_inline(answer.completion, accepts_incomplete).await?;
-            Ok(answer)
-        };
-        let result = run(
-            state,
-            KeyRef::Binding(&iid, &bid),
-            &operation_id,
-            pin!(call),
-        )
-        .await;
-        let expected = record.version;
-        let now = now_ms();
-        match result {
-            Err(err)
-                if err.kind() == ErrorKind::BindingNotFound || err.kind() == ErrorKind::Gone =>
-            {
-                finish_unbind(state, &iid, &bid, expected, now, false).await?;
-                Err(err)
-            }
-            Err(err) => {
-                let mut restored = previous;
-                restored.version = expected + 1;
-                state.store.update_binding(&restored, expected).await?;
-                Err(err)
-            }
-            Ok(Unbound { completion, vendor }) => match completion {
-                Completion::Done(()) | Completion::Existing(()) => {
-                    if !finish_unbind(state, &iid, &bid, expected, now, false).await? {
-                        return Err(lost_race("the service binding"));
-                    }
-                    Ok(Unbound {
-                        completion: Completion::Done(()),
-                        vendor,
-                    })
-                }
-                Completion::Accepted(operation) => {
-                    record.version += 1;
-                    record.operation = Some(OperationRecord::start(
-                        OperationKind::Unbind,
-                        operation.clone(),
-                        false,
-                        now,
-                    ));
-                    if !state.store.update_binding(&record, expected).await? {
-                        return Err(lost_race("the service binding"));
-                    }
-                    Ok(Unbound {
-                        completion: Completion::Accepted(operation),
-                        vendor,
-                    })
-                }
-                Completion::Background(work) => {
-                    record.version += 1;
-                    record.operation = Some(OperationRecord::start(
-                        OperationKind::Unbind,
-                        Some(operation_id.clone()),
-                        true,
-                        now,
-                    ));
-                    if !state.store.update_binding(&record, expected).await? {
-                        return Err(lost_race("the service binding"));
-                    }
-                    spawn_binding(&lifecycle, iid, bid, operation_id.clone(), map_unit(work));
-                    Ok(Unbound {
-                        completion: Completion::Accepted(Some(operation_id)),
-                        vendor,
-                    })
-                }
-            },
-        }
-    }
-}
-
-/// Background work of an unbind, as the runner runs binding work (which returns a
-/// binding when it is a bind).
-fn map_unit(work: Background<()>) -> Background<Option<Binding>> {
-    Background::new(async move { work.0.await.map(|()| None) })
 }
 
 /// «Binding Rotation»: `predecessor_binding_id` MUST be the id of a non-expired

@@ -18,7 +18,7 @@ use crate::response::operation::{BindingOperationReport, OperationReport};
 use super::detach::detached;
 use super::shared::Lifecycle;
 use super::takeover::start_sweeper;
-use super::{bindings, instances, reads};
+use super::{bindings, deletes, instances, reads};
 
 impl Dispatch for Arc<Lifecycle> {
     fn catalog(&self) -> &CompiledCatalog {
@@ -54,7 +54,7 @@ impl Dispatch for Arc<Lifecycle> {
         plan: PlanRef,
         request: Deprovision,
     ) -> impl Future<Output = Result<Deprovisioned, Error>> + Send + '_ {
-        detached(instances::deprovision(self.clone(), plan, request))
+        detached(deletes::delete(self.clone(), plan, request))
     }
 
     fn fetch_instance(
@@ -87,7 +87,7 @@ impl Dispatch for Arc<Lifecycle> {
         plan: PlanRef,
         request: Unbind,
     ) -> impl Future<Output = Result<Unbound, Error>> + Send + '_ {
-        detached(bindings::unbind(self.clone(), plan, request))
+        detached(deletes::delete(self.clone(), plan, request))
     }
 
     fn fetch_binding(
@@ -133,8 +133,8 @@ mod tests {
         ];
         let others = [
             ("update", future_size3(instances::update)),
-            ("deprovision", future_size3(instances::deprovision)),
-            ("unbind", future_size3(bindings::unbind)),
+            ("deprovision", future_size3(deletes::delete::<Deprovision>)),
+            ("unbind", future_size3(deletes::delete::<Unbind>)),
         ];
         for (route, size) in creates.iter().chain(&others) {
             println!("{route}: {size} bytes");

@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use crate::store::KeyRef;
 
+use super::record::Record;
+
 use crate::store::claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, InstanceSettle};
 use crate::store::{
     BindingRecord, InstanceRecord, MemoryStore, OperationRecord, ResourceKey, ResourceState, Store,
@@ -288,6 +290,46 @@ impl StoreHandle {
         self.as_dyn()
             .prune_tombstones(deleted_before, keep_at_most)
             .await
+    }
+
+    /// The record under `key`.
+    pub(super) async fn load(&self, key: KeyRef<'_>) -> Result<Option<Record>, StoreError> {
+        Ok(match key {
+            KeyRef::Instance(id) => self.instance(id).await?.map(Record::Instance),
+            KeyRef::Binding(instance_id, binding_id) => self
+                .binding(instance_id, binding_id)
+                .await?
+                .map(Record::Binding),
+        })
+    }
+
+    /// Replaces `record` if its stored version is `expected_version`.
+    pub(super) async fn save(
+        &self,
+        record: &Record,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        match record {
+            Record::Instance(record) => self.update_instance(record, expected_version).await,
+            Record::Binding(record) => self.update_binding(record, expected_version).await,
+        }
+    }
+
+    /// Deletes the record under `key` if its stored version is `expected_version`,
+    /// leaving `tombstone` if given (an instance's bindings go with it).
+    pub(super) async fn delete(
+        &self,
+        key: KeyRef<'_>,
+        expected_version: i64,
+        tombstone: Option<&Tombstone>,
+    ) -> Result<bool, StoreError> {
+        match key {
+            KeyRef::Instance(id) => self.delete_instance(id, expected_version, tombstone).await,
+            KeyRef::Binding(instance_id, binding_id) => {
+                self.delete_binding(instance_id, binding_id, expected_version, tombstone)
+                    .await
+            }
+        }
     }
 
     /// The store as a trait object.

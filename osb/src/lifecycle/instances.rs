@@ -13,13 +13,13 @@ use std::pin::pin;
 use std::sync::Arc;
 
 use crate::catalog::AsyncOperations;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::request::PreviousValues;
-use crate::request::instance::{Deprovision, Provision, Update};
+use crate::request::instance::{Provision, Update};
 use crate::request::position::PlanPosition;
 use crate::response::InstanceMetadata;
 use crate::response::completion::Completion;
-use crate::response::instance::{Deprovisioned, Provisioned, Updated};
+use crate::response::instance::{Provisioned, Updated};
 use crate::store::claim::{CLAIMED, InstanceClaim, InstanceSettle};
 use crate::store::operation_id::OperationId;
 use crate::store::{
@@ -28,15 +28,13 @@ use crate::store::{
 };
 
 use crate::compiled::PlanRef;
-use crate::store::KeyRef;
+use crate::store::{KeyRef, ResourceKey};
 
 use super::handle::ClaimedInstance;
-use super::runner::{run, spawn_instance};
-use super::settle::{apply_update, finish_delete};
+use super::runner::{run, spawn};
+use super::settle::apply_update;
 use super::shared::{Lifecycle, now_ms};
-use super::steps::{
-    Existing, Step, Waits, busy, finish_inline, lost_race, start_call, stored_plan,
-};
+use super::steps::{Existing, Step, Waits, busy, finish_inline, lost_race, start_call};
 use crate::text::quoted;
 
 /// «Provisioning»: 201/202 for a new instance; for an existing one with the same
@@ -244,7 +242,8 @@ fn settle_provision(
             return Err(lost_race("the service instance"));
         }
         if let Some((work, id)) = background {
-            spawn_instance(lifecycle, claimed.instance_id().to_owned(), id, work);
+            let key = ResourceKey::Instance(claimed.instance_id().to_owned());
+            spawn(lifecycle, key, id, work, |()| None);
         }
         Ok(answer)
     }
@@ -452,135 +451,9 @@ pub(super) fn update(
             return Err(lost_race("the service instance"));
         }
         if let Some(work) = background {
-            spawn_instance(&lifecycle, record.instance_id.clone(), operation_id, work);
+            let key = ResourceKey::Instance(record.instance_id.clone());
+            spawn(&lifecycle, key, operation_id, work, |()| None);
         }
         Ok(answer)
-    }
-}
-
-/// «Deprovisioning»: 410 for what does not exist; a re-sent DELETE of an asynchronous
-/// delete gets 202 with the same operation.
-pub(super) fn deprovision(
-    lifecycle: Arc<Lifecycle>,
-    mut plan: PlanRef,
-    mut request: Deprovision,
-) -> impl Future<Output = Result<Deprovisioned, Error>> + Send {
-    async move {
-        let state = &*lifecycle;
-        let id = request.instance_id.clone();
-        let gone = || {
-            Error::instance_not_found()
-                .with_description(format!("service instance {} does not exist", quoted(&id)))
-        };
-        let Some(mut record) = state.store.instance(&id).await? else {
-            return Err(gone());
-        };
-        if let Some((stored, entry)) =
-            stored_plan(state.catalog(), &record.plan_id, &request.plan_id)
-        {
-            entry.check_async(AsyncOperations::DEPROVISION, request.accepts_incomplete)?;
-            request.plan_id.clone_from(&record.plan_id);
-            request.plan = PlanPosition::At(entry.position);
-            plan = stored;
-        }
-        match record.state {
-            ResourceState::Ready | ResourceState::Failed => {}
-            ResourceState::Deleting => {
-                return match record.operation.and_then(|op| op.id) {
-                    Some(operation) if request.accepts_incomplete => {
-                        Ok(Deprovisioned::accepted(operation))
-                    }
-                    _ => Err(busy("the service instance")),
-                };
-            }
-            ResourceState::Creating | ResourceState::Updating => {
-                return Err(busy("the service instance"));
-            }
-        }
-        let previous = record.clone();
-        let expected = record.version;
-        record.version += 1;
-        record.state = ResourceState::Deleting;
-        let started_at = now_ms();
-        let operation_id = state
-            .operation_id(OperationKind::Deprovision, started_at)
-            .to_string();
-        record.operation = Some(OperationRecord::start(
-            OperationKind::Deprovision,
-            Some(operation_id.clone()),
-            true,
-            started_at,
-        ));
-        if !state.store.update_instance(&record, expected).await? {
-            return Err(lost_race("the service instance"));
-        }
-        let accepts_incomplete = request.accepts_incomplete;
-        let call = async {
-            let mut answer = state.direct.broker_of(plan).deprovision(request).await?;
-            answer.completion = finish_inline(answer.completion, accepts_incomplete).await?;
-            Ok(answer)
-        };
-        let result = run(state, KeyRef::Instance(&id), &operation_id, pin!(call)).await;
-        let expected = record.version;
-        let now = now_ms();
-        match result {
-            Err(err)
-                if err.kind() == ErrorKind::InstanceNotFound || err.kind() == ErrorKind::Gone =>
-            {
-                // The broker no longer has it: the platform may forget it too.
-                finish_delete(state, &record.instance_id, expected, now, false).await?;
-                Err(err)
-            }
-            Err(err) => {
-                let mut restored = previous;
-                restored.version = expected + 1;
-                state.store.update_instance(&restored, expected).await?;
-                Err(err)
-            }
-            Ok(Deprovisioned { completion, vendor }) => match completion {
-                Completion::Done(()) | Completion::Existing(()) => {
-                    if !finish_delete(state, &record.instance_id, expected, now, false).await? {
-                        return Err(lost_race("the service instance"));
-                    }
-                    Ok(Deprovisioned {
-                        completion: Completion::Done(()),
-                        vendor,
-                    })
-                }
-                Completion::Accepted(operation) => {
-                    record.version += 1;
-                    record.operation = Some(OperationRecord::start(
-                        OperationKind::Deprovision,
-                        operation.clone(),
-                        false,
-                        now,
-                    ));
-                    if !state.store.update_instance(&record, expected).await? {
-                        return Err(lost_race("the service instance"));
-                    }
-                    Ok(Deprovisioned {
-                        completion: Completion::Accepted(operation),
-                        vendor,
-                    })
-                }
-                Completion::Background(work) => {
-                    record.version += 1;
-                    record.operation = Some(OperationRecord::start(
-                        OperationKind::Deprovision,
-                        Some(operation_id.clone()),
-                        true,
-                        now,
-                    ));
-                    if !state.store.update_instance(&record, expected).await? {
-                        return Err(lost_race("the service instance"));
-                    }
-                    spawn_instance(&lifecycle, id, operation_id.clone(), work);
-                    Ok(Deprovisioned {
-                        completion: Completion::Accepted(Some(operation_id)),
-                        vendor,
-                    })
-                }
-            },
-        }
     }
 }

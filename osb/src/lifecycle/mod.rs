@@ -16,6 +16,7 @@
 //! - `handle`: the lifecycle's handle on its store; `shared`: what all of it shares.
 
 mod bindings;
+mod deletes;
 mod detach;
 mod dispatch;
 mod handle;

@@ -11,20 +11,21 @@
 )]
 
 use crate::catalog::MaintenanceInfo;
+use crate::compiled::BrokerRef;
+use crate::dispatch::{BoxFuture, DynBroker};
 use crate::error::{Error, ErrorKind};
 use crate::request::binding::{BindingLastOperation, FetchBinding};
 use crate::request::instance::{FetchInstance, LastOperation};
 use crate::response::binding::Binding;
 use crate::response::instance::InstanceDetails;
-use crate::response::operation::{BindingOperationReport, OperationReport};
+use crate::response::json::Json;
+use crate::response::operation::{BindingOperationReport, OperationReport, Report};
 use crate::response::{InstanceMetadata, OperationState};
-use crate::store::{OperationKind, OperationRecord, ResourceState, StateConfig};
-
-use crate::compiled::BrokerRef;
-
-use super::settle::{Ended, settle_binding, settle_instance};
-use super::shared::{Lifecycle, now_ms};
+use crate::store::{KeyRef, OperationKind, OperationRecord, ResourceState, StateConfig};
 use crate::text::quoted;
+
+use super::settle::{Ended, settle};
+use super::shared::{Lifecycle, now_ms};
 
 /// «Fetching a Service Instance», answered from the store unless the broker has its
 /// own handler: 404 while it is created, 422 `ConcurrencyError` while it is updated.
@@ -35,33 +36,24 @@ pub(super) fn fetch_instance(
 ) -> impl Future<Output = Result<InstanceDetails, Error>> + Send {
     async move {
         let record = state.store.instance_for_fetch(&request.instance_id).await?;
-        let owner = owner.or_else(|| {
-            record
-                .as_ref()
-                .and_then(|r| state.catalog().plan_by_id(&r.plan_id))
-                .map(|(_, p)| p.broker)
-        });
         // Only the id is needed after the broker's answer: the request itself is handed
         // over, not cloned.
         let instance_id = request.instance_id.clone();
-        if let Some(owner) = owner {
-            match state.direct.broker(owner).fetch_instance(request).await {
-                Err(err) if err.kind() == ErrorKind::NotSupported => {}
-                answer => return answer,
-            }
+        let plan_id = record.as_ref().map(|r| r.plan_id.as_str());
+        if let Some(answer) = ask_owner(state, owner, plan_id, |broker| {
+            broker.fetch_instance(request)
+        })
+        .await
+        {
+            return answer;
         }
-        let missing = || {
-            Error::instance_not_found().with_description(format!(
-                "service instance {} does not exist",
-                quoted(&instance_id)
-            ))
-        };
+        let missing = || not_found(KeyRef::Instance(&instance_id), "does not exist");
         let record = record.ok_or_else(missing)?;
         match record.state {
-            ResourceState::Creating => Err(Error::instance_not_found().with_description(format!(
-                "service instance {} is still being provisioned",
-                quoted(&instance_id)
-            ))),
+            ResourceState::Creating => Err(not_found(
+                KeyRef::Instance(&instance_id),
+                "is still being provisioned",
+            )),
             ResourceState::Failed => Err(missing()),
             ResourceState::Updating => Err(Error::concurrency_error().with_description(format!(
                 "service instance {} is being updated",
@@ -73,7 +65,7 @@ pub(super) fn fetch_instance(
                     details = details.dashboard_url(url);
                 }
                 if let Some(parameters) = record.parameters {
-                    details.parameters = Some(crate::response::json::Json::Raw(parameters));
+                    details.parameters = Some(Json::Raw(parameters));
                 }
                 if let Some(version) = record.maintenance_version {
                     details = details.maintenance_info(MaintenanceInfo::new(version));
@@ -90,6 +82,66 @@ pub(super) fn fetch_instance(
     }
 }
 
+/// «Fetching a Service Binding», from the store unless the broker has its own
+/// handler: 404 while it is created.
+pub(super) fn fetch_binding(
+    state: &Lifecycle,
+    owner: Option<BrokerRef>,
+    request: FetchBinding,
+) -> impl Future<Output = Result<Binding, Error>> + Send {
+    async move {
+        let record = state
+            .store
+            .binding(&request.instance_id, &request.binding_id)
+            .await?;
+        // As for instances: only the ids are needed after the broker's answer.
+        let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
+        let plan_id = record.as_ref().map(|r| r.plan_id.as_str());
+        if let Some(answer) = ask_owner(state, owner, plan_id, |broker| {
+            broker.fetch_binding(request)
+        })
+        .await
+        {
+            return answer;
+        }
+        let key = KeyRef::Binding(&iid, &bid);
+        let record = record.ok_or_else(|| not_found(key, "does not exist"))?;
+        match record.state {
+            ResourceState::Creating => Err(not_found(key, "is still being created")),
+            ResourceState::Failed => Err(not_found(key, "does not exist")),
+            ResourceState::Ready | ResourceState::Updating | ResourceState::Deleting => {
+                let mut binding = record
+                    .response
+                    .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
+                    .unwrap_or_default();
+                if let Some(parameters) = record.parameters {
+                    binding.parameters = Some(Json::Raw(parameters));
+                }
+                Ok(binding)
+            }
+        }
+    }
+}
+
+/// The broker's own answer to a fetch, unless it has no handler for it (then `None`:
+/// the store answers). The broker is the one the hints named, else the one of the
+/// plan the store kept.
+async fn ask_owner<'a, T>(
+    state: &'a Lifecycle,
+    owner: Option<BrokerRef>,
+    stored_plan: Option<&str>,
+    call: impl FnOnce(&'a dyn DynBroker) -> BoxFuture<'a, T>,
+) -> Option<Result<T, Error>> {
+    let owner = owner.or_else(|| {
+        let (_, plan) = state.catalog().plan_by_id(stored_plan?)?;
+        Some(plan.broker)
+    })?;
+    match call(state.direct.broker(owner)).await {
+        Err(err) if err.kind() == ErrorKind::NotSupported => None,
+        answer => Some(answer),
+    }
+}
+
 /// «Polling Last Operation for Service Instances», from the store: the latest
 /// operation on the instance, or the finished delete of a deleted one. Operations the
 /// broker runs itself (`accepted`) are asked of the broker, and their end recorded.
@@ -98,18 +150,10 @@ pub(super) fn last_operation(
     request: LastOperation,
 ) -> impl Future<Output = Result<OperationReport, Error>> + Send {
     async move {
-        let Some((plan_id, operation)) =
-            state.store.instance_operation(&request.instance_id).await?
+        let key = KeyRef::Instance(&request.instance_id);
+        let Some((plan_id, operation)) = state.store.instance_operation(key.instance_id()).await?
         else {
-            if let Some(tombstone) = state.store.tombstone(&request.instance_id, None).await? {
-                return Ok(status(&tombstone.operation, &state.config));
-            }
-            // Every instance of the router goes through the store: without a record or
-            // a tombstone it does not exist.
-            return Err(Error::instance_not_found().with_description(format!(
-                "service instance {} does not exist",
-                quoted(&request.instance_id)
-            )));
+            return deleted(state, key, instance_report).await;
         };
         let Some(operation) = operation else {
             return Ok(OperationReport::succeeded());
@@ -118,31 +162,15 @@ pub(super) fn last_operation(
         let plan = state.catalog().plan_by_id(&plan_id).map(|(_, plan)| plan);
         if operation.state == OperationState::InProgress && !operation.runner {
             // The broker runs it: ask, and record the end.
-            let Some(plan) = plan else {
-                return Err(Error::new(ErrorKind::Internal));
-            };
+            let broker = plan.map(|plan| plan.broker);
             let instance_id = request.instance_id.clone();
             let mut asked = request;
-            if asked.operation.is_none() {
-                asked.operation.clone_from(&operation.id);
-            }
-            let answer = state
-                .direct
-                .broker(plan.broker)
-                .last_operation(asked)
-                .await?;
-            if answer.state() != OperationState::InProgress {
-                // Boxed, as the other settling calls here: rare, and inline they would
-                // make every poll's future (allocated per request) several times bigger.
-                Box::pin(settle_instance(
-                    state,
-                    &instance_id,
-                    operation.id.as_deref(),
-                    Ended::from_status(&answer),
-                ))
-                .await?;
-            }
-            return Ok(answer);
+            asked.operation = asked.operation.or_else(|| operation.id.clone());
+            let key = KeyRef::Instance(&instance_id);
+            return ask_runner(state, key, broker, &operation, |broker| {
+                broker.last_operation(asked)
+            })
+            .await;
         }
         if operation.state == OperationState::InProgress {
             if let Some(limit) = plan.and_then(|p| p.maximum_polling_duration) {
@@ -153,31 +181,114 @@ pub(super) fn last_operation(
                     let failure = Error::failed(
                         "The operation did not finish within the plan's maximum_polling_duration.",
                     );
-                    Box::pin(settle_instance(
-                        state,
-                        &request.instance_id,
-                        operation.id.as_deref(),
-                        Ended::Failed(failure),
-                    ))
-                    .await?;
+                    let ended = Ended::Failed(failure);
+                    Box::pin(settle(state, key, operation.id.as_deref(), ended)).await?;
                     if let Some((_, Some(op))) =
-                        state.store.instance_operation(&request.instance_id).await?
+                        state.store.instance_operation(key.instance_id()).await?
                     {
-                        return Ok(status(&op, &state.config));
+                        return Ok(instance_report(&op, &state.config));
                     }
                 }
             }
         }
-        Ok(status(&operation, &state.config))
+        Ok(instance_report(&operation, &state.config))
     }
 }
 
-/// The answer to a poll of `operation`.
-fn status(operation: &OperationRecord, config: &StateConfig) -> OperationReport {
-    let mut status = OperationReport::new(operation.state);
-    if let Some(description) = &operation.description {
-        status = status.description(description.clone());
+/// «Polling Last Operation for Service Bindings», from the store.
+pub(super) fn binding_last_operation(
+    state: &Lifecycle,
+    request: BindingLastOperation,
+) -> impl Future<Output = Result<BindingOperationReport, Error>> + Send {
+    async move {
+        let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
+        let key = KeyRef::Binding(&iid, &bid);
+        let Some(record) = state.store.binding(&iid, &bid).await? else {
+            return deleted(state, key, report).await;
+        };
+        let Some(operation) = record.operation else {
+            return Ok(BindingOperationReport::succeeded());
+        };
+        if operation.state == OperationState::InProgress && !operation.runner {
+            let broker = state
+                .catalog()
+                .plan_by_id(&record.plan_id)
+                .map(|(_, plan)| plan.broker);
+            let mut asked = request;
+            asked.operation = asked.operation.or_else(|| operation.id.clone());
+            return ask_runner(state, key, broker, &operation, |broker| {
+                broker.binding_last_operation(asked)
+            })
+            .await;
+        }
+        Ok(report(&operation, &state.config))
     }
+}
+
+/// A poll of an operation the broker runs itself, on a resource of `broker` (`None`:
+/// its plan left the catalog): asks the broker, and records the end it reports.
+async fn ask_runner<'a, R: Report>(
+    state: &'a Lifecycle,
+    key: KeyRef<'_>,
+    broker: Option<BrokerRef>,
+    operation: &OperationRecord,
+    ask: impl FnOnce(&'a dyn DynBroker) -> BoxFuture<'a, R>,
+) -> Result<R, Error> {
+    let Some(broker) = broker else {
+        return Err(Error::new(ErrorKind::Internal));
+    };
+    let answer = ask(state.direct.broker(broker)).await?;
+    if answer.report_state() != OperationState::InProgress {
+        // Boxed: rare, and inline it would make every poll's future (allocated per
+        // request) several times bigger.
+        let ended = Ended::from_report(&answer);
+        Box::pin(settle(state, key, operation.id.as_deref(), ended)).await?;
+    }
+    Ok(answer)
+}
+
+/// The answer to a poll of a resource the store does not hold: `succeeded` if its
+/// delete finished (a tombstone), else 404. Every resource of the router goes through
+/// the store: without a record or a tombstone it does not exist.
+async fn deleted<R: Report>(
+    state: &Lifecycle,
+    key: KeyRef<'_>,
+    report: fn(&OperationRecord, &StateConfig) -> R,
+) -> Result<R, Error> {
+    match state
+        .store
+        .tombstone(key.instance_id(), key.binding_id())
+        .await?
+    {
+        Some(tombstone) => Ok(report(&tombstone.operation, &state.config)),
+        None => Err(not_found(key, "does not exist")),
+    }
+}
+
+/// `404`: the resource under `key` is `what` (does not exist, is still being created).
+fn not_found(key: KeyRef<'_>, what: &str) -> Error {
+    let (error, noun, id) = match key {
+        KeyRef::Instance(id) => (Error::instance_not_found(), "service instance", id),
+        KeyRef::Binding(_, id) => (Error::binding_not_found(), "service binding", id),
+    };
+    error.with_description(format!("{noun} {} {what}", quoted(id)))
+}
+
+/// The answer reporting `operation`, as the store recorded it.
+fn report<R: Report>(operation: &OperationRecord, config: &StateConfig) -> R {
+    let mut status = R::with_state(operation.state);
+    if let Some(description) = &operation.description {
+        status = status.described(description.clone());
+    }
+    if operation.state == OperationState::InProgress {
+        status = status.retried_after(config.retry_after);
+    }
+    status
+}
+
+/// The answer reporting an instance's `operation`, with what only instance polls say.
+fn instance_report(operation: &OperationRecord, config: &StateConfig) -> OperationReport {
+    let mut status: OperationReport = report(operation, config);
     if operation.state == OperationState::Failed {
         // «Polling Last Operation»: only for a failed update or deprovision.
         if matches!(
@@ -193,119 +304,6 @@ fn status(operation: &OperationRecord, config: &StateConfig) -> OperationReport 
                 status = status.update_repeatable(repeatable);
             }
         }
-    }
-    if operation.state == OperationState::InProgress {
-        status = status.retry_after(config.retry_after);
-    }
-    status
-}
-
-/// «Fetching a Service Binding», from the store unless the broker has its own
-/// handler: 404 while it is created.
-pub(super) fn fetch_binding(
-    state: &Lifecycle,
-    owner: Option<BrokerRef>,
-    request: FetchBinding,
-) -> impl Future<Output = Result<Binding, Error>> + Send {
-    async move {
-        let record = state
-            .store
-            .binding(&request.instance_id, &request.binding_id)
-            .await?;
-        let owner = owner.or_else(|| {
-            record
-                .as_ref()
-                .and_then(|r| state.catalog().plan_by_id(&r.plan_id))
-                .map(|(_, p)| p.broker)
-        });
-        // As for instances: only the id is needed after the broker's answer.
-        let binding_id = request.binding_id.clone();
-        if let Some(owner) = owner {
-            match state.direct.broker(owner).fetch_binding(request).await {
-                Err(err) if err.kind() == ErrorKind::NotSupported => {}
-                answer => return answer,
-            }
-        }
-        let missing = || {
-            Error::binding_not_found().with_description(format!(
-                "service binding {} does not exist",
-                quoted(&binding_id)
-            ))
-        };
-        let record = record.ok_or_else(missing)?;
-        match record.state {
-            ResourceState::Creating => Err(Error::binding_not_found().with_description(format!(
-                "service binding {} is still being created",
-                quoted(&binding_id)
-            ))),
-            ResourceState::Failed => Err(missing()),
-            ResourceState::Ready | ResourceState::Updating | ResourceState::Deleting => {
-                let mut binding = record
-                    .response
-                    .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
-                    .unwrap_or_default();
-                if let Some(parameters) = record.parameters {
-                    binding.parameters = Some(crate::response::json::Json::Raw(parameters));
-                }
-                Ok(binding)
-            }
-        }
-    }
-}
-
-/// «Polling Last Operation for Service Bindings», from the store.
-pub(super) fn binding_last_operation(
-    state: &Lifecycle,
-    request: BindingLastOperation,
-) -> impl Future<Output = Result<BindingOperationReport, Error>> + Send {
-    async move {
-        let (iid, bid) = (request.instance_id.clone(), request.binding_id.clone());
-        let Some(record) = state.store.binding(&iid, &bid).await? else {
-            if let Some(tombstone) = state.store.tombstone(&iid, Some(&bid)).await? {
-                return Ok(binding_status(&tombstone.operation, &state.config));
-            }
-            return Err(Error::binding_not_found()
-                .with_description(format!("service binding {} does not exist", quoted(&bid))));
-        };
-        let Some(operation) = record.operation.clone() else {
-            return Ok(BindingOperationReport::succeeded());
-        };
-        if operation.state == OperationState::InProgress && !operation.runner {
-            let Some((_, plan)) = state.catalog().plan_by_id(&record.plan_id) else {
-                return Err(Error::new(ErrorKind::Internal));
-            };
-            let mut asked = request;
-            if asked.operation.is_none() {
-                asked.operation.clone_from(&operation.id);
-            }
-            let answer = state
-                .direct
-                .broker(plan.broker)
-                .binding_last_operation(asked)
-                .await?;
-            if answer.state() != OperationState::InProgress {
-                Box::pin(settle_binding(
-                    state,
-                    &iid,
-                    &bid,
-                    operation.id.as_deref(),
-                    Ended::from_binding_status(&answer),
-                ))
-                .await?;
-            }
-            return Ok(answer);
-        }
-        Ok(binding_status(&operation, &state.config))
-    }
-}
-
-fn binding_status(operation: &OperationRecord, config: &StateConfig) -> BindingOperationReport {
-    let mut status = BindingOperationReport::new(operation.state);
-    if let Some(description) = &operation.description {
-        status = status.description(description.clone());
-    }
-    if operation.state == OperationState::InProgress {
-        status = status.retry_after(config.retry_after);
     }
     status
 }

@@ -1,49 +1,43 @@
-//! Instance and binding records, for what the runner does alike to both.
+//! Instance and binding records, for what the lifecycle does alike to both.
 
 use crate::request::Interrupted;
 use crate::request::Parameters;
 use crate::response::Timestamp;
-use crate::store::{BindingRecord, InstanceRecord, OperationRecord, ResourceKey, StoreError};
+use crate::store::{BindingRecord, InstanceRecord, OperationRecord, ResourceState};
 
-use super::shared::Lifecycle;
-
-/// An instance or a binding record, for what the runner does alike to both.
+/// An instance or a binding record, for what the lifecycle does alike to both.
+#[derive(Clone)]
 pub(super) enum Record {
     Instance(InstanceRecord),
     Binding(BindingRecord),
 }
 
-impl Record {
-    pub(super) async fn load(
-        state: &Lifecycle,
-        key: &ResourceKey,
-    ) -> Result<Option<Self>, StoreError> {
-        Ok(match key {
-            ResourceKey::Instance(id) => state.store.instance(id).await?.map(Record::Instance),
-            ResourceKey::Binding(instance_id, binding_id) => state
-                .store
-                .binding(instance_id, binding_id)
-                .await?
-                .map(Record::Binding),
-        })
-    }
+/// The fields every record has, borrowed to be changed.
+pub(super) struct Head<'a> {
+    pub(super) version: &'a mut i64,
+    pub(super) state: &'a mut ResourceState,
+    pub(super) operation: &'a mut Option<OperationRecord>,
+}
 
-    pub(super) async fn save(
-        &self,
-        state: &Lifecycle,
-        expected_version: i64,
-    ) -> Result<bool, StoreError> {
+impl Record {
+    /// The fields every record has.
+    pub(super) fn head(&mut self) -> Head<'_> {
         match self {
-            Record::Instance(record) => state.store.update_instance(record, expected_version).await,
-            Record::Binding(record) => state.store.update_binding(record, expected_version).await,
+            Record::Instance(r) => Head {
+                version: &mut r.version,
+                state: &mut r.state,
+                operation: &mut r.operation,
+            },
+            Record::Binding(r) => Head {
+                version: &mut r.version,
+                state: &mut r.state,
+                operation: &mut r.operation,
+            },
         }
     }
 
     pub(super) fn operation_mut(&mut self) -> Option<&mut OperationRecord> {
-        match self {
-            Record::Instance(record) => record.operation.as_mut(),
-            Record::Binding(record) => record.operation.as_mut(),
-        }
+        self.head().operation.as_mut()
     }
 
     pub(super) fn version(&self) -> i64 {
@@ -53,11 +47,28 @@ impl Record {
         }
     }
 
-    pub(super) fn bump_version(&mut self) {
+    pub(super) fn state(&self) -> ResourceState {
         match self {
-            Record::Instance(record) => record.version += 1,
-            Record::Binding(record) => record.version += 1,
+            Record::Instance(record) => record.state,
+            Record::Binding(record) => record.state,
         }
+    }
+
+    /// The plan the resource was created with (an instance's plan in force).
+    pub(super) fn plan_id(&self) -> &str {
+        match self {
+            Record::Instance(record) => &record.plan_id,
+            Record::Binding(record) => &record.plan_id,
+        }
+    }
+
+    /// The id of its last operation, if it has one with an id.
+    pub(super) fn operation_id(&self) -> Option<&str> {
+        let operation = match self {
+            Record::Instance(record) => record.operation.as_ref(),
+            Record::Binding(record) => record.operation.as_ref(),
+        };
+        operation.and_then(|op| op.id.as_deref())
     }
 
     /// What the store kept of the request whose work was interrupted.

@@ -14,53 +14,28 @@ use crate::response::binding::Binding;
 use crate::response::{Background, OperationState};
 use crate::store::{KeyRef, ResourceKey};
 
-use super::record::Record;
-use super::settle::{Ended, settle_binding, settle_instance};
+use super::settle::{Ended, settle};
 use super::shared::{Lifecycle, now_ms};
 
-/// Runs `work` for instance `instance_id`, then records how it ended.
-pub(super) fn spawn_instance(
+/// Runs `work` for the resource under `key`, then records how it ended (and, for a
+/// bind, the binding `made` of what the work returned).
+pub(super) fn spawn<T: Send + 'static>(
     lifecycle: &Arc<Lifecycle>,
-    instance_id: String,
+    key: ResourceKey,
     operation: String,
-    work: Background<()>,
+    work: Background<T>,
+    made: fn(T) -> Option<Binding>,
 ) {
     let lifecycle = lifecycle.clone();
     tokio::spawn(async move {
         let state = &*lifecycle;
         let mut work = work.0;
-        let key = KeyRef::Instance(&instance_id);
-        let ended = match run(state, key, &operation, work.as_mut()).await {
-            Ok(()) => Ended::Succeeded(None),
+        let ended = match run(state, (&key).into(), &operation, work.as_mut()).await {
+            Ok(result) => Ended::Succeeded(made(result)),
             Err(err) => Ended::Failed(err),
         };
-        if let Err(err) = settle_instance(state, &instance_id, Some(&operation), ended).await {
-            tracing::error!(error = %err, instance_id, "could not record the end of an operation");
-        }
-    });
-}
-
-/// Runs `work` for a binding, then records how it ended (and the binding it made).
-pub(super) fn spawn_binding(
-    lifecycle: &Arc<Lifecycle>,
-    instance_id: String,
-    binding_id: String,
-    operation: String,
-    work: Background<Option<Binding>>,
-) {
-    let lifecycle = lifecycle.clone();
-    tokio::spawn(async move {
-        let state = &*lifecycle;
-        let mut work = work.0;
-        let key = KeyRef::Binding(&instance_id, &binding_id);
-        let ended = match run(state, key, &operation, work.as_mut()).await {
-            Ok(binding) => Ended::Succeeded(binding),
-            Err(err) => Ended::Failed(err),
-        };
-        if let Err(err) =
-            settle_binding(state, &instance_id, &binding_id, Some(&operation), ended).await
-        {
-            tracing::error!(error = %err, instance_id, binding_id, "could not record the end of an operation");
+        if let Err(err) = settle(state, (&key).into(), Some(&operation), ended).await {
+            tracing::error!(error = %err, %key, "could not record the end of an operation");
         }
     });
 }
@@ -128,7 +103,7 @@ async fn with_heartbeat<R>(
 /// anyone else (a takeover bumps the version) makes the heartbeat's write fail.
 async fn heartbeat(state: &Lifecycle, key: &ResourceKey, operation: &str) {
     let result = async {
-        let Some(mut record) = Record::load(state, key).await? else {
+        let Some(mut record) = state.store.load(key.into()).await? else {
             return Ok(());
         };
         match record.operation_mut() {
@@ -141,7 +116,7 @@ async fn heartbeat(state: &Lifecycle, key: &ResourceKey, operation: &str) {
             _ => return Ok(()),
         }
         let version = record.version();
-        record.save(state, version).await.map(|_| ())
+        state.store.save(&record, version).await.map(|_| ())
     }
     .await;
     if let Err(err) = result {

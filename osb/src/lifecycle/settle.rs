@@ -7,8 +7,12 @@ use crate::api::Endpoint;
 use crate::error::Error;
 use crate::response::OperationState;
 use crate::response::binding::Binding;
-use crate::response::operation::{BindingOperationReport, OperationReport};
-use crate::store::{InstanceRecord, OperationKind, OperationRecord, ResourceState, Tombstone};
+use crate::response::operation::Report;
+use crate::store::{
+    InstanceRecord, KeyRef, OperationKind, OperationRecord, ResourceState, Tombstone,
+};
+
+use super::record::Record;
 
 use super::shared::{Lifecycle, now_ms};
 
@@ -21,23 +25,18 @@ pub(super) enum Ended {
 }
 
 impl Ended {
-    pub(super) fn from_status(answer: &OperationReport) -> Self {
-        match answer.state() {
+    /// How a broker's answer to a poll says its operation ended.
+    pub(super) fn from_report(answer: &impl Report) -> Self {
+        match answer.report_state() {
             OperationState::Succeeded => Ended::Succeeded(None),
-            _ => Ended::Failed(answer_error(answer.description_text())),
+            _ => Ended::Failed(Error::failed(
+                answer
+                    .report_description()
+                    .unwrap_or("The operation failed.")
+                    .to_owned(),
+            )),
         }
     }
-
-    pub(super) fn from_binding_status(answer: &BindingOperationReport) -> Self {
-        match answer.state() {
-            OperationState::Succeeded => Ended::Succeeded(None),
-            _ => Ended::Failed(answer_error(answer.description_text())),
-        }
-    }
-}
-
-fn answer_error(description: Option<&str>) -> Error {
-    Error::failed(description.unwrap_or("The operation failed.").to_owned())
 }
 
 async fn prune(state: &Lifecycle, now: i64) {
@@ -70,50 +69,25 @@ pub(super) fn apply_update(record: &mut InstanceRecord, context: Option<Box<RawV
     record.state = ResourceState::Ready;
 }
 
-/// Deletes an instance. An asynchronous delete leaves a tombstone, so polling it
-/// answers `succeeded`; after a synchronous one, polling answers 404 («Polling Last
-/// Operation»: the instance does not exist).
+/// Deletes the resource under `key`. An asynchronous delete leaves a tombstone, so
+/// polling it answers `succeeded`; after a synchronous one, polling answers 404
+/// («Polling Last Operation»: the resource does not exist).
 pub(super) async fn finish_delete(
     state: &Lifecycle,
-    instance_id: &str,
+    key: KeyRef<'_>,
     expected: i64,
     now: i64,
     tombstone: bool,
 ) -> Result<bool, Error> {
     let tombstone = tombstone.then(|| Tombstone {
-        instance_id: instance_id.to_owned(),
-        binding_id: None,
-        operation: OperationRecord::finished(OperationKind::Deprovision, now),
+        instance_id: key.instance_id().to_owned(),
+        binding_id: key.binding_id().map(str::to_owned),
+        operation: OperationRecord::finished(delete_kind(key), now),
         deleted_at: now,
     });
     let deleted = state
         .store
-        .delete_instance(instance_id, expected, tombstone.as_ref())
-        .await?;
-    if tombstone.is_some() {
-        prune(state, now).await;
-    }
-    Ok(deleted)
-}
-/// Deletes a binding; as [`finish_delete`], with a tombstone after an asynchronous
-/// unbind only.
-pub(super) async fn finish_unbind(
-    state: &Lifecycle,
-    instance_id: &str,
-    binding_id: &str,
-    expected: i64,
-    now: i64,
-    tombstone: bool,
-) -> Result<bool, Error> {
-    let tombstone = tombstone.then(|| Tombstone {
-        instance_id: instance_id.to_owned(),
-        binding_id: Some(binding_id.to_owned()),
-        operation: OperationRecord::finished(OperationKind::Unbind, now),
-        deleted_at: now,
-    });
-    let deleted = state
-        .store
-        .delete_binding(instance_id, binding_id, expected, tombstone.as_ref())
+        .delete(key, expected, tombstone.as_ref())
         .await?;
     if tombstone.is_some() {
         prune(state, now).await;
@@ -121,110 +95,80 @@ pub(super) async fn finish_unbind(
     Ok(deleted)
 }
 
-/// Records how an instance operation ended, if it is still the operation in progress.
-pub(super) async fn settle_instance(
+/// The operation that deletes what `key` names.
+pub(super) fn delete_kind(key: KeyRef<'_>) -> OperationKind {
+    match key {
+        KeyRef::Instance(_) => OperationKind::Deprovision,
+        KeyRef::Binding(..) => OperationKind::Unbind,
+    }
+}
+
+/// Records how the operation `operation` on `key` ended, if it is still the
+/// operation in progress.
+pub(super) async fn settle(
     state: &Lifecycle,
-    instance_id: &str,
+    key: KeyRef<'_>,
     operation: Option<&str>,
     ended: Ended,
 ) -> Result<(), Error> {
     for _ in 0..8 {
-        let Some(mut record) = state.store.instance(instance_id).await? else {
+        let Some(mut record) = state.store.load(key).await? else {
             return Ok(());
         };
-        let Some(op) = record.operation.as_mut() else {
+        let now = now_ms();
+        let expected = record.version();
+        let head = record.head();
+        let Some(op) = head.operation.as_mut() else {
             return Ok(());
         };
         if op.state != OperationState::InProgress || op.id.as_deref() != operation {
             // Someone else recorded its end already.
             return Ok(());
         }
-        let now = now_ms();
-        let expected = record.version;
-        record.version += 1;
-        op.heartbeat_at = now;
-        let kind = op.kind;
-        match (&ended, kind) {
-            (Ended::Succeeded(_), OperationKind::Deprovision) => {
-                if finish_delete(state, instance_id, expected, now, true).await? {
-                    return Ok(());
-                }
-                continue;
-            }
-            (Ended::Succeeded(_), _) => {
-                op.state = OperationState::Succeeded;
-                if kind == OperationKind::Update {
-                    apply_update(&mut record, None);
-                } else {
-                    record.state = ResourceState::Ready;
-                }
-            }
-            (Ended::Failed(err), _) => {
-                op.state = OperationState::Failed;
-                op.description = Some(err.description().to_owned());
-                op.instance_usable = err.instance_usable_on(Endpoint::Update);
-                op.update_repeatable = err.update_repeatable_on(Endpoint::Update);
-                record.state = match kind {
-                    OperationKind::Provision => ResourceState::Failed,
-                    _ => ResourceState::Ready,
-                };
-                record.pending = None;
-            }
-        }
-        if state.store.update_instance(&record, expected).await? {
-            return Ok(());
-        }
-    }
-    Err(Error::concurrency_error())
-}
-
-/// Records how a binding operation ended, if it is still the operation in progress.
-pub(super) async fn settle_binding(
-    state: &Lifecycle,
-    instance_id: &str,
-    binding_id: &str,
-    operation: Option<&str>,
-    ended: Ended,
-) -> Result<(), Error> {
-    for _ in 0..8 {
-        let Some(mut record) = state.store.binding(instance_id, binding_id).await? else {
-            return Ok(());
-        };
-        let Some(op) = record.operation.as_mut() else {
-            return Ok(());
-        };
-        if op.state != OperationState::InProgress || op.id.as_deref() != operation {
-            return Ok(());
-        }
-        let now = now_ms();
-        let expected = record.version;
-        record.version += 1;
+        *head.version += 1;
         op.heartbeat_at = now;
         let kind = op.kind;
         match &ended {
-            Ended::Succeeded(_) if kind == OperationKind::Unbind => {
-                if finish_unbind(state, instance_id, binding_id, expected, now, true).await? {
+            Ended::Succeeded(_) if kind == delete_kind(key) => {
+                if finish_delete(state, key, expected, now, true).await? {
                     return Ok(());
                 }
                 continue;
             }
-            Ended::Succeeded(binding) => {
+            Ended::Succeeded(made) => {
                 op.state = OperationState::Succeeded;
-                record.state = ResourceState::Ready;
-                if let Some(binding) = binding {
-                    record.response = crate::raw_json::to_raw_value(binding).ok();
+                *head.state = ResourceState::Ready;
+                match &mut record {
+                    Record::Instance(instance) if kind == OperationKind::Update => {
+                        apply_update(instance, None);
+                    }
+                    Record::Binding(binding) => {
+                        if let Some(made) = made {
+                            binding.response = crate::raw_json::to_raw_value(made).ok();
+                        }
+                    }
+                    Record::Instance(_) => {}
                 }
             }
             Ended::Failed(err) => {
                 op.state = OperationState::Failed;
                 op.description = Some(err.description().to_owned());
-                record.state = match kind {
-                    OperationKind::Bind => ResourceState::Failed,
+                // Whatever failed to be created stays failed, for the platform to
+                // delete or retry; anything else is as it was.
+                *head.state = match kind {
+                    OperationKind::Provision | OperationKind::Bind => ResourceState::Failed,
                     _ => ResourceState::Ready,
                 };
+                if let Record::Instance(instance) = &mut record {
+                    if let Some(op) = instance.operation.as_mut() {
+                        op.instance_usable = err.instance_usable_on(Endpoint::Update);
+                        op.update_repeatable = err.update_repeatable_on(Endpoint::Update);
+                    }
+                    instance.pending = None;
+                }
             }
         }
-        if state.store.update_binding(&record, expected).await? {
+        if state.store.save(&record, expected).await? {
             return Ok(());
         }
     }

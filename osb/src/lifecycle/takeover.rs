@@ -10,9 +10,7 @@ use crate::response::OperationState;
 use crate::response::Resumed;
 use crate::store::ResourceKey;
 
-use super::record::Record;
-use super::runner::run;
-use super::settle::{Ended, settle_binding, settle_instance};
+use super::runner::spawn;
 use super::shared::{Lifecycle, now_ms};
 
 /// Starts the sweeper that takes over interrupted background work, once.
@@ -64,38 +62,23 @@ async fn take_over(lifecycle: &Arc<Lifecycle>, key: ResourceKey, stale_before: i
         .catalog()
         .plan_by_id(&interrupted.plan_id)
         .map(|(_, plan)| plan.broker);
-    let lifecycle = lifecycle.clone();
     let operation = interrupted.operation.clone().unwrap_or_default();
-    tokio::spawn(async move {
-        let state = &*lifecycle;
-        let work = match broker {
-            Some(broker) => {
-                let lifecycle = lifecycle.clone();
-                Background::new(
-                    async move { lifecycle.direct.broker(broker).resume(interrupted).await },
-                )
-            }
-            None => Background::new(async {
-                Err(Error::failed(
-                    "The plan of this resource is no longer in the catalog.",
-                ))
-            }),
-        };
-        let mut work = work.0;
-        let ended = match run(state, (&key).into(), &operation, work.as_mut()).await {
-            Ok(Resumed::Completed) => Ended::Succeeded(None),
-            Ok(Resumed::Bound(binding)) => Ended::Succeeded(Some(binding)),
-            Err(err) => Ended::Failed(err),
-        };
-        let recorded = match &key {
-            ResourceKey::Instance(id) => settle_instance(state, id, Some(&operation), ended).await,
-            ResourceKey::Binding(instance_id, binding_id) => {
-                settle_binding(state, instance_id, binding_id, Some(&operation), ended).await
-            }
-        };
-        if let Err(err) = recorded {
-            tracing::error!(error = %err, %key, "could not record the end of resumed work");
+    let work = match broker {
+        Some(broker) => {
+            let lifecycle = lifecycle.clone();
+            Background::new(
+                async move { lifecycle.direct.broker(broker).resume(interrupted).await },
+            )
         }
+        None => Background::new(async {
+            Err(Error::failed(
+                "The plan of this resource is no longer in the catalog.",
+            ))
+        }),
+    };
+    spawn(lifecycle, key, operation, work, |resumed| match resumed {
+        Resumed::Completed => None,
+        Resumed::Bound(binding) => Some(binding),
     });
 }
 
@@ -104,7 +87,7 @@ async fn claim(
     key: &ResourceKey,
     stale_before: i64,
 ) -> Result<Option<Interrupted>, Error> {
-    let Some(mut record) = Record::load(state, key).await? else {
+    let Some(mut record) = state.store.load(key.into()).await? else {
         return Ok(None);
     };
     let Some(op) = record.operation_mut() else {
@@ -117,9 +100,10 @@ async fn claim(
     let interrupted = record.interrupted();
     // A new version: of replicas claiming at once, one wins.
     let expected = record.version();
-    record.bump_version();
-    Ok(record
-        .save(state, expected)
+    *record.head().version += 1;
+    Ok(state
+        .store
+        .save(&record, expected)
         .await?
         .then_some(interrupted)
         .flatten())

@@ -45,12 +45,51 @@ macro_rules! report_methods {
         pub fn state(&self) -> OperationState {
             self.state
         }
-
-        pub(crate) fn description_text(&self) -> Option<&str> {
-            self.description.as_deref()
-        }
     };
 }
+
+/// What both answers to a poll are, for the code that makes or reads either.
+pub(crate) trait Report: Sized {
+    /// An answer with `state`.
+    fn with_state(state: OperationState) -> Self;
+    /// With a description.
+    fn described(self, description: String) -> Self;
+    /// With `Retry-After`.
+    fn retried_after(self, delay: Duration) -> Self;
+    /// The state.
+    fn report_state(&self) -> OperationState;
+    /// The description, if any.
+    fn report_description(&self) -> Option<&str>;
+}
+
+/// [`Report`] for both answers, through their own methods.
+macro_rules! report_trait {
+    ($($ty:ident),*) => {$(
+        impl Report for $ty {
+            fn with_state(state: OperationState) -> Self {
+                Self::new(state)
+            }
+
+            fn described(self, description: String) -> Self {
+                self.description(description)
+            }
+
+            fn retried_after(self, delay: Duration) -> Self {
+                self.retry_after(delay)
+            }
+
+            fn report_state(&self) -> OperationState {
+                self.state
+            }
+
+            fn report_description(&self) -> Option<&str> {
+                self.description.as_deref()
+            }
+        }
+    )*};
+}
+
+report_trait!(OperationReport, BindingOperationReport);
 
 /// The `state` of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]

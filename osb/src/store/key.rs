@@ -42,7 +42,22 @@ impl<'a> From<&'a ResourceKey> for KeyRef<'a> {
     }
 }
 
-impl KeyRef<'_> {
+impl<'a> KeyRef<'a> {
+    /// The instance, or the binding's instance.
+    pub(crate) fn instance_id(self) -> &'a str {
+        match self {
+            KeyRef::Instance(id) | KeyRef::Binding(id, _) => id,
+        }
+    }
+
+    /// The binding, for a binding.
+    pub(crate) fn binding_id(self) -> Option<&'a str> {
+        match self {
+            KeyRef::Instance(_) => None,
+            KeyRef::Binding(_, id) => Some(id),
+        }
+    }
+
     /// The owned key.
     pub(crate) fn to_owned(self) -> ResourceKey {
         match self {
