@@ -1,7 +1,10 @@
 //! The HTTP layer: an [`axum::Router`] serving the ten OSB routes for one or more brokers.
 
+mod binding;
 mod handlers;
 mod input;
+mod instance;
+mod resolve;
 mod respond;
 mod routes;
 mod shared;

@@ -7,10 +7,10 @@ use axum::routing::{get, put};
 
 use crate::dispatch::Dispatch;
 
-use super::handlers::{
-    bind, binding_last_operation, catalog, deprovision, fetch_binding, fetch_instance,
-    last_operation, method_not_allowed, not_found, provision, unbind, update,
-};
+use crate::request::binding::{Bind, BindingLastOperation, FetchBinding, Unbind};
+use crate::request::instance::{Deprovision, FetchInstance, LastOperation, Provision, Update};
+
+use super::handlers::{catalog, handle, method_not_allowed, not_found};
 use super::shared::Shared;
 
 /// The router of `shared`.
@@ -21,22 +21,24 @@ pub(super) fn routes<D: Dispatch>(shared: Arc<Shared<D>>) -> Router {
         .route("/v2/catalog", get(catalog::<D>))
         .route(
             INSTANCE,
-            put(provision::<D>)
-                .get(fetch_instance::<D>)
-                .patch(update::<D>)
-                .delete(deprovision::<D>),
+            put(handle::<D, Provision>)
+                .get(handle::<D, FetchInstance>)
+                .patch(handle::<D, Update>)
+                .delete(handle::<D, Deprovision>),
         )
         .route(
             "/v2/service_instances/{instance_id}/last_operation",
-            get(last_operation::<D>),
+            get(handle::<D, LastOperation>),
         )
         .route(
             BINDING,
-            put(bind::<D>).get(fetch_binding::<D>).delete(unbind::<D>),
+            put(handle::<D, Bind>)
+                .get(handle::<D, FetchBinding>)
+                .delete(handle::<D, Unbind>),
         )
         .route(
             "/v2/service_instances/{instance_id}/service_bindings/{binding_id}/last_operation",
-            get(binding_last_operation::<D>),
+            get(handle::<D, BindingLastOperation>),
         )
         .fallback(not_found::<D>)
         .method_not_allowed_fallback(method_not_allowed::<D>)
