@@ -60,6 +60,61 @@ pub(super) trait Route<D: Dispatch>: 'static {
     ) -> impl Future<Output = Result<Response, Error>> + Send;
 }
 
+/// A [`Route`] impl whose work runs after the shared prologue, all in one future (see
+/// [`Route::work`]): `Shared::preamble` binds `$meta`, [`read_ids`] binds `$ids`, and
+/// `$work` reads and checks the rest of the request from `$parts` and `$body`.
+macro_rules! route {
+    (
+        $request:ty, $endpoint:ident, $ids_type:ty,
+        |$shared:ident, $meta:ident, $ids:pat, $parts:ident, $body:ident| $work:block
+    ) => {
+        impl<D: $crate::dispatch::Dispatch> $crate::router::handlers::Route<D> for $request {
+            const ENDPOINT: $crate::api::Endpoint = $crate::api::Endpoint::$endpoint;
+            type Ids = $ids_type;
+
+            fn work(
+                $shared: &std::sync::Arc<$crate::router::shared::Shared<D>>,
+                path: $crate::router::handlers::PathIds<$ids_type>,
+                $parts: http::request::Parts,
+                $body: axum::body::Body,
+                span: &tracing::Span,
+            ) -> impl Future<Output = Result<axum::response::Response, $crate::error::Error>> + Send
+            {
+                async move {
+                    let $meta = $shared.preamble(&$parts).await?;
+                    let $ids = $crate::router::handlers::read_ids(path, span)?;
+                    $work
+                }
+            }
+        }
+    };
+}
+
+/// In a write route: `accepts_incomplete` and the JSON body, then the head freed.
+///
+/// Inline, not an `async fn`: in a future of its own, the head and body were held
+/// twice while it ran, and the write routes' work went past the 1,032 bytes malloc's
+/// per-thread cache serves.
+macro_rules! write_body {
+    ($shared:ident, $parts:ident, $body:ident) => {{
+        // Only the flag is kept: the whole `Query` would sit in this future across
+        // the body read.
+        let accepts_incomplete =
+            $crate::router::input::Query::parse($parts.uri.query())?.accepts_incomplete;
+        let bytes =
+            $crate::router::input::read_json_body(&$parts, $body, $shared.config.body_limit)
+                .await?;
+        // Freed before the body's strings are made: with them all alive at once, the
+        // request's small blocks overflowed glibc's per-thread cache, and the next
+        // large allocation merged the overflow back (docs/PERFORMANCE.md, «The
+        // allocator's slow paths»).
+        drop($parts);
+        (accepts_incomplete, bytes)
+    }};
+}
+
+pub(super) use {route, write_body};
+
 /// The ids in a request's path, as axum extracted them.
 pub(super) type PathIds<I> = Result<Path<I>, PathRejection>;
 
@@ -107,8 +162,7 @@ pub(super) fn handle<D: Dispatch, R: Route<D>>(
 /// after `Shared::preamble` (authentication, the version and identity headers).
 ///
 /// Not one `async` step with the preamble: the path moved into its future was held
-/// twice while it ran, and the write routes' work went past the 1,032 bytes malloc's
-/// per-thread cache serves.
+/// twice while it ran (see [`write_body`]).
 pub(super) fn read_ids<I: Ids>(path: PathIds<I>, span: &Span) -> Result<I, Error> {
     let ids = input::path_ids(path)?;
     ids.record(span);

@@ -5,269 +5,193 @@
     reason = "`async move` blocks, not `async fn`s: see `handlers`"
 )]
 
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::response::Response;
-use http::request::Parts;
-use tracing::Span;
-
-use crate::api::Endpoint;
 use crate::catalog::AsyncOperations;
-use crate::dispatch::Dispatch;
 use crate::error::{Error, ErrorKind};
 use crate::request::RawBody;
 use crate::request::instance::{Deprovision, FetchInstance, LastOperation, Provision, Update};
 use crate::request::position::PlanPosition;
 use crate::text::quoted;
 
-use super::handlers::{PathIds, Route, read_ids};
-use super::input::{self, ProvisionBody, Query, UpdateBody};
+use super::handlers::{route, write_body};
+use super::input::{self, ProvisionBody, UpdateBody};
 use super::resolve::{deleting, hinted};
 use super::respond;
-use super::shared::Shared;
 
-impl<D: Dispatch> Route<D> for Provision {
-    const ENDPOINT: Endpoint = Endpoint::Provision;
-    type Ids = String;
+route!(
+    Provision,
+    Provision,
+    String,
+    |shared, meta, instance_id, parts, body| {
+        let (accepts_incomplete, bytes) = write_body!(shared, parts, body);
+        let fields: ProvisionBody = input::parse_body(&bytes)?;
+        let service_id = input::required(fields.service_id, "service_id")?;
+        let plan_id = input::required(fields.plan_id, "plan_id")?;
+        let (organization_guid, space_guid) = if shared.config.require_org_and_space {
+            (
+                Some(input::required(
+                    fields.organization_guid,
+                    "organization_guid",
+                )?),
+                Some(input::required(fields.space_guid, "space_guid")?),
+            )
+        } else {
+            (
+                input::non_empty(fields.organization_guid, "organization_guid")?,
+                input::non_empty(fields.space_guid, "space_guid")?,
+            )
+        };
+        let (plan_ref, plan) = shared.backend.catalog().resolve(&service_id, &plan_id)?;
+        let parameters = input::parameters(fields.parameters)?;
+        if let Some(schema) = &plan.provision_schema {
+            schema.check(parameters.as_ref())?;
+        }
+        plan.check_maintenance(fields.maintenance_info.as_ref())?;
+        plan.check_async(AsyncOperations::PROVISION, accepts_incomplete)?;
+        let request = Provision {
+            instance_id,
+            service_id,
+            plan_id,
+            context: fields.context,
+            organization_guid,
+            space_guid,
+            parameters,
+            maintenance_info: fields.maintenance_info,
+            accepts_incomplete,
+            meta,
+            plan: PlanPosition::At(plan.position),
+            body: RawBody(bytes),
+        };
+        let result = shared.backend.provision(plan_ref, request).await?;
+        Ok(respond::provisioned(&result, accepts_incomplete))
+    }
+);
 
-    fn work(
-        shared: &Arc<Shared<D>>,
-        path: PathIds<String>,
-        parts: Parts,
-        body: Body,
-        span: &Span,
-    ) -> impl Future<Output = Result<Response, Error>> + Send {
-        async move {
-            let meta = shared.preamble(&parts).await?;
-            let instance_id = read_ids(path, span)?;
-            // Only the flag is kept: the whole `Query` would sit in this future across
-            // the body read.
-            let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
-            let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
-            // Freed before the body's strings are made: with them all alive at once, the
-            // request's small blocks overflowed glibc's per-thread cache, and the next
-            // large allocation merged the overflow back (docs/PERFORMANCE.md, «The
-            // allocator's slow paths»).
-            drop(parts);
-            let fields: ProvisionBody = input::parse_body(&bytes)?;
-            let service_id = input::required(fields.service_id, "service_id")?;
-            let plan_id = input::required(fields.plan_id, "plan_id")?;
-            let (organization_guid, space_guid) = if shared.config.require_org_and_space {
-                (
-                    Some(input::required(
-                        fields.organization_guid,
-                        "organization_guid",
-                    )?),
-                    Some(input::required(fields.space_guid, "space_guid")?),
-                )
-            } else {
-                (
-                    input::non_empty(fields.organization_guid, "organization_guid")?,
-                    input::non_empty(fields.space_guid, "space_guid")?,
-                )
-            };
-            let (plan_ref, plan) = shared.backend.catalog().resolve(&service_id, &plan_id)?;
-            let parameters = input::parameters(fields.parameters)?;
-            if let Some(schema) = &plan.provision_schema {
-                schema.check(parameters.as_ref())?;
+route!(
+    Update,
+    Update,
+    String,
+    |shared, meta, instance_id, parts, body| {
+        let (accepts_incomplete, bytes) = write_body!(shared, parts, body);
+        let fields: UpdateBody = input::parse_body(&bytes)?;
+        let service_id = input::required(fields.service_id, "service_id")?;
+        let catalog = shared.backend.catalog();
+        let owner = catalog.requested_service(&service_id)?;
+        let plan_id = input::non_empty(fields.plan_id, "plan_id")?;
+        let new_plan = match &plan_id {
+            Some(plan_id) => Some(catalog.resolve(&service_id, plan_id)?),
+            None => None,
+        };
+        // The previous plan may have left the catalog since, or (wrongly) name a plan of
+        // another offering; it is then not used for checks or dispatch.
+        let previous_plan = fields
+            .previous_values
+            .as_ref()
+            .and_then(|previous| previous.plan_id.as_deref())
+            .and_then(|id| catalog.plan_by_id(id).map(|(_, entry)| (id, entry)))
+            .filter(|(_, entry)| entry.service_id == service_id);
+        if let (Some(new_id), Some((previous_id, previous))) = (&plan_id, previous_plan) {
+            // «Updating a Service Instance»: plan changes only where plan_updateable is true.
+            if new_id != previous_id && !previous.plan_updateable {
+                return Err(Error::plan_change_not_supported().with_description(format!(
+                    "plan {} does not allow plan changes (plan_updateable is not true)",
+                    quoted(&previous.name)
+                )));
             }
-            plan.check_maintenance(fields.maintenance_info.as_ref())?;
-            plan.check_async(AsyncOperations::PROVISION, accepts_incomplete)?;
-            let request = Provision {
-                instance_id,
-                service_id,
-                plan_id,
-                context: fields.context,
-                organization_guid,
-                space_guid,
-                parameters,
-                maintenance_info: fields.maintenance_info,
-                accepts_incomplete,
-                meta,
-                plan: PlanPosition::At(plan.position),
-                body: RawBody(bytes),
-            };
-            let result = shared.backend.provision(plan_ref, request).await?;
-            Ok(respond::provisioned(&result, accepts_incomplete))
         }
-    }
-}
-
-impl<D: Dispatch> Route<D> for Update {
-    const ENDPOINT: Endpoint = Endpoint::Update;
-    type Ids = String;
-
-    fn work(
-        shared: &Arc<Shared<D>>,
-        path: PathIds<String>,
-        parts: Parts,
-        body: Body,
-        span: &Span,
-    ) -> impl Future<Output = Result<Response, Error>> + Send {
-        async move {
-            let meta = shared.preamble(&parts).await?;
-            let instance_id = read_ids(path, span)?;
-            // Only the flag is kept: the whole `Query` would sit in this future across
-            // the body read.
-            let accepts_incomplete = Query::parse(parts.uri.query())?.accepts_incomplete;
-            let bytes = input::read_json_body(&parts, body, shared.config.body_limit).await?;
-            // Freed before the body's strings are made: with them all alive at once, the
-            // request's small blocks overflowed glibc's per-thread cache, and the next
-            // large allocation merged the overflow back (docs/PERFORMANCE.md, «The
-            // allocator's slow paths»).
-            drop(parts);
-            let fields: UpdateBody = input::parse_body(&bytes)?;
-            let service_id = input::required(fields.service_id, "service_id")?;
-            let catalog = shared.backend.catalog();
-            let owner = catalog.requested_service(&service_id)?;
-            let plan_id = input::non_empty(fields.plan_id, "plan_id")?;
-            let new_plan = match &plan_id {
-                Some(plan_id) => Some(catalog.resolve(&service_id, plan_id)?),
-                None => None,
-            };
-            // The previous plan may have left the catalog since, or (wrongly) name a plan of
-            // another offering; it is then not used for checks or dispatch.
-            let previous_plan = fields
-                .previous_values
-                .as_ref()
-                .and_then(|previous| previous.plan_id.as_deref())
-                .and_then(|id| catalog.plan_by_id(id).map(|(_, entry)| (id, entry)))
-                .filter(|(_, entry)| entry.service_id == service_id);
-            if let (Some(new_id), Some((previous_id, previous))) = (&plan_id, previous_plan) {
-                // «Updating a Service Instance»: plan changes only where plan_updateable is true.
-                if new_id != previous_id && !previous.plan_updateable {
-                    return Err(Error::plan_change_not_supported().with_description(format!(
-                        "plan {} does not allow plan changes (plan_updateable is not true)",
-                        quoted(&previous.name)
-                    )));
-                }
+        let named = new_plan.map(|(plan, _)| plan);
+        let target = new_plan
+            .map(|(_, entry)| entry)
+            .or(previous_plan.map(|(_, entry)| entry));
+        let parameters = input::parameters(fields.parameters)?;
+        if let Some(target) = target {
+            if let (Some(schema), Some(parameters)) = (&target.update_schema, &parameters) {
+                schema.check(Some(parameters))?;
             }
-            let named = new_plan.map(|(plan, _)| plan);
-            let target = new_plan
-                .map(|(_, entry)| entry)
-                .or(previous_plan.map(|(_, entry)| entry));
-            let parameters = input::parameters(fields.parameters)?;
-            if let Some(target) = target {
-                if let (Some(schema), Some(parameters)) = (&target.update_schema, &parameters) {
-                    schema.check(Some(parameters))?;
-                }
-                target.check_maintenance(fields.maintenance_info.as_ref())?;
-                target.check_async(AsyncOperations::UPDATE, accepts_incomplete)?;
-            }
-            let request = Update {
-                instance_id,
-                service_id,
-                plan_id,
-                parameters,
-                context: fields.context,
-                previous_values: fields.previous_values,
-                maintenance_info: fields.maintenance_info,
-                accepts_incomplete,
-                meta,
-                plan: target.map_or(PlanPosition::Unknown, |entry| {
-                    PlanPosition::At(entry.position)
-                }),
-                body: RawBody(bytes),
-            };
-            let result = shared.backend.update(owner, named, request).await?;
-            Ok(respond::updated(&result, accepts_incomplete))
+            target.check_maintenance(fields.maintenance_info.as_ref())?;
+            target.check_async(AsyncOperations::UPDATE, accepts_incomplete)?;
         }
+        let request = Update {
+            instance_id,
+            service_id,
+            plan_id,
+            parameters,
+            context: fields.context,
+            previous_values: fields.previous_values,
+            maintenance_info: fields.maintenance_info,
+            accepts_incomplete,
+            meta,
+            plan: target.map_or(PlanPosition::Unknown, |entry| {
+                PlanPosition::At(entry.position)
+            }),
+            body: RawBody(bytes),
+        };
+        let result = shared.backend.update(owner, named, request).await?;
+        Ok(respond::updated(&result, accepts_incomplete))
     }
-}
+);
 
-impl<D: Dispatch> Route<D> for Deprovision {
-    const ENDPOINT: Endpoint = Endpoint::Deprovision;
-    type Ids = String;
-
-    fn work(
-        shared: &Arc<Shared<D>>,
-        path: PathIds<String>,
-        parts: Parts,
-        _body: Body,
-        span: &Span,
-    ) -> impl Future<Output = Result<Response, Error>> + Send {
-        async move {
-            let meta = shared.preamble(&parts).await?;
-            let ids = read_ids(path, span)?;
-            let named = deleting(
-                shared.backend.catalog(),
-                &parts,
-                AsyncOperations::DEPROVISION,
-            )?;
-            let request = Deprovision {
-                instance_id: ids,
-                service_id: named.service_id,
-                plan_id: named.plan_id,
-                accepts_incomplete: named.accepts_incomplete,
-                meta,
-                plan: PlanPosition::At(named.position),
-            };
-            let result = shared.backend.deprovision(named.plan, request).await?;
-            Ok(respond::deprovisioned(&result, named.accepts_incomplete))
-        }
+route!(
+    Deprovision,
+    Deprovision,
+    String,
+    |shared, meta, ids, parts, _body| {
+        let named = deleting(
+            shared.backend.catalog(),
+            &parts,
+            AsyncOperations::DEPROVISION,
+        )?;
+        let request = Deprovision {
+            instance_id: ids,
+            service_id: named.service_id,
+            plan_id: named.plan_id,
+            accepts_incomplete: named.accepts_incomplete,
+            meta,
+            plan: PlanPosition::At(named.position),
+        };
+        let result = shared.backend.deprovision(named.plan, request).await?;
+        Ok(respond::deprovisioned(&result, named.accepts_incomplete))
     }
-}
+);
 
-impl<D: Dispatch> Route<D> for FetchInstance {
-    const ENDPOINT: Endpoint = Endpoint::FetchInstance;
-    type Ids = String;
-
-    fn work(
-        shared: &Arc<Shared<D>>,
-        path: PathIds<String>,
-        parts: Parts,
-        _body: Body,
-        span: &Span,
-    ) -> impl Future<Output = Result<Response, Error>> + Send {
-        async move {
-            let meta = shared.preamble(&parts).await?;
-            let ids = read_ids(path, span)?;
-            let (query, owner) = hinted(
-                shared.backend.catalog(),
-                &parts,
-                ErrorKind::InstanceNotFound,
-            )?;
-            let request = FetchInstance {
-                instance_id: ids,
-                service_id: query.service_id,
-                plan_id: query.plan_id,
-                meta,
-            };
-            let details = shared.backend.fetch_instance(owner, request).await?;
-            Ok(respond::instance_details(&details))
-        }
+route!(
+    FetchInstance,
+    FetchInstance,
+    String,
+    |shared, meta, ids, parts, _body| {
+        let (query, owner) = hinted(
+            shared.backend.catalog(),
+            &parts,
+            ErrorKind::InstanceNotFound,
+        )?;
+        let request = FetchInstance {
+            instance_id: ids,
+            service_id: query.service_id,
+            plan_id: query.plan_id,
+            meta,
+        };
+        let details = shared.backend.fetch_instance(owner, request).await?;
+        Ok(respond::instance_details(&details))
     }
-}
+);
 
-impl<D: Dispatch> Route<D> for LastOperation {
-    const ENDPOINT: Endpoint = Endpoint::LastOperation;
-    type Ids = String;
-
-    fn work(
-        shared: &Arc<Shared<D>>,
-        path: PathIds<String>,
-        parts: Parts,
-        _body: Body,
-        span: &Span,
-    ) -> impl Future<Output = Result<Response, Error>> + Send {
-        async move {
-            let meta = shared.preamble(&parts).await?;
-            let ids = read_ids(path, span)?;
-            let (query, owner) = hinted(
-                shared.backend.catalog(),
-                &parts,
-                ErrorKind::InstanceNotFound,
-            )?;
-            let request = LastOperation {
-                instance_id: ids,
-                service_id: query.service_id,
-                plan_id: query.plan_id,
-                operation: query.operation,
-                meta,
-            };
-            let status = shared.backend.last_operation(owner, request).await?;
-            Ok(respond::operation_status(&status))
-        }
+route!(
+    LastOperation,
+    LastOperation,
+    String,
+    |shared, meta, ids, parts, _body| {
+        let (query, owner) = hinted(
+            shared.backend.catalog(),
+            &parts,
+            ErrorKind::InstanceNotFound,
+        )?;
+        let request = LastOperation {
+            instance_id: ids,
+            service_id: query.service_id,
+            plan_id: query.plan_id,
+            operation: query.operation,
+            meta,
+        };
+        let status = shared.backend.last_operation(owner, request).await?;
+        Ok(respond::operation_status(&status))
     }
-}
+);
