@@ -22,11 +22,12 @@ use crate::response::binding::{Binding, Bound};
 use crate::response::completion::Completion;
 use crate::store::claim::{BindingClaim, BindingSettle, CLAIMED};
 use crate::store::operation_id::OperationId;
-use crate::store::{BindingRecord, Fingerprint, OperationKind, OperationRecord, ResourceState};
+use crate::store::{BindingRecord, Fingerprint, OperationKind, ResourceState};
 
 use crate::compiled::PlanRef;
 use crate::store::{KeyRef, ResourceKey};
 
+use super::creates::{Found, created, found};
 use super::handle::{BindingClaimed, ClaimedBinding};
 use super::runner::{run, spawn};
 use super::shared::{Lifecycle, now_ms};
@@ -152,27 +153,31 @@ fn unbindable(state: Option<ResourceState>, instance_id: &str) -> Error {
 
 /// What a bind does about the binding already stored under its id.
 fn existing_binding(record: BindingRecord, fp: &Fingerprint, request: &Bind) -> Existing<Bound> {
-    match record.state {
-        ResourceState::Failed => Existing::Step(Step::Forget(record.version)),
-        _ if record.fingerprint != *fp => Existing::Answer(Err(Error::binding_already_exists()
-            .with_description(format!(
+    let operation = record.operation.and_then(|op| op.id);
+    let same = record.fingerprint == *fp;
+    match found(
+        record.state,
+        record.version,
+        same,
+        operation,
+        request.accepts_incomplete,
+    ) {
+        Found::Step(step) => Existing::Step(step),
+        Found::Conflict => Existing::Answer(Err(Error::binding_already_exists().with_description(
+            format!(
                 "service binding {} already exists with other parameters",
                 quoted(&request.binding_id)
-            )))),
-        ResourceState::Ready | ResourceState::Updating => {
+            ),
+        ))),
+        Found::Exists => {
             let binding = record
                 .response
                 .and_then(|r| serde_json::from_str::<Binding>(r.get()).ok())
                 .unwrap_or_default();
             Existing::Answer(Ok(Bound::already_exists(binding)))
         }
-        ResourceState::Creating => match record.operation.and_then(|op| op.id) {
-            Some(operation) if request.accepts_incomplete => {
-                Existing::Answer(Ok(Bound::accepted(operation)))
-            }
-            _ => Existing::Step(Step::Wait),
-        },
-        ResourceState::Deleting => Existing::Answer(Err(busy("the service binding"))),
+        Found::Accepted(operation) => Existing::Answer(Ok(Bound::accepted(operation))),
+        Found::Busy => Existing::Answer(Err(busy("the service binding"))),
     }
 }
 
@@ -187,8 +192,12 @@ fn settle_bind(
         let bound = match result {
             Ok(bound) => bound,
             Err(err) => {
+                // «Service Broker Errors»: a 4xx leaves the resource unchanged: forget it.
                 let (iid, bid) = claimed.ids();
-                state.store.delete_binding(iid, bid, CLAIMED, None).await?;
+                state
+                    .store
+                    .delete(KeyRef::Binding(iid, bid), CLAIMED, None)
+                    .await?;
                 return Err(err);
             }
         };
@@ -219,56 +228,23 @@ fn settled(
     operation: OperationId,
     now: i64,
 ) -> (Bound, BindingSettle, BackgroundBind) {
-    let (outcome, state, kept, background) = match bound.completion {
-        Completion::Done(binding) => return made(binding, Completion::Done, now),
-        Completion::Existing(binding) => return made(binding, Completion::Existing, now),
-        Completion::Accepted(id) => (
-            Completion::Accepted(id.clone()),
-            ResourceState::Creating,
-            OperationRecord::start(OperationKind::Bind, id, false, now),
-            None,
-        ),
-        // The handler call's operation goes on in the background.
-        Completion::Background(work) => {
-            let id = operation.to_string();
-            (
-                Completion::Accepted(Some(id.clone())),
-                ResourceState::Creating,
-                OperationRecord::start(OperationKind::Bind, Some(id.clone()), true, now),
-                Some((work, id)),
-            )
-        }
-    };
+    let created = created(bound.completion, OperationKind::Bind, operation, now);
+    // A binding the broker made is kept serialized, once: the response sends a copy
+    // of the bytes the store keeps.
+    let response = created
+        .answer
+        .made()
+        .and_then(|binding| crate::raw_json::to_raw_value(binding).ok());
     let answer = Bound {
-        completion: outcome,
-        body: None,
-    };
-    let settle = BindingSettle {
-        state,
-        operation: kept,
-        response: None,
-    };
-    (answer, settle, background)
-}
-
-/// A binding the broker made: ready, and kept serialized. Serialized once: the
-/// response sends a copy of the bytes the store keeps.
-fn made(
-    binding: Binding,
-    outcome: fn(Binding) -> Completion<Binding>,
-    now: i64,
-) -> (Bound, BindingSettle, BackgroundBind) {
-    let response = crate::raw_json::to_raw_value(&binding).ok();
-    let answer = Bound {
-        completion: outcome(binding),
+        completion: created.answer,
         body: response.clone(),
     };
     let settle = BindingSettle {
-        state: ResourceState::Ready,
-        operation: OperationRecord::finished(OperationKind::Bind, now),
+        state: created.state,
+        operation: created.operation,
         response,
     };
-    (answer, settle, None)
+    (answer, settle, created.background)
 }
 
 /// «Binding Rotation»: `predecessor_binding_id` MUST be the id of a non-expired

@@ -56,77 +56,60 @@ pub(super) trait Deletion: Send + Sized + 'static {
     fn join(completion: Completion<()>, vendor: VendorFields) -> Self::Answer;
 }
 
-impl Deletion for Deprovision {
-    type Answer = Deprovisioned;
-    const ASYNC: AsyncOperations = AsyncOperations::DEPROVISION;
-    const WHAT: &'static str = "service instance";
-    const NOT_FOUND: ErrorKind = ErrorKind::InstanceNotFound;
+/// [`Deletion`] for a request type with `instance_id`, `plan_id`, `plan` and
+/// `accepts_incomplete`, whose answer has `completion` and `vendor`.
+macro_rules! deletion {
+    (
+        $request:ident -> $answer:ident, $async:ident, $what:literal, $not_found:ident,
+        |$this:ident| $key:expr, $handler:ident
+    ) => {
+        impl Deletion for $request {
+            type Answer = $answer;
+            const ASYNC: AsyncOperations = AsyncOperations::$async;
+            const WHAT: &'static str = $what;
+            const NOT_FOUND: ErrorKind = ErrorKind::$not_found;
 
-    fn key(&self) -> KeyRef<'_> {
-        KeyRef::Instance(&self.instance_id)
-    }
+            fn key(&self) -> KeyRef<'_> {
+                let $this = self;
+                $key
+            }
 
-    fn plan_id(&self) -> &str {
-        &self.plan_id
-    }
+            fn plan_id(&self) -> &str {
+                &self.plan_id
+            }
 
-    fn accepts_incomplete(&self) -> bool {
-        self.accepts_incomplete
-    }
+            fn accepts_incomplete(&self) -> bool {
+                self.accepts_incomplete
+            }
 
-    fn use_plan(&mut self, plan_id: &str, position: usize) {
-        plan_id.clone_into(&mut self.plan_id);
-        self.plan = PlanPosition::At(position);
-    }
+            fn use_plan(&mut self, plan_id: &str, position: usize) {
+                plan_id.clone_into(&mut self.plan_id);
+                self.plan = PlanPosition::At(position);
+            }
 
-    fn call(self, broker: &dyn DynBroker) -> BoxFuture<'_, Deprovisioned> {
-        broker.deprovision(self)
-    }
+            fn call(self, broker: &dyn DynBroker) -> BoxFuture<'_, $answer> {
+                broker.$handler(self)
+            }
 
-    fn split(answer: Deprovisioned) -> (Completion<()>, VendorFields) {
-        (answer.completion, answer.vendor)
-    }
+            fn split(answer: $answer) -> (Completion<()>, VendorFields) {
+                (answer.completion, answer.vendor)
+            }
 
-    fn join(completion: Completion<()>, vendor: VendorFields) -> Deprovisioned {
-        Deprovisioned { completion, vendor }
-    }
+            fn join(completion: Completion<()>, vendor: VendorFields) -> $answer {
+                $answer { completion, vendor }
+            }
+        }
+    };
 }
 
-impl Deletion for Unbind {
-    type Answer = Unbound;
-    const ASYNC: AsyncOperations = AsyncOperations::UNBIND;
-    const WHAT: &'static str = "service binding";
-    const NOT_FOUND: ErrorKind = ErrorKind::BindingNotFound;
-
-    fn key(&self) -> KeyRef<'_> {
-        KeyRef::Binding(&self.instance_id, &self.binding_id)
-    }
-
-    fn plan_id(&self) -> &str {
-        &self.plan_id
-    }
-
-    fn accepts_incomplete(&self) -> bool {
-        self.accepts_incomplete
-    }
-
-    fn use_plan(&mut self, plan_id: &str, position: usize) {
-        plan_id.clone_into(&mut self.plan_id);
-        self.plan = PlanPosition::At(position);
-    }
-
-    fn call(self, broker: &dyn DynBroker) -> BoxFuture<'_, Unbound> {
-        broker.unbind(self)
-    }
-
-    fn split(answer: Unbound) -> (Completion<()>, VendorFields) {
-        (answer.completion, answer.vendor)
-    }
-
-    fn join(completion: Completion<()>, vendor: VendorFields) -> Unbound {
-        Unbound { completion, vendor }
-    }
-}
+deletion!(
+    Deprovision -> Deprovisioned, DEPROVISION, "service instance", InstanceNotFound,
+    |request| KeyRef::Instance(&request.instance_id), deprovision
+);
+deletion!(
+    Unbind -> Unbound, UNBIND, "service binding", BindingNotFound,
+    |request| KeyRef::Binding(&request.instance_id, &request.binding_id), unbind
+);
 
 /// Deletes what `request` names, which the request says is of `plan`.
 pub(super) fn delete<D: Deletion>(

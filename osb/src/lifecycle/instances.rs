@@ -30,6 +30,7 @@ use crate::store::{
 use crate::compiled::PlanRef;
 use crate::store::{KeyRef, ResourceKey};
 
+use super::creates::{Created, Found, created, found};
 use super::handle::ClaimedInstance;
 use super::runner::{run, spawn};
 use super::settle::apply_update;
@@ -140,14 +141,22 @@ fn existing_instance(
     fp: &Fingerprint,
     request: &Provision,
 ) -> Existing<Provisioned> {
-    match record.state {
-        ResourceState::Failed => Existing::Step(Step::Forget(record.version)),
-        _ if record.fingerprint != *fp => Existing::Answer(Err(Error::instance_already_exists()
+    let operation = record.operation.and_then(|op| op.id);
+    let same = record.fingerprint == *fp;
+    match found(
+        record.state,
+        record.version,
+        same,
+        operation,
+        request.accepts_incomplete,
+    ) {
+        Found::Step(step) => Existing::Step(step),
+        Found::Conflict => Existing::Answer(Err(Error::instance_already_exists()
             .with_description(format!(
                 "service instance {} already exists with another service, plan or parameters",
                 quoted(&request.instance_id)
             )))),
-        ResourceState::Ready | ResourceState::Updating => {
+        Found::Exists => {
             let mut existing = Provisioned::already_exists();
             if let Some(url) = record.dashboard_url {
                 existing = existing.dashboard_url(url);
@@ -160,14 +169,8 @@ fn existing_instance(
             }
             Existing::Answer(Ok(existing))
         }
-        ResourceState::Creating => match record.operation.and_then(|op| op.id) {
-            // «Provisioning»: a re-sent PUT gets 202 with the same operation.
-            Some(operation) if request.accepts_incomplete => {
-                Existing::Answer(Ok(Provisioned::accepted(operation)))
-            }
-            _ => Existing::Step(Step::Wait),
-        },
-        ResourceState::Deleting => Existing::Answer(Err(busy("the service instance"))),
+        Found::Accepted(operation) => Existing::Answer(Ok(Provisioned::accepted(operation))),
+        Found::Busy => Existing::Answer(Err(busy("the service instance"))),
     }
 }
 
@@ -183,10 +186,8 @@ fn settle_provision(
             Ok(provisioned) => provisioned,
             Err(err) => {
                 // «Service Broker Errors»: a 4xx leaves the resource unchanged: forget it.
-                state
-                    .store
-                    .delete_instance(claimed.instance_id(), CLAIMED, None)
-                    .await?;
+                let key = KeyRef::Instance(claimed.instance_id());
+                state.store.delete(key, CLAIMED, None).await?;
                 return Err(err);
             }
         };
@@ -197,31 +198,14 @@ fn settle_provision(
             parameters_in_force,
             vendor,
         } = provisioned;
-        let now = now_ms();
-        let (resource, kept, outcome, background) = match outcome {
-            done @ (Completion::Done(()) | Completion::Existing(())) => (
-                ResourceState::Ready,
-                OperationRecord::finished(OperationKind::Provision, now),
-                done,
-                None,
-            ),
-            Completion::Accepted(id) => (
-                ResourceState::Creating,
-                OperationRecord::start(OperationKind::Provision, id.clone(), false, now),
-                Completion::Accepted(id),
-                None,
-            ),
-            // The handler call's operation goes on in the background.
-            Completion::Background(work) => {
-                let id = operation.to_string();
-                (
-                    ResourceState::Creating,
-                    OperationRecord::start(OperationKind::Provision, Some(id.clone()), true, now),
-                    Completion::Accepted(Some(id.clone())),
-                    Some((work, id)),
-                )
-            }
-        };
+        // Taken apart at once: held whole, the rest of it stayed in this future across
+        // the store's update.
+        let Created {
+            state: resource,
+            operation: kept,
+            answer: outcome,
+            background,
+        } = created(outcome, OperationKind::Provision, operation, now_ms());
         let settle = InstanceSettle {
             state: resource,
             operation: kept,

@@ -9,13 +9,14 @@
 //!
 //! - `dispatch`: the lifecycle as the router's back end ([`Dispatch`](crate::dispatch::Dispatch)).
 //! - `instances`, `bindings`, `reads`: the operations.
-//! - `steps`: what the write paths share; `settle`: how a record changes when an
-//!   operation ends.
+//! - `creates`: the rules provision and bind share; `steps`: what the write paths
+//!   share; `settle`: how a record changes when an operation ends.
 //! - `runner`: background work and its heartbeats; `takeover`: resuming or failing
 //!   interrupted work; `detach`: finishing a store change when the client hangs up.
 //! - `handle`: the lifecycle's handle on its store; `shared`: what all of it shares.
 
 mod bindings;
+mod creates;
 mod deletes;
 mod detach;
 mod dispatch;
