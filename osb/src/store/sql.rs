@@ -128,6 +128,62 @@ impl SqlStore {
     }
 }
 
+/// A statement with its arguments bound.
+type Statement<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+impl SqlStore {
+    /// Runs `change` and, if it changed a row, `then` (if any) and the burial of
+    /// `tombstone`:
+    /// one transaction. Says whether `change` changed a row (nothing is written
+    /// otherwise).
+    async fn change(
+        &self,
+        change: Statement<'_>,
+        then: Option<Statement<'_>>,
+        tombstone: Option<&Tombstone>,
+        what: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(failed("could not start a transaction"))?;
+        let changed = change
+            .execute(&mut *tx)
+            .await
+            .map_err(failed(what))?
+            .rows_affected()
+            == 1;
+        if !changed {
+            return Ok(false);
+        }
+        if let Some(then) = then {
+            then.execute(&mut *tx).await.map_err(failed(what))?;
+        }
+        if let Some(tombstone) = tombstone {
+            bury(&mut tx, tombstone).await?;
+        }
+        tx.commit().await.map_err(failed("could not commit"))?;
+        Ok(true)
+    }
+
+    /// Runs `insert` (an insert unless the key is taken) and, if it inserted, forgets
+    /// the tombstone of the same key (`binding_id` empty for an instance).
+    async fn insert(
+        &self,
+        insert: Statement<'_>,
+        instance_id: &str,
+        binding_id: &str,
+        what: &str,
+    ) -> Result<bool, StoreError> {
+        let forget =
+            sqlx::query("DELETE FROM osb_tombstones WHERE instance_id = $1 AND binding_id = $2")
+                .bind(instance_id)
+                .bind(binding_id);
+        self.change(insert, Some(forget), None, what).await
+    }
+}
+
 fn raw(text: Option<String>) -> Result<Option<Box<RawValue>>, StoreError> {
     text.map(|text| {
         RawValue::from_string(text)
@@ -302,6 +358,44 @@ fn binding(row: &AnyRow) -> Result<BindingRecord, StoreError> {
     })
 }
 
+/// `query` with an instance's columns bound, in the order of the statements below.
+fn instance_columns<'q>(query: Statement<'q>, record: &'q InstanceRecord) -> Statement<'q> {
+    let pending = record.pending.as_ref();
+    let query = query
+        .bind(&record.instance_id)
+        .bind(&record.service_id)
+        .bind(&record.plan_id)
+        .bind(text(&record.parameters))
+        .bind(text(&record.context))
+        .bind(record.maintenance_version.as_deref())
+        .bind(record.dashboard_url.as_deref())
+        .bind(text(&record.metadata))
+        .bind(record.state.as_str());
+    bind_operation!(query, OperationColumns::of(&record.operation))
+        .bind(pending.and_then(|p| p.plan_id.as_deref()))
+        .bind(pending.and_then(|p| text(&p.parameters)))
+        .bind(pending.and_then(|p| p.maintenance_version.as_deref()))
+        .bind(pending.map(|p| p.fingerprint.to_hex()))
+        .bind(record.fingerprint.to_hex())
+        .bind(record.version)
+}
+
+/// `query` with a binding's columns bound, in the order of the statements below.
+fn binding_columns<'q>(query: Statement<'q>, record: &'q BindingRecord) -> Statement<'q> {
+    let query = query
+        .bind(&record.instance_id)
+        .bind(&record.binding_id)
+        .bind(&record.service_id)
+        .bind(&record.plan_id)
+        .bind(text(&record.parameters))
+        .bind(text(&record.bind_resource))
+        .bind(text(&record.response))
+        .bind(record.state.as_str());
+    bind_operation!(query, OperationColumns::of(&record.operation))
+        .bind(record.fingerprint.to_hex())
+        .bind(record.version)
+}
+
 #[async_trait]
 impl Store for SqlStore {
     async fn instance(&self, instance_id: &str) -> Result<Option<InstanceRecord>, StoreError> {
@@ -332,12 +426,6 @@ impl Store for SqlStore {
     }
 
     async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(failed("could not start a transaction"))?;
-        let pending = record.pending.as_ref();
         let query = sqlx::query(
             "INSERT INTO osb_instances (instance_id, service_id, plan_id, parameters, context, \
              maintenance_version, dashboard_url, metadata, state, op_id, op_kind, op_state, \
@@ -346,38 +434,15 @@ impl Store for SqlStore {
              pending_fingerprint, fingerprint, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
              $19, $20, $21, $22, $23, $24) ON CONFLICT (instance_id) DO NOTHING",
+        );
+        let query = instance_columns(query, record);
+        self.insert(
+            query,
+            &record.instance_id,
+            "",
+            "could not insert an instance",
         )
-        .bind(&record.instance_id)
-        .bind(&record.service_id)
-        .bind(&record.plan_id)
-        .bind(text(&record.parameters))
-        .bind(text(&record.context))
-        .bind(record.maintenance_version.as_deref())
-        .bind(record.dashboard_url.as_deref())
-        .bind(text(&record.metadata))
-        .bind(record.state.as_str());
-        let query = bind_operation!(query, OperationColumns::of(&record.operation))
-            .bind(pending.and_then(|p| p.plan_id.as_deref()))
-            .bind(pending.and_then(|p| text(&p.parameters)))
-            .bind(pending.and_then(|p| p.maintenance_version.as_deref()))
-            .bind(pending.map(|p| p.fingerprint.to_hex()))
-            .bind(record.fingerprint.to_hex())
-            .bind(record.version);
-        let inserted = query
-            .execute(&mut *tx)
-            .await
-            .map_err(failed("could not insert an instance"))?
-            .rows_affected()
-            == 1;
-        if inserted {
-            sqlx::query("DELETE FROM osb_tombstones WHERE instance_id = $1 AND binding_id = ''")
-                .bind(&record.instance_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(failed("could not forget a tombstone"))?;
-        }
-        tx.commit().await.map_err(failed("could not commit"))?;
-        Ok(inserted)
+        .await
     }
 
     async fn update_instance(
@@ -385,7 +450,6 @@ impl Store for SqlStore {
         record: &InstanceRecord,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        let pending = record.pending.as_ref();
         let query = sqlx::query(
             "UPDATE osb_instances SET service_id = $2, plan_id = $3, parameters = $4, context = $5, \
              maintenance_version = $6, dashboard_url = $7, metadata = $8, state = $9, op_id = $10, \
@@ -394,24 +458,8 @@ impl Store for SqlStore {
              pending_plan_id = $19, pending_parameters = $20, pending_maintenance_version = $21, \
              pending_fingerprint = $22, fingerprint = $23, version = $24 \
              WHERE instance_id = $1 AND version = $25",
-        )
-        .bind(&record.instance_id)
-        .bind(&record.service_id)
-        .bind(&record.plan_id)
-        .bind(text(&record.parameters))
-        .bind(text(&record.context))
-        .bind(record.maintenance_version.as_deref())
-        .bind(record.dashboard_url.as_deref())
-        .bind(text(&record.metadata))
-        .bind(record.state.as_str());
-        let query = bind_operation!(query, OperationColumns::of(&record.operation))
-            .bind(pending.and_then(|p| p.plan_id.as_deref()))
-            .bind(pending.and_then(|p| text(&p.parameters)))
-            .bind(pending.and_then(|p| p.maintenance_version.as_deref()))
-            .bind(pending.map(|p| p.fingerprint.to_hex()))
-            .bind(record.fingerprint.to_hex())
-            .bind(record.version)
-            .bind(expected_version);
+        );
+        let query = instance_columns(query, record).bind(expected_version);
         Ok(query
             .execute(&self.pool)
             .await
@@ -426,33 +474,20 @@ impl Store for SqlStore {
         expected_version: i64,
         tombstone: Option<&Tombstone>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(failed("could not start a transaction"))?;
-        let deleted =
+        let query =
             sqlx::query("DELETE FROM osb_instances WHERE instance_id = $1 AND version = $2")
                 .bind(instance_id)
-                .bind(expected_version)
-                .execute(&mut *tx)
-                .await
-                .map_err(failed("could not delete an instance"))?
-                .rows_affected()
-                == 1;
-        if !deleted {
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM osb_bindings WHERE instance_id = $1")
-            .bind(instance_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(failed("could not delete the bindings of an instance"))?;
-        if let Some(tombstone) = tombstone {
-            bury(&mut tx, tombstone).await?;
-        }
-        tx.commit().await.map_err(failed("could not commit"))?;
-        Ok(true)
+                .bind(expected_version);
+        // An instance's bindings go with it.
+        let bindings =
+            sqlx::query("DELETE FROM osb_bindings WHERE instance_id = $1").bind(instance_id);
+        self.change(
+            query,
+            Some(bindings),
+            tombstone,
+            "could not delete an instance",
+        )
+        .await
     }
 
     async fn binding(
@@ -475,44 +510,21 @@ impl Store for SqlStore {
     }
 
     async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(failed("could not start a transaction"))?;
         let query = sqlx::query(
             "INSERT INTO osb_bindings (instance_id, binding_id, service_id, plan_id, parameters, \
              bind_resource, response, state, op_id, op_kind, op_state, op_description, op_runner, \
              op_started_at, op_heartbeat_at, op_instance_usable, op_update_repeatable, fingerprint, \
              version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
              $17, $18, $19) ON CONFLICT (instance_id, binding_id) DO NOTHING",
+        );
+        let query = binding_columns(query, record);
+        self.insert(
+            query,
+            &record.instance_id,
+            &record.binding_id,
+            "could not insert a binding",
         )
-        .bind(&record.instance_id)
-        .bind(&record.binding_id)
-        .bind(&record.service_id)
-        .bind(&record.plan_id)
-        .bind(text(&record.parameters))
-        .bind(text(&record.bind_resource))
-        .bind(text(&record.response))
-        .bind(record.state.as_str());
-        let inserted = bind_operation!(query, OperationColumns::of(&record.operation))
-            .bind(record.fingerprint.to_hex())
-            .bind(record.version)
-            .execute(&mut *tx)
-            .await
-            .map_err(failed("could not insert a binding"))?
-            .rows_affected()
-            == 1;
-        if inserted {
-            sqlx::query("DELETE FROM osb_tombstones WHERE instance_id = $1 AND binding_id = $2")
-                .bind(&record.instance_id)
-                .bind(&record.binding_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(failed("could not forget a tombstone"))?;
-        }
-        tx.commit().await.map_err(failed("could not commit"))?;
-        Ok(inserted)
+        .await
     }
 
     async fn update_binding(
@@ -527,26 +539,14 @@ impl Store for SqlStore {
              op_heartbeat_at = $15, op_instance_usable = $16, op_update_repeatable = $17, \
              fingerprint = $18, version = $19 \
              WHERE instance_id = $1 AND binding_id = $2 AND version = $20",
-        )
-        .bind(&record.instance_id)
-        .bind(&record.binding_id)
-        .bind(&record.service_id)
-        .bind(&record.plan_id)
-        .bind(text(&record.parameters))
-        .bind(text(&record.bind_resource))
-        .bind(text(&record.response))
-        .bind(record.state.as_str());
-        Ok(
-            bind_operation!(query, OperationColumns::of(&record.operation))
-                .bind(record.fingerprint.to_hex())
-                .bind(record.version)
-                .bind(expected_version)
-                .execute(&self.pool)
-                .await
-                .map_err(failed("could not update a binding"))?
-                .rows_affected()
-                == 1,
-        )
+        );
+        Ok(binding_columns(query, record)
+            .bind(expected_version)
+            .execute(&self.pool)
+            .await
+            .map_err(failed("could not update a binding"))?
+            .rows_affected()
+            == 1)
     }
 
     async fn delete_binding(
@@ -556,30 +556,14 @@ impl Store for SqlStore {
         expected_version: i64,
         tombstone: Option<&Tombstone>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(failed("could not start a transaction"))?;
-        let deleted = sqlx::query(
+        let query = sqlx::query(
             "DELETE FROM osb_bindings WHERE instance_id = $1 AND binding_id = $2 AND version = $3",
         )
         .bind(instance_id)
         .bind(binding_id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await
-        .map_err(failed("could not delete a binding"))?
-        .rows_affected()
-            == 1;
-        if !deleted {
-            return Ok(false);
-        }
-        if let Some(tombstone) = tombstone {
-            bury(&mut tx, tombstone).await?;
-        }
-        tx.commit().await.map_err(failed("could not commit"))?;
-        Ok(true)
+        .bind(expected_version);
+        self.change(query, None, tombstone, "could not delete a binding")
+            .await
     }
 
     async fn tombstone(
