@@ -136,6 +136,16 @@
 //! Each request runs in a `tracing` span `osb_request` with its method, route, ids,
 //! request identity and status. Credentials, the `Authorization` header and bodies are
 //! never logged.
+//!
+//! # Where things are
+//!
+//! The crate root holds what every broker names: [`Broker`], [`Builder`], [`router`],
+//! [`serve`], [`Error`], the nine requests ([`Provision`], …) and their answers
+//! ([`Provisioned`], …), and the macros. Everything else lives in the module of its
+//! topic, and only there: [`api`] (versions, headers, endpoints), [`auth`],
+//! [`catalog`], [`request`] and [`response`] (what requests and answers carry besides
+//! their ids and status), [`store`], [`server`], [`dsl`], [`schema`] and `testing`.
+//! `docs/LAYOUT.md` in the repository says where each job of the runtime lives.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(rustdoc::broken_intra_doc_links)]
 
