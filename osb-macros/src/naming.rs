@@ -1,5 +1,7 @@
 //! Default names: `InmemoryDb` → `inmemory-db` (kebab-case, like clap).
 
+use crate::ctxt::Ctxt;
+
 pub(crate) fn kebab_case(ident: &str) -> String {
     let chars: Vec<char> = ident.trim_start_matches("r#").chars().collect();
     let mut out = String::with_capacity(chars.len() + 4);
@@ -25,6 +27,22 @@ pub(crate) fn kebab_case(ident: &str) -> String {
         out.extend(c.to_lowercase());
     }
     out
+}
+
+/// The name a type gives `what` when none is set: its identifier in kebab-case,
+/// held to the rule a set name is (an error at the identifier otherwise).
+pub(crate) fn default_name(cx: &Ctxt, ident: &syn::Ident, what: &str) -> String {
+    let name = kebab_case(&ident.to_string());
+    if !is_cli_friendly(&name) {
+        cx.error_spanned_by(
+            ident,
+            format!(
+                "the {what} name `{name}` made of this type's name is not CLI-friendly \
+                 (only letters, digits, `.` and `-`): set one with `name = \"…\"`"
+            ),
+        );
+    }
+    name
 }
 
 /// Only letters, digits, `.` and `-`, non-empty («Catalog Management»: CLI-friendly).

@@ -8,7 +8,7 @@ use syn::{Ident, LitStr, Type};
 use crate::attr::{self, Key};
 use crate::ctxt::Ctxt;
 use crate::doc::doc_text;
-use crate::naming::{is_cli_friendly, kebab_case};
+use crate::naming::{default_name, is_cli_friendly};
 
 const MACRO: &str = "osb::plan";
 const KEYS: &[&str] = &[
@@ -348,7 +348,7 @@ fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &PlanAttrs) -> Resolved {
             }
             text
         }
-        None => kebab_case(&item.ident.to_string()),
+        None => default_name(cx, &item.ident, "plan"),
     };
     let description = match &attrs.description {
         Some(description) => {

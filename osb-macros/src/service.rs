@@ -8,7 +8,7 @@ use syn::{Ident, LitStr, Path};
 use crate::attr::{self, Key};
 use crate::ctxt::Ctxt;
 use crate::doc::doc_text;
-use crate::naming::{is_cli_friendly, kebab_case};
+use crate::naming::{default_name, is_cli_friendly};
 
 const MACRO: &str = "osb::service";
 const KEYS: &[&str] = &[
@@ -279,7 +279,7 @@ fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &ServiceAttrs) -> Resolved {
             }
             text
         }
-        None => kebab_case(&item.ident.to_string()),
+        None => default_name(cx, &item.ident, "service offering"),
     };
     let doc = doc_text(&item.attrs);
     let description = match &attrs.description {

@@ -128,8 +128,19 @@ impl<'a> Handler<'a> {
                 format!("`#[{}]` handlers must be `async fn`", op.name()),
             );
         }
-        if !sig.generics.params.is_empty() {
-            cx.error_spanned_by(&sig.generics, "handlers cannot have generic parameters");
+        // Lifetimes are the caller's to infer; a type or const parameter has nothing
+        // the runtime could choose.
+        let generic = sig
+            .generics
+            .params
+            .iter()
+            .any(|param| !matches!(param, syn::GenericParam::Lifetime(_)));
+        if generic {
+            cx.error_spanned_by(
+                &sig.generics,
+                "handlers cannot have type or const parameters: the runtime calls them with \
+                 one request type",
+            );
         }
         let mut inputs = sig.inputs.iter();
         let receiver_ok = matches!(
