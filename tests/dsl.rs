@@ -321,3 +321,51 @@ fn generated_data_is_reachable_from_code() {
     );
     assert_eq!(typed.plan_updateable, Some(true));
 }
+
+/// A parameter type the macro cannot tell from an object by its name (a newtype of a
+/// number) publishes a schema that refuses every request: building the router says so.
+mod newtype_parameters {
+    use osb::{Deprovision, Deprovisioned, Error, Provision, Provisioned};
+
+    /// A size, in megabytes.
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    pub struct Size(#[allow(dead_code, reason = "only its schema matters")] pub u32);
+
+    /// Numbers.
+    #[osb::service(id = "svc-newtype", plans(Sized))]
+    pub struct Numbers;
+
+    /// Sized.
+    #[osb::plan(id = "plan-newtype", provision = Size)]
+    pub struct Sized;
+
+    pub struct NewtypeBroker;
+
+    #[osb::broker(services(Numbers))]
+    impl NewtypeBroker {
+        #[provision(Sized)]
+        async fn provision(&self, _request: Provision<Size>) -> Result<Provisioned, Error> {
+            Ok(Provisioned::created())
+        }
+
+        #[deprovision]
+        async fn deprovision(&self, _request: Deprovision) -> Result<Deprovisioned, Error> {
+            Ok(Deprovisioned::completed())
+        }
+    }
+}
+
+#[test]
+fn a_parameter_type_that_is_no_object_fails_the_build() {
+    let err = osb::Builder::new()
+        .broker(newtype_parameters::NewtypeBroker)
+        .auth(osb::auth::Auth::none())
+        .build()
+        .expect_err("a schema of type integer refuses every request");
+    assert_eq!(
+        err.to_string(),
+        "invalid catalog: schemas.service_instance.create.parameters of plan `sized` of `numbers` does not \
+         describe a JSON object (its `type` is \"integer\"); parameters are always an object, \
+         so every request would be refused: with the DSL, declare a struct or a map"
+    );
+}

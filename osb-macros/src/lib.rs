@@ -16,6 +16,7 @@ mod broker;
 mod ctxt;
 mod doc;
 mod naming;
+mod params;
 mod plan;
 mod service;
 

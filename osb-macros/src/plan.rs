@@ -9,6 +9,7 @@ use crate::attr::{self, Key};
 use crate::ctxt::Ctxt;
 use crate::doc::doc_text;
 use crate::naming::{default_name, is_cli_friendly};
+use crate::params::not_an_object;
 
 const MACRO: &str = "osb::plan";
 const KEYS: &[&str] = &[
@@ -317,8 +318,25 @@ fn parse_cost(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<C
     Ok(Cost { unit, amounts })
 }
 
-/// Checks of single values: required strings non-empty, names CLI-friendly, semver.
+/// Checks of single values: required strings non-empty, names CLI-friendly, semver,
+/// parameter types that can be objects.
 fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &PlanAttrs) -> Resolved {
+    for (key, ty) in [
+        ("provision", &attrs.provision),
+        ("update", &attrs.update),
+        ("bind", &attrs.bind),
+    ] {
+        if let Some(what) = ty.as_ref().and_then(|ty| not_an_object(&ty.value)) {
+            cx.error_spanned_by(
+                ty.as_ref().map(|ty| &ty.value),
+                format!(
+                    "`{key} = …` must be a type whose JSON Schema is an object, not {what}: \
+                     OSB parameters are always a JSON object; declare a struct deriving \
+                     `Deserialize` and `JsonSchema` (or a map)"
+                ),
+            );
+        }
+    }
     if !item.generics.params.is_empty() {
         cx.error_spanned_by(
             &item.generics,

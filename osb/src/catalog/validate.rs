@@ -174,6 +174,23 @@ fn check_schema(schema: &Value, where_: &str, problems: &mut Vec<String>) {
     if let Err(err) = jsonschema::meta::validate(schema) {
         problems.push(format!("{where_} is not a valid JSON Schema: {err}"));
     }
+    // «Service Plan Object»: `parameters` is always a JSON object, so a schema of any
+    // other type refuses every request.
+    let object_allowed = match object.get("type") {
+        None => true,
+        Some(Value::String(kind)) => kind == "object",
+        Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "object"),
+        Some(_) => true,
+    };
+    if !object_allowed {
+        problems.push(format!(
+            "{where_} does not describe a JSON object (its `type` is {}); parameters are always \
+             an object, so every request would be refused: with the DSL, declare a struct or a map",
+            object
+                .get("type")
+                .map_or_else(String::new, Value::to_string)
+        ));
+    }
 }
 
 /// The first `$ref` that points outside the schema itself (anything but `#…`).
@@ -258,6 +275,33 @@ mod tests {
             .collect();
         assert_eq!(names, ["db", "DB"]);
         assert_eq!(served["services"][0]["plans"][1]["name"], "Small");
+    }
+
+    /// Parameters are always an object: a schema of another type would refuse every
+    /// request, so it is refused when the router is built.
+    #[test]
+    fn parameter_schemas_describe_objects() {
+        let schema = |kind: serde_json::Value| json!({"$schema": "http://json-schema.org/draft-04/schema#", "type": kind});
+        let catalog = |kind| {
+            Catalog::new([ServiceOffering::new("s1", "svc", "d")
+                .plan(plan("p1", "small").provision_schema(schema(kind)))])
+        };
+        for accepted in [json!("object"), json!(["object", "null"])] {
+            assert_eq!(
+                problems(&[catalog(accepted.clone())]),
+                Vec::<String>::new(),
+                "{accepted}"
+            );
+        }
+        assert_eq!(
+            problems(&[catalog(json!("string"))]),
+            [
+                "schemas.service_instance.create.parameters of plan `small` of `svc` does not \
+              describe a JSON object (its `type` is \"string\"); parameters are always an \
+              object, so every request would be refused: with the DSL, declare a struct or a map"
+            ]
+        );
+        assert_eq!(problems(&[catalog(json!(["array", "null"]))]).len(), 1);
     }
 
     #[test]
