@@ -93,18 +93,34 @@ fn crate_internal_imports_name_the_defining_module() {
     }
 }
 
-/// «Is there a store?» is answered once, by the back end `Builder::build` picks: no
-/// route or lifecycle code asks it again.
+/// «Is there a store?» is answered once, by the back end `Builder::build` picks: only
+/// the builder holds an optional store; the router's shared state, the handlers and
+/// the lifecycle never do.
 #[test]
-fn nothing_asks_again_whether_there_is_a_store() {
+fn only_the_builder_asks_whether_there_is_a_store() {
+    let builder = Path::new("router").join("mod.rs");
     for file in sources() {
+        if file.ends_with(&builder) {
+            continue;
+        }
         let text = fs::read_to_string(&file).unwrap();
-        for pattern in ["state.is_some()", "&shared.state", "Option<StateLayer>"] {
+        for pattern in [
+            "Option<StoreHandle>",
+            "Option<Lifecycle>",
+            "Option<Arc<Lifecycle>>",
+        ] {
             assert!(
                 !text.contains(pattern),
-                "{} asks whether there is a store: `{pattern}`",
+                "{} holds an optional store: `{pattern}`",
                 file.display()
             );
         }
     }
+    let builder =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../osb/src/router/mod.rs"))
+            .unwrap();
+    assert!(
+        builder.contains("Option<StoreHandle>"),
+        "the builder's store moved"
+    );
 }

@@ -1761,7 +1761,7 @@ fn json_request(method: Method, uri: &str, body: String) -> Req {
 
 /// Provision, update and bind with such parameters, to plans with a parameter schema,
 /// answer 400 naming the problem. They answered 500 until `ParameterSchema::check`
-/// (`osb/src/router/params.rs`) mapped the parse error to `InvalidParameters`.
+/// (`osb/src/compiled/params.rs`) mapped the parse error to `InvalidParameters`.
 #[test]
 fn unrepresentable_parameters_are_a_client_error() {
     let rt = runtime();

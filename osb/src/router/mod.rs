@@ -99,8 +99,8 @@ pub struct Builder {
     config: Config,
     store: Option<StoreHandle>,
     state_config: StateConfig,
-    /// The type names of the [stateful](Broker::STATEFUL) brokers.
-    requires_store: Vec<Option<&'static str>>,
+    /// The type name of the first [stateful](Broker::STATEFUL) broker added, if any.
+    stateful: Option<&'static str>,
 }
 
 impl Default for Builder {
@@ -119,7 +119,7 @@ impl Builder {
             config: Config::default(),
             store: None,
             state_config: StateConfig::default(),
-            requires_store: Vec::new(),
+            stateful: None,
         }
     }
 
@@ -127,8 +127,9 @@ impl Builder {
     #[must_use]
     pub fn broker<B: Broker>(mut self, broker: B) -> Self {
         self.catalogs.push(broker.catalog());
-        self.requires_store
-            .push(B::STATEFUL.then(std::any::type_name::<B>));
+        if B::STATEFUL && self.stateful.is_none() {
+            self.stateful = Some(std::any::type_name::<B>());
+        }
         self.brokers.push(Box::new(broker));
         self
     }
@@ -210,7 +211,7 @@ impl Builder {
         }
         let auth = self.auth.ok_or(BuildError::NoAuth)?;
         if self.store.is_none() {
-            if let Some(name) = self.requires_store.iter().flatten().next() {
+            if let Some(name) = self.stateful {
                 return Err(BuildError::StoreRequired(name));
             }
         }

@@ -623,7 +623,7 @@ impl Tombstones {
 // The store
 
 /// The store's operations, synchronous: nothing in memory waits. The router calls
-/// them directly (osb/src/router/stateful/backend.rs), without a boxed future per
+/// them directly (osb/src/lifecycle/handle.rs), without a boxed future per
 /// call; the [`Store`] implementation below wraps them, so the store contract tests
 /// them too. Each does what the `Store` method of the same name without `_now` does.
 impl MemoryStore {
