@@ -369,3 +369,119 @@ fn a_parameter_type_that_is_no_object_fails_the_build() {
          so every request would be refused: with the DSL, declare a struct or a map"
     );
 }
+
+/// An offering whose handlers `#[cfg]` chooses: a fake for tests, the real one otherwise.
+#[osb::service(id = "cfg-svc", bindable, plans(CfgPlan))]
+pub struct CfgService;
+
+/// A plan of the `#[cfg]` broker.
+#[osb::plan(id = "cfg-plan")]
+pub struct CfgPlan;
+
+pub struct CfgBroker;
+
+#[osb::broker(services(CfgService))]
+impl CfgBroker {
+    #[cfg(test)]
+    #[provision(CfgPlan)]
+    async fn fake_provision(&self, _: osb::Provision) -> Result<osb::Provisioned, osb::Error> {
+        Ok(osb::Provisioned::created().dashboard_url("https://fake"))
+    }
+
+    #[cfg(not(test))]
+    #[provision(CfgPlan)]
+    async fn provision(&self, _: osb::Provision) -> Result<osb::Provisioned, osb::Error> {
+        Ok(osb::Provisioned::created().dashboard_url("https://real"))
+    }
+
+    #[deprovision]
+    async fn deprovision(&self, _: osb::Deprovision) -> Result<osb::Deprovisioned, osb::Error> {
+        Ok(osb::Deprovisioned::completed())
+    }
+
+    /// Compiled out: the broker has no fetch handler, so the trait's default answers.
+    #[cfg(any())]
+    #[fetch_instance]
+    async fn fetch_instance(
+        &self,
+        _: osb::FetchInstance,
+    ) -> Result<osb::InstanceDetails, osb::Error> {
+        Ok(osb::InstanceDetails::new("cfg-svc", "cfg-plan"))
+    }
+
+    #[cfg(any(unix, windows))]
+    #[bind(CfgPlan)]
+    async fn bind(&self, _: osb::Bind) -> Result<osb::Bound, osb::Error> {
+        Ok(osb::Bound::created(osb::Binding::new()))
+    }
+
+    #[unbind]
+    async fn unbind(&self, _: osb::Unbind) -> Result<osb::Unbound, osb::Error> {
+        Ok(osb::Unbound::completed())
+    }
+}
+
+#[tokio::test]
+async fn cfg_chooses_the_handler_and_drops_the_compiled_out_ones() {
+    let app = osb::router(CfgBroker, osb::auth::BasicAuth::new("admin", "admin"));
+    // Integration tests build with `cfg(test)`: the fake answers.
+    send(
+        &app,
+        call(Method::PUT, "/v2/service_instances/c").json(provision_body("cfg-svc", "cfg-plan")),
+    )
+    .await
+    .assert_json(201, json!({"dashboard_url": "https://fake"}));
+    send(
+        &app,
+        call(Method::PUT, "/v2/service_instances/c/service_bindings/b")
+            .json(provision_body("cfg-svc", "cfg-plan")),
+    )
+    .await
+    .assert_json(201, json!({}));
+    // The compiled-out fetch handler is not called: the default answers.
+    send(&app, call(Method::GET, "/v2/service_instances/c"))
+        .await
+        .assert_json(
+            404,
+            json!({"description": "This service broker does not support fetching service instances."}),
+        );
+}
+
+/// A hand-written broker whose provision answers `in_background`.
+struct Background;
+
+impl osb::Broker for Background {
+    fn catalog(&self) -> osb::catalog::Catalog {
+        osb::catalog::Catalog::new([osb::catalog::ServiceOffering::new("bg-svc", "bg", "d")
+            .plan(osb::catalog::Plan::new("bg-plan", "p", "d"))])
+    }
+
+    async fn provision(&self, _: osb::Provision) -> Result<osb::Provisioned, osb::Error> {
+        Ok(osb::Provisioned::in_background(async { Ok(()) }))
+    }
+
+    async fn deprovision(&self, _: osb::Deprovision) -> Result<osb::Deprovisioned, osb::Error> {
+        Ok(osb::Deprovisioned::completed())
+    }
+}
+
+/// Work `in_background` needs a store to run it; without one the answer says so, in
+/// its description (the platform's operator sees it), not only in a log.
+#[tokio::test]
+async fn in_background_without_a_store_says_what_is_missing() {
+    let app = osb::router(Background, osb::auth::BasicAuth::new("admin", "admin"));
+    send(
+        &app,
+        call(Method::PUT, "/v2/service_instances/x?accepts_incomplete=true")
+            .json(provision_body("bg-svc", "bg-plan")),
+    )
+    .await
+    .assert_json(
+        500,
+        json!({
+            "description": "The service broker is misconfigured: a handler answered `in_background`, \
+                            which needs a state store to run and poll the work; configure one with \
+                            `Builder::store`."
+        }),
+    );
+}

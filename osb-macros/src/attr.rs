@@ -115,15 +115,19 @@ pub(crate) fn unknown_key(
 /// Parses `args` with `parse_key` for each `key …`. A key whose value does not parse
 /// is reported in `cx` and skipped up to the next `,`, so the keys after it still
 /// count (otherwise a lost `provision = T` would surface as unrelated type errors).
+/// Returns the names of those keys, so the checks do not report them again as missing.
 pub(crate) fn parse_keys(
     cx: &Ctxt,
     args: TokenStream,
     mut parse_key: impl FnMut(ParseNestedMeta<'_>) -> syn::Result<()>,
-) {
+) -> Vec<String> {
+    let mut invalid = Vec::new();
     let parser = syn::meta::parser(|meta| {
         let input = meta.input;
+        let key = key_name(&meta);
         if let Err(err) = parse_key(meta) {
             cx.syn_error(err);
+            invalid.push(key);
             skip_to_comma(input)?;
         }
         Ok(())
@@ -131,6 +135,7 @@ pub(crate) fn parse_keys(
     if let Err(err) = syn::parse::Parser::parse2(parser, args) {
         cx.syn_error(err);
     }
+    invalid
 }
 
 fn skip_to_comma(input: syn::parse::ParseStream<'_>) -> syn::Result<()> {

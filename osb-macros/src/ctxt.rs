@@ -47,3 +47,15 @@ impl Ctxt {
         Err(combined)
     }
 }
+
+#[cfg(test)]
+impl Ctxt {
+    /// The messages reported so far, in order (for tests of parsing and checking).
+    pub(crate) fn messages(self) -> Vec<String> {
+        self.errors
+            .into_inner()
+            .into_iter()
+            .flat_map(|error| error.into_iter().map(|e| e.to_string()).collect::<Vec<_>>())
+            .collect()
+    }
+}

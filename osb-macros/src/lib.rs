@@ -15,8 +15,13 @@ mod attr;
 mod broker;
 mod ctxt;
 mod doc;
+#[cfg(test)]
+mod goldens;
+mod krate;
 mod naming;
+mod output;
 mod params;
+mod paths;
 mod plan;
 mod service;
 

@@ -1,18 +1,21 @@
 //! `#[osb::broker]`: an impl block of handlers becomes an `osb::Broker`.
 
+mod check;
 mod expand;
 mod op;
 mod parse;
-mod validate;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
 use crate::ctxt::Ctxt;
+use crate::{krate, output};
 use op::Op;
 
+pub(crate) const MACRO: &str = "osb::broker";
+
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
-    let Ok(mut item) = syn::parse2::<syn::ItemImpl>(input.clone()) else {
+    let Ok(item) = syn::parse2::<syn::ItemImpl>(input.clone()) else {
         let error = syn::Error::new(
             Span::call_site(),
             "`#[osb::broker]` goes on an impl block of handlers: `impl MyBroker { … }`",
@@ -21,37 +24,27 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         return quote!(#input #error);
     };
     let cx = Ctxt::new();
-    let generated = match parse::Broker::from_syn(&cx, args, &item) {
-        Some(broker) => {
-            validate::check(&cx, &broker);
-            expand::broker(&broker)
-        }
-        None => TokenStream::new(),
-    };
-    let result = cx.check();
+    let broker = parse::Broker::from_syn(&cx, args, &item);
+    if let Some(broker) = &broker {
+        check::check(&cx, broker);
+    }
+    let generated = cx
+        .check()
+        .map(|()| broker.as_ref().map(expand::broker).unwrap_or_default());
+    let krate = broker.map_or_else(krate::default_path, |broker| broker.krate);
     // The helper attributes are inert: strip them on every path, errors included, so
     // rustc never looks for macros named `provision` in the user's scope.
-    strip_helpers(&mut item);
-    match result {
-        Ok(()) => {
-            if std::env::var_os("OSB_MACROS_DEBUG").is_some() {
-                // Like axum's `AXUM_MACROS_DEBUG`: see what the macro generated.
-                eprintln!("{generated}");
-            }
-            quote!(#item #generated)
+    let mut stripped = item.clone();
+    strip_helpers(&mut stripped);
+    output::finish(MACRO, &stripped, generated, || {
+        // A trait impl (`impl osb::Broker for B`) is already the broker, and one that
+        // borrows cannot be one: a dummy `osb::Broker` impl would only add errors.
+        if item.trait_.is_some() || item.generics.lifetimes().next().is_some() {
+            TokenStream::new()
+        } else {
+            expand::dummy(&item, &krate)
         }
-        Err(errors) => {
-            let errors = errors.into_compile_error();
-            // A trait impl (`impl osb::Broker for B`) is already the broker: a dummy
-            // `osb::Broker` impl would only add "conflicting implementations".
-            let dummy = if item.trait_.is_some() {
-                TokenStream::new()
-            } else {
-                expand::dummy(&item)
-            };
-            quote!(#item #errors #dummy)
-        }
-    }
+    })
 }
 
 fn strip_helpers(item: &mut syn::ItemImpl) {

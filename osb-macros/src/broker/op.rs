@@ -3,7 +3,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::Ident;
+use syn::{Ident, Path};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Op {
@@ -66,7 +66,8 @@ impl Op {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         let name = match segments.as_slice() {
             [name] => name,
-            [krate, module, name] if krate == "osb" && module == "dsl" => name,
+            // `osb::dsl::provision`, or the crate under another name.
+            [_, module, name] if module == "dsl" => name,
             _ => return None,
         };
         Op::ALL.into_iter().find(|op| op.name() == name)
@@ -104,16 +105,16 @@ impl Op {
     }
 
     /// The raw request type the `Broker` method takes.
-    pub(crate) fn request(self) -> TokenStream {
+    pub(crate) fn request(self, krate: &Path) -> TokenStream {
         if self == Op::Resume {
-            return quote!(::osb::request::Interrupted);
+            return quote!(#krate::request::Interrupted);
         }
         let ty = Ident::new(self.type_name(), Span::call_site());
-        quote!(::osb::#ty)
+        quote!(#krate::#ty)
     }
 
     /// The success type the `Broker` method returns.
-    pub(crate) fn ok_type(self) -> TokenStream {
+    pub(crate) fn ok_type(self, krate: &Path) -> TokenStream {
         let ty = match self {
             Op::Provision => "Provisioned",
             Op::Update => "Updated",
@@ -124,34 +125,34 @@ impl Op {
             Op::Unbind => "Unbound",
             Op::FetchBinding => "Binding",
             Op::BindingLastOperation => "BindingOperationReport",
-            Op::Resume => return quote!(::osb::response::Resumed),
+            Op::Resume => return quote!(#krate::response::Resumed),
         };
         let ty = Ident::new(ty, Span::call_site());
-        quote!(::osb::#ty)
+        quote!(#krate::#ty)
     }
 
     /// The trait checking what a handler returns.
-    pub(crate) fn output_trait(self) -> TokenStream {
+    pub(crate) fn output_trait(self, krate: &Path) -> TokenStream {
         let name = Ident::new(&format!("{}Output", self.type_name()), Span::call_site());
-        quote!(::osb::__private::#name)
+        quote!(#krate::dsl::rules::#name)
     }
 
     /// The function converting the raw request into a handler's typed request for a
     /// plan, or the trait checking a plan-less request type.
-    pub(crate) fn typed_request(self) -> Conversion {
+    pub(crate) fn typed_request(self, krate: &Path) -> Conversion {
         match self {
-            Op::Provision => Conversion::PerPlan(quote!(::osb::__private::provision_request)),
-            Op::Update => Conversion::PerPlan(quote!(::osb::__private::update_request)),
-            Op::Bind => Conversion::PerPlan(quote!(::osb::__private::bind_request)),
+            Op::Provision => Conversion::PerPlan(quote!(#krate::dsl::rules::provision_request)),
+            Op::Update => Conversion::PerPlan(quote!(#krate::dsl::rules::update_request)),
+            Op::Bind => Conversion::PerPlan(quote!(#krate::dsl::rules::bind_request)),
             _ => {
                 let name = Ident::new(&format!("{}Request", self.type_name()), Span::call_site());
-                Conversion::Plain(quote!(::osb::__private::#name))
+                Conversion::Plain(quote!(#krate::dsl::rules::#name))
             }
         }
     }
 
     /// The per-plan marker trait a handler for this operation implements.
-    pub(crate) fn plan_marker(self) -> Option<TokenStream> {
+    pub(crate) fn plan_marker(self, krate: &Path) -> Option<TokenStream> {
         let name = match self {
             Op::Provision => "ProvisionFor",
             Op::Update => "UpdateFor",
@@ -161,11 +162,11 @@ impl Op {
             _ => return None,
         };
         let name = Ident::new(name, Span::call_site());
-        Some(quote!(::osb::__private::#name))
+        Some(quote!(#krate::dsl::rules::#name))
     }
 
     /// The broker-wide marker trait a plan-less handler implements.
-    pub(crate) fn broker_marker(self) -> Option<TokenStream> {
+    pub(crate) fn broker_marker(self, krate: &Path) -> Option<TokenStream> {
         let name = match self {
             Op::FetchInstance => "FetchInstanceHandler",
             Op::LastOperation => "LastOperationHandler",
@@ -174,7 +175,7 @@ impl Op {
             _ => return None,
         };
         let name = Ident::new(name, Span::call_site());
-        Some(quote!(::osb::__private::#name))
+        Some(quote!(#krate::dsl::rules::#name))
     }
 }
 

@@ -5,11 +5,11 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, Path, ReturnType, Token, Type};
 
+use super::MACRO;
 use super::op::{Op, Plans};
 use crate::attr::{self, Key};
 use crate::ctxt::Ctxt;
-
-const MACRO: &str = "osb::broker";
+use crate::krate;
 
 pub(crate) struct Broker<'a> {
     pub(crate) item: &'a syn::ItemImpl,
@@ -18,6 +18,8 @@ pub(crate) struct Broker<'a> {
     /// `stateful`: the broker relies on the state store, which answers fetch and
     /// last-operation requests it has no handler for.
     pub(crate) stateful: bool,
+    /// The path of the `osb` crate in generated code.
+    pub(crate) krate: Path,
 }
 
 pub(crate) struct Handler<'a> {
@@ -33,15 +35,23 @@ pub(crate) struct Handler<'a> {
     pub(crate) request_type: &'a Type,
     /// The declared return type's span (the name's when there is none).
     pub(crate) return_span: Span,
+    /// The predicates of the method's `#[cfg(…)]` attributes: every piece of generated
+    /// code that names the method carries them too, so a handler compiled out is
+    /// absent from the broker rather than a call to nothing.
+    pub(crate) cfgs: Vec<TokenStream>,
 }
 
 impl<'a> Broker<'a> {
     pub(crate) fn from_syn(cx: &Ctxt, args: TokenStream, item: &'a syn::ItemImpl) -> Option<Self> {
         let mut services: Option<Key<Vec<Path>>> = None;
         let mut stateful: Option<Key<bool>> = None;
+        let mut krate = krate::default_path();
         let mut unknown_key = false;
-        attr::parse_keys(cx, args, |meta| {
-            if meta.path.is_ident("services") {
+        let invalid = attr::parse_keys(cx, args, |meta| {
+            if meta.path.is_ident("crate") {
+                // #[osb::broker(services(Db), crate = "my_osb")]
+                krate = krate::parse(&meta)?;
+            } else if meta.path.is_ident("services") {
                 // #[osb::broker(services(Postgres, Redis))]
                 let list = attr::paths(&meta)?;
                 attr::set_once(cx, &mut services, &meta, MACRO, list);
@@ -51,7 +61,7 @@ impl<'a> Broker<'a> {
                 attr::set_once(cx, &mut stateful, &meta, MACRO, value);
             } else {
                 unknown_key = true;
-                attr::unknown_key(cx, &meta, MACRO, &["services", "stateful"])?;
+                attr::unknown_key(cx, &meta, MACRO, &["services", "stateful", "crate"])?;
             }
             Ok(())
         });
@@ -71,8 +81,9 @@ impl<'a> Broker<'a> {
                 );
                 Vec::new()
             }
-            // After an unknown key (a misspelt `services`, say), that error says it all.
-            None if unknown_key => Vec::new(),
+            // After an unknown key (a misspelt `services`, say) or a list that did not
+            // parse, that error says it all.
+            None if unknown_key || invalid.iter().any(|key| key == "services") => Vec::new(),
             None => {
                 cx.error_at(
                     Span::call_site(),
@@ -81,7 +92,9 @@ impl<'a> Broker<'a> {
                 Vec::new()
             }
         };
-        let handlers = item
+        borrows(cx, &item.generics);
+        let stateful = stateful.is_some_and(|key| key.value);
+        let handlers: Vec<Handler<'a>> = item
             .items
             .iter()
             .filter_map(|item| match item {
@@ -96,7 +109,8 @@ impl<'a> Broker<'a> {
             item,
             services,
             handlers,
-            stateful: stateful.is_some_and(|key| key.value),
+            stateful,
+            krate,
         })
     }
 }
@@ -167,6 +181,15 @@ impl<'a> Handler<'a> {
             ReturnType::Type(_, ty) => ty.span(),
             ReturnType::Default => sig.ident.span(),
         };
+        let cfgs = function
+            .attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("cfg"))
+            .filter_map(|attr| match &attr.meta {
+                syn::Meta::List(list) => Some(list.tokens.clone()),
+                _ => None,
+            })
+            .collect();
         Some(Handler {
             op,
             attr,
@@ -175,7 +198,23 @@ impl<'a> Handler<'a> {
             plans,
             request_type,
             return_span,
+            cfgs,
         })
+    }
+}
+
+/// A broker with lifetime parameters borrows what it serves from, which `osb::Broker`
+/// (`'static`, kept by the router for as long as it serves) cannot allow.
+fn borrows(cx: &Ctxt, generics: &syn::Generics) {
+    for lifetime in generics.lifetimes() {
+        cx.error_spanned_by(
+            &lifetime.lifetime,
+            format!(
+                "a broker cannot borrow (`{}`): the router keeps it for as long as it serves, so it \
+                 must own its data; hold `String`, `Arc<…>` or a connection pool instead of references",
+                lifetime.lifetime
+            ),
+        );
     }
 }
 

@@ -30,12 +30,24 @@ use shared::{Config, Shared};
 /// serve with [`serve`](crate::serve) or to nest in an existing application
 /// (openbrokerapi's `get_blueprint`).
 ///
+/// A [stateful](Broker::STATEFUL) broker (`#[osb::broker(…, stateful)]`) needs a
+/// store, which this function does not take: passing one fails the build (when the
+/// function is instantiated, so `cargo build` reports it, `cargo check` may not).
+/// Build its router with [`Builder::store`] instead.
+///
 /// # Panics
 ///
 /// If the catalog breaks a rule of the specification (the message lists every
 /// problem). Use [`Builder::build`] to get the problems as an error instead.
 #[track_caller]
-pub fn router(broker: impl Broker, auth: impl Into<Auth>) -> Router {
+pub fn router<B: Broker>(broker: B, auth: impl Into<Auth>) -> Router {
+    const {
+        assert!(
+            !B::STATEFUL,
+            "a `stateful` broker needs a state store, which `osb::router` does not take: build its router \
+             with `osb::Builder::new().broker(…).auth(…).store(…).build()`"
+        );
+    }
     match Builder::new().broker(broker).auth(auth).build() {
         Ok(router) => router,
         Err(err) => panic!("{err}"),

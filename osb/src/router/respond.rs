@@ -23,9 +23,10 @@ const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json
 /// «Provisioning» and the other async responses: an `operation` MUST NOT be longer.
 const MAX_OPERATION_CHARS: usize = 10_000;
 
-/// Why a handler's `in_background` answer cannot be served.
-const NO_STORE: &str = "a handler answered `in_background`, which needs a state store to run and \
-     poll the work: configure one with `Builder::store`";
+/// Why a handler's `in_background` answer cannot be served: the description of the
+/// 500, since it is about how the broker was built, not a secret of its own.
+const NO_STORE: &str = "The service broker is misconfigured: a handler answered `in_background`, \
+     which needs a state store to run and poll the work; configure one with `Builder::store`.";
 
 /// A JSON response; a body that cannot be serialized becomes a logged 500.
 pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
@@ -48,12 +49,32 @@ pub(crate) fn json_bytes(status: StatusCode, bytes: impl Into<Body>) -> Response
 
 /// A 500 for a handler result that breaks the specification; the reason goes to the log.
 pub(crate) fn broken(reason: &str) -> Response {
-    tracing::error!("{reason}");
+    log_fault(reason);
     error(
         &Error::new(crate::error::ErrorKind::Internal),
         Endpoint::Catalog,
         None,
     )
+}
+
+/// A 500 for an answer the broker cannot serve as it was built (a handler answered
+/// `in_background` and no store runs it): the reason is the answer's description too,
+/// so the platform's operator sees it as well as the broker's author.
+fn misconfigured(reason: &'static str) -> Response {
+    log_fault(reason);
+    error(&Error::failed(reason), Endpoint::Catalog, None)
+}
+
+/// Logs a fault of the broker's own code or setup. Without a `tracing` subscriber
+/// (neither the README's example nor `examples/minimal.rs` installs one) the line
+/// would go nowhere, so it goes to standard error instead: a mistake that only shows
+/// at run time must not go unseen.
+fn log_fault(reason: &str) {
+    if tracing::dispatcher::has_been_set() {
+        tracing::error!("{reason}");
+    } else {
+        eprintln!("osb: error: {reason}");
+    }
 }
 
 /// The OSB error body for `err` on `endpoint`, logged by severity.
@@ -174,7 +195,7 @@ fn instance_response(
                 Err(reason) => return broken(&reason),
             }
         }
-        Completion::Background(_) => return broken(NO_STORE),
+        Completion::Background(_) => return misconfigured(NO_STORE),
     };
     if dashboard_url.is_none() && operation.is_none() && metadata.is_none() && vendor.is_empty() {
         // The common answer, without serializing anything.
@@ -238,7 +259,7 @@ fn deleted(
                 Err(reason) => broken(&reason),
             }
         }
-        Completion::Background(_) => broken(NO_STORE),
+        Completion::Background(_) => misconfigured(NO_STORE),
     }
 }
 
@@ -317,7 +338,7 @@ pub(crate) fn bound(result: Bound, accepts_incomplete: bool) -> Response {
                 Err(reason) => broken(&reason),
             };
         }
-        Completion::Background(_) => return broken(NO_STORE),
+        Completion::Background(_) => return misconfigured(NO_STORE),
     };
     if let Some(problem) = binding_problem(binding) {
         return broken(&format!("bind: {problem}"));

@@ -51,12 +51,13 @@ pub struct Small;
     bind = NoParams,
     asynchronous,
     maximum_polling_duration = 3600,
-    binding_rotatable
+    binding_rotatable,
+    requires_app
 )]
 pub struct Large;
 
 /// A tiny cache.
-#[osb::plan(id = "plan-tiny", name = "tiny.v2", requires_app)]
+#[osb::plan(id = "plan-tiny", name = "tiny.v2")]
 pub struct Tiny;
 
 /// Parameters of a small database.

@@ -57,7 +57,6 @@ impl MyBroker {
 }
 
 fn main() {
-    use osb::Broker as _;
     assert!(<MyBroker as osb::Broker>::STATEFUL);
     // Without a store, building the router says what is missing.
     let err = osb::Builder::new()

@@ -16,6 +16,8 @@
 //! assert_eq!(<Basic as PlanDef>::definition().description, "The only plan.");
 //! ```
 
+pub mod rules;
+
 use crate::catalog::Catalog;
 use crate::error::Error;
 use crate::request::Parameters;
@@ -49,6 +51,17 @@ pub trait PlanDef: 'static {
     /// `Yes` if bind or unbind are asynchronous only.
     #[doc(hidden)]
     type AsyncBinding;
+    /// `Yes` if the plan declares update parameters (`update = …`), which only an
+    /// update handler can take.
+    #[doc(hidden)]
+    type UpdateParams;
+    /// The plan's own `bindable`, if it sets one.
+    #[doc(hidden)]
+    const BINDABLE: Option<bool> = None;
+    /// What the plan declares that only a bindable plan can have, as the message of
+    /// the error when neither the plan nor its offering is bindable.
+    #[doc(hidden)]
+    const BINDING_ONLY: Option<&'static str> = None;
 
     /// The plan as it appears in the catalog, schemas included.
     fn definition() -> crate::catalog::Plan;
@@ -76,6 +89,16 @@ pub trait ServiceDef: 'static {
     const NAME: &'static str;
     /// The ids of its plans, in catalog order.
     const PLAN_IDS: &'static [&'static str];
+    /// Whether each plan is bindable (its own flag, else the offering's), in the
+    /// order of [`PLAN_IDS`](ServiceDef::PLAN_IDS).
+    #[doc(hidden)]
+    const PLAN_BINDABLE: &'static [bool] = &[];
+    /// `instances_retrievable`.
+    #[doc(hidden)]
+    const INSTANCES_RETRIEVABLE: bool = false;
+    /// `bindings_retrievable`.
+    #[doc(hidden)]
+    const BINDINGS_RETRIEVABLE: bool = false;
 
     /// The offering as it appears in the catalog, plans included.
     fn definition() -> crate::catalog::ServiceOffering;

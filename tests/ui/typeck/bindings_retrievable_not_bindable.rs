@@ -1,0 +1,28 @@
+// `bindings_retrievable` on an offering none of whose plans is bindable.
+#![allow(unused_imports)]
+use osb::{Bind, Bound, Deprovision, Deprovisioned, Error, Provision, Provisioned, Unbind, Unbound};
+
+/// A database.
+#[osb::service(id = "svc-db", bindings_retrievable, plans(Small))]
+pub struct Db;
+
+/// A small database.
+#[osb::plan(id = "plan-small")]
+pub struct Small;
+
+pub struct MyBroker;
+
+#[osb::broker(services(Db))]
+impl MyBroker {
+    #[provision(Small)]
+    async fn provision(&self, _request: Provision) -> Result<Provisioned, Error> {
+        Ok(Provisioned::created())
+    }
+
+    #[deprovision]
+    async fn deprovision(&self, _request: Deprovision) -> Result<Deprovisioned, Error> {
+        Ok(Deprovisioned::completed())
+    }
+}
+
+fn main() {}

@@ -1,0 +1,33 @@
+// A `#[fetch_instance]` handler on a broker whose offering does not declare `instances_retrievable`.
+#![allow(unused_imports)]
+use osb::{Bind, Bound, Deprovision, Deprovisioned, Error, Provision, Provisioned, Unbind, Unbound};
+
+/// A database.
+#[osb::service(id = "svc-db", plans(Small))]
+pub struct Db;
+
+/// A small database.
+#[osb::plan(id = "plan-small")]
+pub struct Small;
+
+pub struct MyBroker;
+
+#[osb::broker(services(Db))]
+impl MyBroker {
+    #[provision(Small)]
+    async fn provision(&self, _request: Provision) -> Result<Provisioned, Error> {
+        Ok(Provisioned::created())
+    }
+
+    #[deprovision]
+    async fn deprovision(&self, _request: Deprovision) -> Result<Deprovisioned, Error> {
+        Ok(Deprovisioned::completed())
+    }
+
+    #[fetch_instance]
+    async fn fetch(&self, _request: osb::FetchInstance) -> Result<osb::InstanceDetails, Error> {
+        Ok(osb::InstanceDetails::new("svc-db", "plan-small"))
+    }
+}
+
+fn main() {}
