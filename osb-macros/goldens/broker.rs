@@ -283,7 +283,7 @@ const _: () = {
     #[cfg(all(not(test)))]
     #[automatically_derived]
     impl ::osb::dsl::rules::BindFor<Small> for MyBroker {}
-    #[cfg(all(test))]
+    #[cfg(all(all(test), not(any(all(not(test))))))]
     #[automatically_derived]
     impl ::osb::dsl::rules::BindFor<Small> for MyBroker {}
     #[automatically_derived]

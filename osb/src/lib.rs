@@ -15,6 +15,12 @@
 #![doc = include_str!("../../examples/minimal.rs")]
 //! ```
 //!
+//! Its crate depends on `open-service-broker` (whose library is `osb`), `serde_json`,
+//! and `tokio` with the features `macros`, `rt-multi-thread` and `net`; plans with
+//! parameter types also need `serde` with the feature `derive` and `schemars = "1"` (a
+//! `JsonSchema` derived with schemars 0.8 does not count). The default feature
+//! `sqlite` provides [`store::SqlStore`] on an SQLite file.
+//!
 //! Everything the specification asks of the HTTP layer happens before a handler runs:
 //! authentication, the `X-Broker-API-Version` check, the request identity echo,
 //! decoding the originating identity, 400 for malformed bodies and unknown service or

@@ -80,6 +80,8 @@ pub(crate) fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &PlanAttrs) -> Che
             }
             description.value.value()
         }
+        // A value that did not parse was reported: the key is there.
+        None if attrs.invalid.iter().any(|key| key == "description") => String::new(),
         None => {
             let doc = doc_text(&item.attrs).summary;
             if doc.is_empty() {

@@ -66,6 +66,8 @@ pub(crate) fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &ServiceAttrs) -> 
             }
             description.value.value()
         }
+        // A value that did not parse was reported: the key is there.
+        None if attrs.invalid.iter().any(|key| key == "description") => String::new(),
         None => {
             if doc.summary.is_empty() {
                 cx.error_spanned_by(

@@ -52,7 +52,10 @@ macro_rules! accepted_methods {
 
         #[doc = concat!("`202 Accepted`, ", $doing, " as `work`, which the framework runs and polls: ")]
         /// `last_operation` reports `in progress` until it returns, then `succeeded` or
-        /// `failed` with the error's description. Needs a state store.
+        /// `failed` with the error's description. Needs a state store
+        /// ([`Builder::store`](crate::Builder::store)): without one the request answers
+        /// 500 with a description that says so, and the reason is logged (to standard
+        /// error when no `tracing` subscriber is installed).
         pub fn in_background(
             work: impl std::future::Future<Output = Result<$done, crate::error::Error>>
             + Send

@@ -9,7 +9,7 @@ use crate::request::Parameters;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a parameter type: derive `serde::Deserialize` and `schemars::JsonSchema` for it",
     label = "used as a parameter type here",
-    note = "the catalog publishes the type's JSON Schema and the runtime deserializes requests into it"
+    note = "the catalog publishes the type's JSON Schema and the runtime deserializes requests into it; `JsonSchema` must come from schemars 1.x (`schemars = \"1\"` in Cargo.toml): a derive from schemars 0.8 does not count"
 )]
 pub trait ParameterType: DeserializeOwned + schemars::JsonSchema + Send + 'static {}
 impl<T: DeserializeOwned + schemars::JsonSchema + Send + 'static> ParameterType for T {}
