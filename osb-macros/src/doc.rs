@@ -13,20 +13,19 @@ pub(crate) fn doc_text(attrs: &[syn::Attribute]) -> DocText {
         if !attr.path().is_ident("doc") {
             continue;
         }
-        if let syn::Meta::NameValue(nv) = &attr.meta {
-            if let syn::Expr::Lit(syn::ExprLit {
+        if let syn::Meta::NameValue(nv) = &attr.meta
+            && let syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(text),
                 ..
             }) = &nv.value
-            {
-                let text = text.value();
-                // An empty `///` line is a paragraph break, but has no `lines()`.
-                if text.trim().is_empty() {
-                    lines.push(String::new());
-                }
-                for line in text.lines() {
-                    lines.push(line.trim().to_owned());
-                }
+        {
+            let text = text.value();
+            // An empty `///` line is a paragraph break, but has no `lines()`.
+            if text.trim().is_empty() {
+                lines.push(String::new());
+            }
+            for line in text.lines() {
+                lines.push(line.trim().to_owned());
             }
         }
     }

@@ -291,10 +291,10 @@ fn rewrite_keywords(object: &mut Map<String, Value>) {
         object.remove(keyword);
     }
     move_defs(object);
-    if let Some(Value::String(reference)) = object.get_mut("$ref") {
-        if let Some(rewritten) = draft04_pointer(reference) {
-            *reference = rewritten;
-        }
+    if let Some(Value::String(reference)) = object.get_mut("$ref")
+        && let Some(rewritten) = draft04_pointer(reference)
+    {
+        *reference = rewritten;
     }
     if let Some(value) = object.remove("const") {
         add_constraint(object, "enum", json!([value]));
@@ -354,10 +354,8 @@ fn draft04_pointer(reference: &str) -> Option<String> {
             && segments
                 .peek()
                 .is_some_and(|index| index.bytes().all(|b| b.is_ascii_digit())));
-        if named {
-            if let Some(name) = segments.next() {
-                rewritten.push(name);
-            }
+        if named && let Some(name) = segments.next() {
+            rewritten.push(name);
         }
     }
     let rewritten = format!("#/{}", rewritten.join("/"));
@@ -582,10 +580,10 @@ fn dedupe(values: &mut Vec<Value>) {
 /// both apply. schemars' draft-07 settings already do this; the rewrites above must not
 /// undo it.
 fn isolate_ref(object: &mut Map<String, Value>) {
-    if object.len() > 1 {
-        if let Some(reference) = object.remove("$ref") {
-            push_all_of(object, json!({"$ref": reference}));
-        }
+    if object.len() > 1
+        && let Some(reference) = object.remove("$ref")
+    {
+        push_all_of(object, json!({"$ref": reference}));
     }
 }
 
@@ -1041,13 +1039,12 @@ mod tests {
                 return Err(format!("{at} has a numeric `{keyword}`"));
             }
         }
-        if let Some(format) = object.get("format") {
-            if !format
+        if let Some(format) = object.get("format")
+            && !format
                 .as_str()
                 .is_some_and(|format| DRAFT_04_FORMATS.contains(&format))
-            {
-                return Err(format!("{at} has the non-draft-04 format {format}"));
-            }
+        {
+            return Err(format!("{at} has the non-draft-04 format {format}"));
         }
         if let Some(reference) = object.get("$ref") {
             let reference = reference

@@ -710,10 +710,10 @@ impl Call2 {
             .headers
             .iter()
             .any(|(name, _)| name == "content-length" || name == "transfer-encoding");
-        if let Some(body) = &self.body {
-            if !framed {
-                out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
-            }
+        if let Some(body) = &self.body
+            && !framed
+        {
+            out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
         }
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(self.body.as_deref().unwrap_or_default());

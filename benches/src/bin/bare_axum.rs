@@ -294,13 +294,13 @@ async fn provision(
             // Only the small plan is benchmarked; the large one is asynchronous.
             return Err(error(StatusCode::UNPROCESSABLE_ENTITY, "not benchmarked"));
         }
-        if let Some(info) = &body.maintenance_info {
-            if info.version != "1.0.0" {
-                return Err(error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "maintenance_info.version does not match",
-                ));
-            }
+        if let Some(info) = &body.maintenance_info
+            && info.version != "1.0.0"
+        {
+            return Err(error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "maintenance_info.version does not match",
+            ));
         }
         let params: SmallParams = match &body.parameters {
             Some(raw) => serde_json::from_str(raw.get())

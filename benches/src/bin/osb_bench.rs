@@ -337,11 +337,11 @@ impl Server {
         loop {
             if let Ok(mut client) = Client::connect(port) {
                 let request = get_request("/v2/catalog");
-                if let Ok(responses) = client.exchange(&[request]) {
-                    if responses.first().is_some_and(|r| r.status == 200) {
-                        server.startup = spawned.elapsed();
-                        return Ok(server);
-                    }
+                if let Ok(responses) = client.exchange(&[request])
+                    && responses.first().is_some_and(|r| r.status == 200)
+                {
+                    server.startup = spawned.elapsed();
+                    return Ok(server);
                 }
             }
             if let Some(status) = server.child.try_wait()? {
@@ -930,12 +930,11 @@ fn framework_tables(workspace: &Path) -> Vec<String> {
                 && words
                     .next()
                     .is_some_and(|w| w.eq_ignore_ascii_case("TABLE"))
+                && let Some(name) = words.next()
             {
-                if let Some(name) = words.next() {
-                    let name = name.trim_end_matches('(');
-                    if !tables.iter().any(|t| t == name) {
-                        tables.push(name.to_owned());
-                    }
+                let name = name.trim_end_matches('(');
+                if !tables.iter().any(|t| t == name) {
+                    tables.push(name.to_owned());
                 }
             }
         }
@@ -1274,7 +1273,7 @@ fn median(values: &[f64]) -> f64 {
     }
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
-    if sorted.len() % 2 == 0 {
+    if sorted.len().is_multiple_of(2) {
         (sorted[mid - 1] + sorted[mid]) / 2.0
     } else {
         sorted[mid]
@@ -1870,23 +1869,23 @@ fn main() -> std::process::ExitCode {
     };
     let mut report = format!("# osb-bench results\n\n{}", machine_description());
     let started = Instant::now();
-    if settings.runtime {
-        if let Err(err) = runtime_benchmark(&settings, &mut report) {
-            eprintln!("osb-bench: runtime benchmark failed: {err}");
-            return std::process::ExitCode::FAILURE;
-        }
+    if settings.runtime
+        && let Err(err) = runtime_benchmark(&settings, &mut report)
+    {
+        eprintln!("osb-bench: runtime benchmark failed: {err}");
+        return std::process::ExitCode::FAILURE;
     }
-    if settings.store_cost {
-        if let Err(err) = store_benchmark(&settings, &mut report) {
-            eprintln!("osb-bench: store-cost benchmark failed: {err}");
-            return std::process::ExitCode::FAILURE;
-        }
+    if settings.store_cost
+        && let Err(err) = store_benchmark(&settings, &mut report)
+    {
+        eprintln!("osb-bench: store-cost benchmark failed: {err}");
+        return std::process::ExitCode::FAILURE;
     }
-    if settings.compile {
-        if let Err(err) = compile_benchmark(&settings, &mut report) {
-            eprintln!("osb-bench: compile benchmark failed: {err}");
-            return std::process::ExitCode::FAILURE;
-        }
+    if settings.compile
+        && let Err(err) = compile_benchmark(&settings, &mut report)
+    {
+        eprintln!("osb-bench: compile benchmark failed: {err}");
+        return std::process::ExitCode::FAILURE;
     }
     let _ = writeln!(
         report,

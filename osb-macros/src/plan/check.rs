@@ -93,16 +93,16 @@ pub(crate) fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &PlanAttrs) -> Che
             doc
         }
     };
-    if let Some(version) = &attrs.maintenance_version {
-        if semver::Version::parse(&version.value()).is_err() {
-            cx.error_spanned_by(
+    if let Some(version) = &attrs.maintenance_version
+        && semver::Version::parse(&version.value()).is_err()
+    {
+        cx.error_spanned_by(
                 version,
                 format!(
                     "maintenance_info version `{}` is not a semantic version 2.0, such as \"1.0.0\" or \"2.1.1+abcdef\"",
                     version.value()
                 ),
             );
-        }
     }
     for cost in &attrs.costs {
         if cost.unit.value().is_empty() && !cost.amounts.is_empty() {

@@ -40,13 +40,13 @@ pub(crate) fn validate(catalogs: &[Catalog]) -> Result<(), CatalogError> {
         let who = format!("service offering `{}`", service.name);
         check_service(service, &who, &mut problems);
         claim_id(&mut ids, &service.id, &who, &mut problems);
-        if !service.name.is_empty() {
-            if let Some(other) = names.insert(&service.name, &service.id) {
-                problems.push(format!(
+        if !service.name.is_empty()
+            && let Some(other) = names.insert(&service.name, &service.id)
+        {
+            problems.push(format!(
                     "service offering name `{}` is used twice (ids `{other}` and `{}`); names MUST be unique",
                     service.name, service.id
                 ));
-            }
         }
         let mut plan_names: HashMap<&str, ()> = HashMap::new();
         for plan in &service.plans {
@@ -103,13 +103,13 @@ fn check_plan(plan: &Plan, who: &str, problems: &mut Vec<String>) {
     required(&plan.id, "id", who, problems);
     required(&plan.name, "name", who, problems);
     required(&plan.description, "description", who, problems);
-    if let Some(info) = &plan.maintenance_info {
-        if semver::Version::parse(&info.version).is_err() {
-            problems.push(format!(
-                "maintenance_info.version `{}` of {who} is not a semantic version 2.0 (such as 1.2.3)",
-                info.version
-            ));
-        }
+    if let Some(info) = &plan.maintenance_info
+        && semver::Version::parse(&info.version).is_err()
+    {
+        problems.push(format!(
+            "maintenance_info.version `{}` of {who} is not a semantic version 2.0 (such as 1.2.3)",
+            info.version
+        ));
     }
     if let Some(metadata) = &plan.metadata {
         for cost in &metadata.costs {
@@ -197,10 +197,10 @@ fn check_schema(schema: &Value, where_: &str, problems: &mut Vec<String>) {
 fn external_reference(schema: &Value) -> Option<&str> {
     match schema {
         Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get("$ref") {
-                if !reference.starts_with('#') {
-                    return Some(reference);
-                }
+            if let Some(Value::String(reference)) = map.get("$ref")
+                && !reference.starts_with('#')
+            {
+                return Some(reference);
             }
             map.values().find_map(external_reference)
         }

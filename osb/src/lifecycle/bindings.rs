@@ -120,11 +120,9 @@ pub(super) fn bind(
             let started = start_call(key, || state.direct.broker_of(plan).bind(call.request));
             let call = async {
                 let mut answer = started?.await?;
-                if !accepts_incomplete {
-                    if let Completion::Background(work) = answer.completion {
-                        // As `finish_inline`: the client cannot poll, so it waits.
-                        answer.completion = Completion::Done(work.0.await?);
-                    }
+                if !accepts_incomplete && let Completion::Background(work) = answer.completion {
+                    // As `finish_inline`: the client cannot poll, so it waits.
+                    answer.completion = Completion::Done(work.0.await?);
                 }
                 Ok(answer)
             };

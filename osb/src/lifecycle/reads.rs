@@ -172,22 +172,22 @@ pub(super) fn last_operation(
             })
             .await;
         }
-        if operation.state == OperationState::InProgress {
-            if let Some(limit) = plan.and_then(|p| p.maximum_polling_duration) {
-                let elapsed = now_ms().saturating_sub(operation.started_at);
-                if elapsed > i64::try_from(limit.saturating_mul(1000)).unwrap_or(i64::MAX) {
-                    // «Polling Interval and Duration»: past the plan's maximum polling
-                    // duration the operation counts as failed; record it so.
-                    let failure = Error::failed(
-                        "The operation did not finish within the plan's maximum_polling_duration.",
-                    );
-                    let ended = Ended::Failed(failure);
-                    Box::pin(settle(state, key, operation.id.as_deref(), ended)).await?;
-                    if let Some((_, Some(op))) =
-                        state.store.instance_operation(key.instance_id()).await?
-                    {
-                        return Ok(instance_report(&op, &state.config));
-                    }
+        if operation.state == OperationState::InProgress
+            && let Some(limit) = plan.and_then(|p| p.maximum_polling_duration)
+        {
+            let elapsed = now_ms().saturating_sub(operation.started_at);
+            if elapsed > i64::try_from(limit.saturating_mul(1000)).unwrap_or(i64::MAX) {
+                // «Polling Interval and Duration»: past the plan's maximum polling
+                // duration the operation counts as failed; record it so.
+                let failure = Error::failed(
+                    "The operation did not finish within the plan's maximum_polling_duration.",
+                );
+                let ended = Ended::Failed(failure);
+                Box::pin(settle(state, key, operation.id.as_deref(), ended)).await?;
+                if let Some((_, Some(op))) =
+                    state.store.instance_operation(key.instance_id()).await?
+                {
+                    return Ok(instance_report(&op, &state.config));
                 }
             }
         }
@@ -294,15 +294,14 @@ fn instance_report(operation: &OperationRecord, config: &StateConfig) -> Operati
         if matches!(
             operation.kind,
             OperationKind::Update | OperationKind::Deprovision
-        ) {
-            if let Some(usable) = operation.instance_usable {
-                status = status.instance_usable(usable);
-            }
+        ) && let Some(usable) = operation.instance_usable
+        {
+            status = status.instance_usable(usable);
         }
-        if operation.kind == OperationKind::Update {
-            if let Some(repeatable) = operation.update_repeatable {
-                status = status.update_repeatable(repeatable);
-            }
+        if operation.kind == OperationKind::Update
+            && let Some(repeatable) = operation.update_repeatable
+        {
+            status = status.update_repeatable(repeatable);
         }
     }
     status

@@ -180,13 +180,13 @@ fn span(endpoint: Endpoint, parts: &Parts) -> Span {
         request_identity = Empty,
         status = Empty,
     );
-    if !span.is_disabled() {
-        if let Some(identity) = parts.headers.get(REQUEST_IDENTITY_HEADER) {
-            span.record(
-                "request_identity",
-                String::from_utf8_lossy(identity.as_bytes()).as_ref(),
-            );
-        }
+    if !span.is_disabled()
+        && let Some(identity) = parts.headers.get(REQUEST_IDENTITY_HEADER)
+    {
+        span.record(
+            "request_identity",
+            String::from_utf8_lossy(identity.as_bytes()).as_ref(),
+        );
     }
     span
 }

@@ -116,13 +116,13 @@ pub(crate) fn read_json_body(
     limit: usize,
 ) -> impl Future<Output = Result<Bytes, Error>> + Send {
     async move {
-        if let Some(content_type) = parts.headers.get(CONTENT_TYPE) {
-            if !is_json(content_type.as_bytes()) {
-                return Err(Error::bad_request(format!(
-                    "Content-Type must be application/json, not {}",
-                    quoted(&String::from_utf8_lossy(content_type.as_bytes()))
-                )));
-            }
+        if let Some(content_type) = parts.headers.get(CONTENT_TYPE)
+            && !is_json(content_type.as_bytes())
+        {
+            return Err(Error::bad_request(format!(
+                "Content-Type must be application/json, not {}",
+                quoted(&String::from_utf8_lossy(content_type.as_bytes()))
+            )));
         }
         let too_large = || {
             Error::new(ErrorKind::PayloadTooLarge)

@@ -222,10 +222,10 @@ impl Builder {
             return Err(BuildError::NoBroker);
         }
         let auth = self.auth.ok_or(BuildError::NoAuth)?;
-        if self.store.is_none() {
-            if let Some(name) = self.stateful {
-                return Err(BuildError::StoreRequired(name));
-            }
+        if self.store.is_none()
+            && let Some(name) = self.stateful
+        {
+            return Err(BuildError::StoreRequired(name));
         }
         catalog::validate(&self.catalogs)?;
         let compiled = CompiledCatalog::new(&self.catalogs).map_err(BuildError::Schema)?;

@@ -103,10 +103,10 @@ pub(crate) fn error(err: &Error, endpoint: Endpoint, challenge: Option<HeaderVal
     };
     let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = json_bytes(status, bytes);
-    if status == StatusCode::UNAUTHORIZED {
-        if let Some(challenge) = challenge {
-            response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
-        }
+    if status == StatusCode::UNAUTHORIZED
+        && let Some(challenge) = challenge
+    {
+        response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
     }
     response
 }
@@ -297,27 +297,26 @@ fn binding_problem(binding: &Binding) -> Option<String> {
             "the binding's credentials could not be serialized: {err}"
         ));
     }
-    if let Some(raw) = binding.credentials.as_ref().and_then(|c| c.raw()) {
-        if !raw.get().trim_start().starts_with('{') {
-            return Some(String::from(
-                "the binding's credentials are not a JSON object",
-            ));
-        }
+    if let Some(raw) = binding.credentials.as_ref().and_then(|c| c.raw())
+        && !raw.get().trim_start().starts_with('{')
+    {
+        return Some(String::from(
+            "the binding's credentials are not a JSON object",
+        ));
     }
     if let Some(err) = binding.parameters.as_ref().and_then(|p| p.error()) {
         return Some(format!(
             "the binding's parameters could not be serialized: {err}"
         ));
     }
-    if let Some(metadata) = binding.metadata_ref() {
-        if let (Some(expires), Some(renew)) = (metadata.expires_at, metadata.renew_before) {
-            if renew > expires {
-                // «Binding Metadata Object»: renew_before MUST be before or equal to expires_at.
-                return Some(format!(
-                    "the binding's renew_before ({renew}) is after its expires_at ({expires})"
-                ));
-            }
-        }
+    if let Some(metadata) = binding.metadata_ref()
+        && let (Some(expires), Some(renew)) = (metadata.expires_at, metadata.renew_before)
+        && renew > expires
+    {
+        // «Binding Metadata Object»: renew_before MUST be before or equal to expires_at.
+        return Some(format!(
+            "the binding's renew_before ({renew}) is after its expires_at ({expires})"
+        ));
     }
     None
 }

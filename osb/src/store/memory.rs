@@ -852,10 +852,10 @@ impl MemoryStore {
                 // later in the request, is freed with it (which keeps glibc's cache of
                 // small blocks in balance; docs/PERFORMANCE.md, «The allocator's
                 // slow paths»).
-                if let Some(in_force) = settle.parameters {
-                    if stored.parameters.as_ref().map(|p| p.get()) != Some(in_force.get()) {
-                        stored.parameters = Some(in_force);
-                    }
+                if let Some(in_force) = settle.parameters
+                    && stored.parameters.as_ref().map(|p| p.get()) != Some(in_force.get())
+                {
+                    stored.parameters = Some(in_force);
                 }
                 stored.dashboard_url = settle.dashboard_url.map(String::into_boxed_str);
                 stored.metadata = settle.metadata;
