@@ -24,6 +24,7 @@ mod params;
 mod paths;
 mod plan;
 mod service;
+mod tokens;
 
 use proc_macro::TokenStream;
 

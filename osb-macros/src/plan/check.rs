@@ -11,6 +11,8 @@ use crate::params::not_an_object;
 /// What the checks decide for the expansion: the plan's name and description from
 /// keys, the type name and docs, and what it declares that needs a bindable plan.
 pub(crate) struct Checked {
+    /// The id (empty only when an error was reported).
+    pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) description: String,
     /// The error for an offering that leaves this plan unbindable, if the plan
@@ -111,6 +113,11 @@ pub(crate) fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &PlanAttrs) -> Che
     }
     let binding_only = binding_only(cx, item, attrs);
     Checked {
+        id: attrs
+            .id
+            .as_ref()
+            .map(|id| id.value.value())
+            .unwrap_or_default(),
         name,
         description,
         binding_only,

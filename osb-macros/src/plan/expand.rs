@@ -8,15 +8,7 @@ use syn::spanned::Spanned;
 use super::check::Checked;
 use super::parse::PlanAttrs;
 use crate::attr::Key;
-
-fn some(value: TokenStream) -> TokenStream {
-    quote!(::core::option::Option::Some(#value))
-}
-
-fn string(text: &str) -> TokenStream {
-    // Trait methods by their full path: generated code cannot rely on the prelude.
-    quote!(<::std::string::String as ::core::convert::From<&str>>::from(#text))
-}
+use crate::tokens::{some, string};
 
 fn flag_type(krate: &Path, flag: Option<&Key<bool>>) -> TokenStream {
     match flag.map(|f| f.value) {
@@ -43,11 +35,7 @@ pub(crate) fn plan_def(
 ) -> TokenStream {
     let krate = &attrs.krate;
     let ident = &item.ident;
-    let id = attrs
-        .id
-        .as_ref()
-        .map(|id| id.value.value())
-        .unwrap_or_default();
+    let id = &checked.id;
     let name = &checked.name;
     let description = &checked.description;
     let mut setters = Vec::new();

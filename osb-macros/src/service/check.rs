@@ -11,6 +11,8 @@ use crate::paths::{path_text, same_path};
 /// What the checks decide for the expansion: the offering's name and descriptions
 /// from keys, the type name and docs.
 pub(crate) struct Checked {
+    /// The id (empty only when an error was reported).
+    pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) description: String,
     pub(crate) long_description: Option<String>,
@@ -121,6 +123,11 @@ pub(crate) fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &ServiceAttrs) -> 
         }
     }
     Checked {
+        id: attrs
+            .id
+            .as_ref()
+            .map(|id| id.value.value())
+            .unwrap_or_default(),
         name,
         description,
         long_description: doc.rest,

@@ -10,11 +10,7 @@ use super::check::Checked;
 use super::parse::{MetadataValue, REQUIREMENTS, ServiceAttrs};
 use crate::attr::Key;
 use crate::paths::{path_text, same_path};
-
-fn string(text: &str) -> TokenStream {
-    // Trait methods by their full path: generated code cannot rely on the prelude.
-    quote!(<::std::string::String as ::core::convert::From<&str>>::from(#text))
-}
+use crate::tokens::string;
 
 fn flag(flag: Option<&Key<bool>>) -> bool {
     flag.is_some_and(|flag| flag.value)
@@ -35,11 +31,7 @@ pub(crate) fn service_def(
 ) -> TokenStream {
     let krate = &attrs.krate;
     let ident = &item.ident;
-    let id = attrs
-        .id
-        .as_ref()
-        .map(|id| id.value.value())
-        .unwrap_or_default();
+    let id = &checked.id;
     let name = &checked.name;
     let description = &checked.description;
     let bindable = attrs.bindable.as_ref().is_some_and(|b| b.value);
