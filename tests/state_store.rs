@@ -45,3 +45,41 @@ async fn postgres_store_keeps_the_contract() {
     let store = SqlStore::open(&url).await.unwrap();
     store_contract(&store, &prefix("postgres")).await;
 }
+
+/// A SQLite path in a directory that does not exist: the error names the path and the
+/// directory (sqlx alone says "unable to open database file").
+#[tokio::test]
+async fn sqlite_in_a_missing_directory_names_the_directory() {
+    let dir = std::env::temp_dir().join(format!("osb-missing-{}", std::process::id()));
+    let file = dir.join("broker.db");
+    let err = SqlStore::open(&format!("sqlite://{}", file.display()))
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the state store failed: could not create the SQLite database {}: the directory {} does not exist",
+            file.display(),
+            dir.display()
+        )
+    );
+}
+
+/// A SQLite file that cannot be opened (here: a directory): the error names the file
+/// and sqlx's cause.
+#[tokio::test]
+async fn sqlite_that_cannot_be_opened_names_the_file_and_the_cause() {
+    let dir = std::env::temp_dir();
+    let err = SqlStore::open(&format!("sqlite://{}", dir.display()))
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    let expected = format!(
+        "the state store failed: could not connect to the database (SQLite file {}): ",
+        dir.display()
+    );
+    assert!(err.starts_with(&expected), "{err}");
+    assert!(err.len() > expected.len(), "the cause is missing: {err}");
+}

@@ -77,6 +77,42 @@ fn failed(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
     move |err| StoreError::caused_by(what, err)
 }
 
+/// Where a store URL points, to name it in messages without its password.
+enum Target {
+    SqliteFile(String),
+    SqliteMemory,
+    /// `host:port/database` of a server URL.
+    Server(String),
+}
+
+impl Target {
+    fn of(url: &str) -> Self {
+        let without_query = url.split('?').next().unwrap_or(url);
+        if let Some(rest) = without_query.strip_prefix("sqlite:") {
+            if rest.contains(":memory:") {
+                return Self::SqliteMemory;
+            }
+            return Self::SqliteFile(rest.strip_prefix("//").unwrap_or(rest).to_owned());
+        }
+        let rest = without_query
+            .split_once("://")
+            .map_or(without_query, |(_, rest)| rest);
+        // Credentials come before the last `@`; they are never shown.
+        let place = rest.rsplit_once('@').map_or(rest, |(_, place)| place);
+        Self::Server(place.to_owned())
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SqliteFile(path) => write!(f, "(SQLite file {path})"),
+            Self::SqliteMemory => f.write_str("(SQLite in memory)"),
+            Self::Server(place) => write!(f, "at {place}"),
+        }
+    }
+}
+
 impl SqlStore {
     /// Connects to `url` (`sqlite://path/to/file.db`, `sqlite::memory:`,
     /// `postgres://user:password@host/database`) and applies the schema migrations.
@@ -113,10 +149,22 @@ impl SqlStore {
             // Each connection to `:memory:` is a database of its own.
             options = options.max_connections(1);
         }
-        let pool = options
-            .connect(&url)
-            .await
-            .map_err(failed("could not connect to the database"))?;
+        let target = Target::of(&url);
+        if let Target::SqliteFile(path) = &target {
+            // sqlx says only "unable to open database file": name the directory instead.
+            let directory = std::path::Path::new(path).parent();
+            if let Some(directory) = directory.filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+            {
+                return Err(StoreError::new(format!(
+                    "could not create the SQLite database {path}: the directory {} does not exist",
+                    directory.display()
+                )));
+            }
+        }
+        let pool = options.connect(&url).await.map_err(|err| {
+            let message = format!("could not connect to the database {target}: {err}");
+            StoreError::caused_by(message, err)
+        })?;
         let migrator = Migrator::new(Embedded)
             .await
             .map_err(|err| StoreError::caused_by("could not load the schema migrations", err))?;
@@ -681,4 +729,25 @@ async fn bury(
         .await
         .map_err(failed("could not write a tombstone"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod target_tests {
+    use super::Target;
+
+    #[test]
+    fn names_the_place_never_the_password() {
+        assert_eq!(
+            Target::of("postgres://user:secret@db.example:5432/osb?sslmode=require").to_string(),
+            "at db.example:5432/osb"
+        );
+        assert_eq!(
+            Target::of("sqlite://data/broker.db?mode=rwc").to_string(),
+            "(SQLite file data/broker.db)"
+        );
+        assert_eq!(
+            Target::of("sqlite::memory:").to_string(),
+            "(SQLite in memory)"
+        );
+    }
 }
