@@ -15,6 +15,7 @@ mod attr;
 mod broker;
 mod ctxt;
 mod doc;
+mod entry;
 #[cfg(test)]
 mod goldens;
 mod krate;

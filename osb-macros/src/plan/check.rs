@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use super::parse::PlanAttrs;
 use crate::ctxt::Ctxt;
 use crate::doc::doc_text;
-use crate::naming::{default_name, is_cli_friendly};
+use crate::entry::Entry;
 use crate::params::not_an_object;
 
 /// What the checks decide for the expansion: the plan's name and description from
@@ -45,56 +45,19 @@ pub(crate) fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &PlanAttrs) -> Che
             "a plan cannot be generic: it is one entry of the catalog",
         );
     }
-    match &attrs.id {
-        // A value that did not parse was reported: the key is there.
-        None if attrs.invalid.iter().any(|key| key == "id") => {}
-        None => cx.error_at(
-            Span::call_site(),
-            "`#[osb::plan]` needs an `id = \"…\"`: a globally unique, stable id (a GUID is recommended)",
-        ),
-        Some(id) if id.value.value().is_empty() => {
-            cx.error_spanned_by(&id.value, "the plan id MUST be a non-empty string");
-        }
-        Some(_) => {}
-    }
-    let name = match &attrs.name {
-        Some(name) => {
-            let text = name.value.value();
-            if text.is_empty() {
-                cx.error_spanned_by(&name.value, "the plan name MUST be a non-empty string");
-            } else if !is_cli_friendly(&text) {
-                cx.error_spanned_by(
-                    &name.value,
-                    format!("plan name `{text}` is not CLI-friendly: use only letters, digits, `.` and `-`"),
-                );
-            }
-            text
-        }
-        None => default_name(cx, &item.ident, "plan"),
+    let entry = Entry {
+        macro_name: super::MACRO,
+        what: "plan",
+        ident: &item.ident,
+        invalid: &attrs.invalid,
     };
-    let description = match &attrs.description {
-        Some(description) => {
-            if description.value.value().is_empty() {
-                cx.error_spanned_by(
-                    &description.value,
-                    "the plan description MUST be a non-empty string",
-                );
-            }
-            description.value.value()
-        }
-        // A value that did not parse was reported: the key is there.
-        None if attrs.invalid.iter().any(|key| key == "description") => String::new(),
-        None => {
-            let doc = doc_text(&item.attrs).summary;
-            if doc.is_empty() {
-                cx.error_spanned_by(
-                    &item.ident,
-                    "OSB requires a non-empty plan description: add a `///` doc comment or `description = \"…\"`",
-                );
-            }
-            doc
-        }
-    };
+    let id = entry.id(cx, attrs.id.as_ref());
+    let name = entry.name(cx, attrs.name.as_ref());
+    let description = entry.description(
+        cx,
+        attrs.description.as_ref(),
+        &doc_text(&item.attrs).summary,
+    );
     if let Some(version) = &attrs.maintenance_version
         && semver::Version::parse(&version.value()).is_err()
     {
@@ -113,11 +76,7 @@ pub(crate) fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &PlanAttrs) -> Che
     }
     let binding_only = binding_only(cx, item, attrs);
     Checked {
-        id: attrs
-            .id
-            .as_ref()
-            .map(|id| id.value.value())
-            .unwrap_or_default(),
+        id,
         name,
         description,
         binding_only,

@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use super::parse::ServiceAttrs;
 use crate::ctxt::Ctxt;
 use crate::doc::doc_text;
-use crate::naming::{default_name, is_cli_friendly};
+use crate::entry::Entry;
 use crate::paths::{path_text, same_path};
 
 /// What the checks decide for the expansion: the offering's name and descriptions
@@ -25,61 +25,16 @@ pub(crate) fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &ServiceAttrs) -> 
             "a service offering cannot be generic: it is one entry of the catalog",
         );
     }
-    match &attrs.id {
-        // A value that did not parse was reported: the key is there.
-        None if attrs.invalid.iter().any(|key| key == "id") => {}
-        None => cx.error_at(
-            Span::call_site(),
-            "`#[osb::service]` needs an `id = \"…\"`: a globally unique, stable id (a GUID is recommended)",
-        ),
-        Some(id) if id.value.value().is_empty() => {
-            cx.error_spanned_by(&id.value, "the service offering id MUST be a non-empty string");
-        }
-        Some(_) => {}
-    }
-    let name = match &attrs.name {
-        Some(name) => {
-            let text = name.value.value();
-            if text.is_empty() {
-                cx.error_spanned_by(
-                    &name.value,
-                    "the service offering name MUST be a non-empty string",
-                );
-            } else if !is_cli_friendly(&text) {
-                cx.error_spanned_by(
-                    &name.value,
-                    format!(
-                        "service offering name `{text}` is not CLI-friendly: use only letters, digits, `.` and `-`"
-                    ),
-                );
-            }
-            text
-        }
-        None => default_name(cx, &item.ident, "service offering"),
+    let entry = Entry {
+        macro_name: super::MACRO,
+        what: "service offering",
+        ident: &item.ident,
+        invalid: &attrs.invalid,
     };
+    let id = entry.id(cx, attrs.id.as_ref());
+    let name = entry.name(cx, attrs.name.as_ref());
     let doc = doc_text(&item.attrs);
-    let description = match &attrs.description {
-        Some(description) => {
-            if description.value.value().is_empty() {
-                cx.error_spanned_by(
-                    &description.value,
-                    "the service offering description MUST be a non-empty string",
-                );
-            }
-            description.value.value()
-        }
-        // A value that did not parse was reported: the key is there.
-        None if attrs.invalid.iter().any(|key| key == "description") => String::new(),
-        None => {
-            if doc.summary.is_empty() {
-                cx.error_spanned_by(
-                    &item.ident,
-                    "OSB requires a non-empty service offering description: add a `///` doc comment or `description = \"…\"`",
-                );
-            }
-            doc.summary.clone()
-        }
-    };
+    let description = entry.description(cx, attrs.description.as_ref(), &doc.summary);
     match &attrs.plans {
         None if attrs.invalid.iter().any(|key| key == "plans") => {}
         None => cx.error_at(
@@ -123,11 +78,7 @@ pub(crate) fn check(cx: &Ctxt, item: &syn::ItemStruct, attrs: &ServiceAttrs) -> 
         }
     }
     Checked {
-        id: attrs
-            .id
-            .as_ref()
-            .map(|id| id.value.value())
-            .unwrap_or_default(),
+        id,
         name,
         description,
         long_description: doc.rest,
