@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
+use std::time::Duration;
 
 use http::StatusCode;
 
@@ -70,6 +71,9 @@ pub enum ErrorKind {
     Failed,
     /// An internal error; the description is generic and the cause goes only to the log (500).
     Internal,
+    /// Something the broker depends on (its state store, a backend) is unavailable or
+    /// overloaded for now: 503, with `Retry-After` when the error says when to retry.
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -111,6 +115,7 @@ impl ErrorKind {
             (K::MethodNotAllowed, _) => StatusCode::METHOD_NOT_ALLOWED,
             (K::PayloadTooLarge, _) => StatusCode::PAYLOAD_TOO_LARGE,
             (K::Failed | K::Internal, _) => StatusCode::INTERNAL_SERVER_ERROR,
+            (K::Unavailable, _) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -169,6 +174,9 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => "The request body is too large.",
             ErrorKind::Failed => "The service broker could not complete the operation.",
             ErrorKind::Internal => "The service broker failed to process the request.",
+            ErrorKind::Unavailable => {
+                "The service broker cannot process the request now; retry later."
+            }
         }
     }
 }
@@ -210,6 +218,7 @@ pub struct Error {
     description: Option<Cow<'static, str>>,
     instance_usable: Option<bool>,
     update_repeatable: Option<bool>,
+    retry_after: Option<Duration>,
     #[source]
     source: Option<BoxError>,
 }
@@ -226,6 +235,9 @@ impl fmt::Debug for Error {
         }
         if let Some(repeatable) = self.update_repeatable {
             s.field("update_repeatable", &repeatable);
+        }
+        if let Some(delay) = self.retry_after {
+            s.field("retry_after", &delay);
         }
         if let Some(source) = &self.source {
             s.field("source", source);
@@ -253,6 +265,7 @@ impl Error {
             description: None,
             instance_usable: None,
             update_repeatable: None,
+            retry_after: None,
             source: None,
         }
     }
@@ -286,6 +299,9 @@ impl Error {
         maintenance_info_conflict => MaintenanceInfoConflict;
         /// The broker does not implement this operation (see [`ErrorKind::NotSupported`]).
         not_supported => NotSupported;
+        /// Something the broker depends on is unavailable for now (503); add
+        /// [`with_retry_after`](Error::with_retry_after) to say when to retry.
+        unavailable => Unavailable;
     }
 
     /// The request is malformed or misses data; `description` says what (400).
@@ -327,6 +343,19 @@ impl Error {
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
         self.source = Some(source.into());
         self
+    }
+
+    /// Sends `Retry-After` (whole seconds, at least 1) with the error: when the
+    /// platform may try again, for an [`unavailable`](Error::unavailable) error above all.
+    #[must_use]
+    pub fn with_retry_after(mut self, delay: Duration) -> Self {
+        self.retry_after = Some(delay);
+        self
+    }
+
+    /// The `Retry-After` sent with the error, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     /// Whether the instance is still usable after this failed update or deprovision.

@@ -27,7 +27,7 @@ use crate::text::quoted;
 use super::runner::{run, spawn};
 use super::settle::{delete_kind, finish_delete};
 use super::shared::{Lifecycle, now_ms};
-use super::steps::{busy, finish_inline, lost_race, stored_plan};
+use super::steps::{Races, busy, finish_inline, lost_race, stored_plan};
 
 /// A request that deletes a resource, and what tells a deprovision from an unbind.
 pub(super) trait Deletion: Send + Sized + 'static {
@@ -123,54 +123,63 @@ pub(super) fn delete<D: Deletion>(
         let key = request.key().to_owned();
         let at = KeyRef::from(&key);
         let what = || format!("the {}", D::WHAT);
-        let Some(mut record) = state.store.load(at).await? else {
-            let id = at.binding_id().unwrap_or(at.instance_id());
-            return Err(Error::new(D::NOT_FOUND).with_description(format!(
-                "{} {} does not exist",
-                D::WHAT,
-                quoted(id)
-            )));
-        };
-        // The store knows better than the request which plan's handler deletes it and
-        // whether that is asynchronous.
-        if let Some((stored, entry)) =
-            stored_plan(state.catalog(), record.plan_id(), request.plan_id())
-        {
-            entry.check_async(D::ASYNC, request.accepts_incomplete())?;
-            request.use_plan(record.plan_id(), entry.position);
-            plan = stored;
-        }
-        match record.state() {
-            ResourceState::Ready | ResourceState::Failed => {}
-            ResourceState::Deleting => {
-                return match record.operation_id() {
-                    Some(operation) if request.accepts_incomplete() => Ok(D::join(
-                        Completion::Accepted(Some(operation.to_owned())),
-                        VendorFields::default(),
-                    )),
-                    _ => Err(busy(&what())),
-                };
+        let mut races = Races::default();
+        // Read, decide, claim; again when a concurrent request (an identical delete,
+        // typically) changed the record between the read and the claim: what it left
+        // decides the answer (202 with its operation, or busy).
+        let (mut record, previous, operation_id, kind) = loop {
+            let Some(mut record) = state.store.load(at).await? else {
+                let id = at.binding_id().unwrap_or(at.instance_id());
+                return Err(Error::new(D::NOT_FOUND).with_description(format!(
+                    "{} {} does not exist",
+                    D::WHAT,
+                    quoted(id)
+                )));
+            };
+            // The store knows better than the request which plan's handler deletes it and
+            // whether that is asynchronous.
+            if let Some((stored, entry)) =
+                stored_plan(state.catalog(), record.plan_id(), request.plan_id())
+            {
+                entry.check_async(D::ASYNC, request.accepts_incomplete())?;
+                request.use_plan(record.plan_id(), entry.position);
+                plan = stored;
             }
-            // Bindings are never updated: only an instance is refused here for it.
-            ResourceState::Creating | ResourceState::Updating => return Err(busy(&what())),
-        }
-        let kind = delete_kind(at);
-        let previous = record.clone();
-        let expected = record.version();
-        let started_at = now_ms();
-        let operation_id = state.operation_id(kind, started_at).to_string();
-        let head = record.head();
-        *head.version += 1;
-        *head.state = ResourceState::Deleting;
-        *head.operation = Some(OperationRecord::start(
-            kind,
-            Some(operation_id.clone()),
-            true,
-            started_at,
-        ));
-        if !state.store.save(&record, expected).await? {
-            return Err(lost_race(&what()));
-        }
+            match record.state() {
+                ResourceState::Ready | ResourceState::Failed => {}
+                ResourceState::Deleting => {
+                    return match record.operation_id() {
+                        Some(operation) if request.accepts_incomplete() => Ok(D::join(
+                            Completion::Accepted(Some(operation.to_owned())),
+                            VendorFields::default(),
+                        )),
+                        _ => Err(busy(&what())),
+                    };
+                }
+                // Bindings are never updated: only an instance is refused here for it.
+                ResourceState::Creating | ResourceState::Updating => return Err(busy(&what())),
+            }
+            let kind = delete_kind(at);
+            let previous = record.clone();
+            let expected = record.version();
+            let started_at = now_ms();
+            let operation_id = state.operation_id(kind, started_at).to_string();
+            let head = record.head();
+            *head.version += 1;
+            *head.state = ResourceState::Deleting;
+            *head.operation = Some(OperationRecord::start(
+                kind,
+                Some(operation_id.clone()),
+                true,
+                started_at,
+            ));
+            if state.store.save(&record, expected).await? {
+                break (record, previous, operation_id, kind);
+            }
+            if !races.lost() {
+                return Err(lost_race(&what()));
+            }
+        };
         let accepts_incomplete = request.accepts_incomplete();
         let call = async {
             let (completion, vendor) = D::split(request.call(state.direct.broker_of(plan)).await?);

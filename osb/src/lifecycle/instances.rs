@@ -35,7 +35,7 @@ use super::handle::ClaimedInstance;
 use super::runner::{run, spawn};
 use super::settle::apply_update;
 use super::shared::{Lifecycle, now_ms};
-use super::steps::{Existing, Step, Waits, busy, finish_inline, lost_race, start_call};
+use super::steps::{Existing, Races, Step, Waits, busy, finish_inline, lost_race, start_call};
 use crate::text::quoted;
 
 /// «Provisioning»: 201/202 for a new instance; for an existing one with the same
@@ -244,116 +244,126 @@ pub(super) fn update(
     async move {
         let state = &*lifecycle;
         let id = request.instance_id.clone();
-        let Some(mut record) = state.store.instance(&id).await? else {
-            return Err(Error::instance_not_found()
-                .with_description(format!("service instance {} does not exist", quoted(&id))));
-        };
-        if record.service_id != request.service_id {
-            return Err(Error::bad_request(format!(
-                "service instance {} belongs to service offering {}, not {}",
-                quoted(&id),
-                quoted(&record.service_id),
-                quoted(&request.service_id)
-            )));
-        }
-        let target_id = request
-            .plan_id
-            .clone()
-            .unwrap_or_else(|| record.plan_id.clone());
-        let fp = fingerprint(
-            &[&target_id],
-            &[
-                request.parameters.as_ref().map(|p| p.as_raw()),
-                request.context.as_ref().map(|c| c.as_raw()),
-            ],
-        );
-        match record.state {
-            ResourceState::Ready => {}
-            ResourceState::Updating => {
-                let same = record.pending.as_ref().is_some_and(|p| p.fingerprint == fp);
-                return match (same, record.operation.and_then(|op| op.id)) {
-                    (true, Some(operation)) if request.accepts_incomplete => {
-                        Ok(Updated::accepted(operation))
-                    }
-                    _ => Err(busy("the service instance")),
-                };
+        let mut races = Races::default();
+        // Read, decide, claim; again when a concurrent request (an identical update,
+        // typically) changed the instance between the read and the claim.
+        let (mut record, previous_operation, operation_id, plan) = loop {
+            let Some(mut record) = state.store.instance(&id).await? else {
+                return Err(Error::instance_not_found()
+                    .with_description(format!("service instance {} does not exist", quoted(&id))));
+            };
+            if record.service_id != request.service_id {
+                return Err(Error::bad_request(format!(
+                    "service instance {} belongs to service offering {}, not {}",
+                    quoted(&id),
+                    quoted(&record.service_id),
+                    quoted(&request.service_id)
+                )));
             }
-            ResourceState::Creating | ResourceState::Deleting => {
-                return Err(busy("the service instance"));
+            let target_id = request
+                .plan_id
+                .clone()
+                .unwrap_or_else(|| record.plan_id.clone());
+            let fp = fingerprint(
+                &[&target_id],
+                &[
+                    request.parameters.as_ref().map(|p| p.as_raw()),
+                    request.context.as_ref().map(|c| c.as_raw()),
+                ],
+            );
+            match record.state {
+                ResourceState::Ready => {}
+                ResourceState::Updating => {
+                    let same = record.pending.as_ref().is_some_and(|p| p.fingerprint == fp);
+                    return match (same, record.operation.and_then(|op| op.id)) {
+                        (true, Some(operation)) if request.accepts_incomplete => {
+                            Ok(Updated::accepted(operation))
+                        }
+                        _ => Err(busy("the service instance")),
+                    };
+                }
+                ResourceState::Creating | ResourceState::Deleting => {
+                    return Err(busy("the service instance"));
+                }
+                ResourceState::Failed => {
+                    return Err(Error::unprocessable(format!(
+                        "service instance {} failed to provision; deprovision it",
+                        quoted(&id)
+                    )));
+                }
             }
-            ResourceState::Failed => {
+            // The checks the router could not make without knowing the plan in force.
+            // The plan in force as the store kept it; the new plan as the handler resolved it.
+            let current = state.catalog().plan_by_id(&record.plan_id);
+            let target = match named {
+                Some(named) => Some((named, state.catalog().plan(named))),
+                None => current,
+            };
+            if let (Some((_, current)), Some((_, target))) = (current, target) {
+                if target_id != record.plan_id && !current.plan_updateable {
+                    return Err(Error::plan_change_not_supported().with_description(format!(
+                        "plan {} does not allow plan changes (plan_updateable is not true)",
+                        quoted(&current.name)
+                    )));
+                }
+                // The router checked against the plan the request named (or none); the
+                // store knows the plan in force.
+                if let (Some(schema), Some(parameters)) =
+                    (&target.update_schema, &request.parameters)
+                {
+                    schema.check(Some(parameters))?;
+                }
+                target.check_maintenance(request.maintenance_info.as_ref())?;
+                target.check_async(AsyncOperations::UPDATE, request.accepts_incomplete)?;
+                request.plan = PlanPosition::At(target.position);
+            }
+            // «Updating a Service Instance»: `previous_values.plan_id` is the plan before the
+            // update, which the store knows better than the request.
+            request
+                .previous_values
+                .get_or_insert_with(PreviousValues::default)
+                .plan_id = Some(record.plan_id.clone());
+            let Some((plan, entry)) = target else {
                 return Err(Error::unprocessable(format!(
-                    "service instance {} failed to provision; deprovision it",
+                    "the plan of service instance {} is no longer in the catalog",
                     quoted(&id)
                 )));
+            };
+            let expected = record.version;
+            record.version += 1;
+            record.state = ResourceState::Updating;
+            record.pending = Some(PendingUpdate {
+                plan_id: request.plan_id.clone(),
+                parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
+                maintenance_version: request
+                    .maintenance_info
+                    .as_ref()
+                    .map(|m| m.version.clone())
+                    .or_else(|| {
+                        // A plan change moves the instance to the new plan's version.
+                        (target_id != record.plan_id)
+                            .then(|| entry.maintenance_version.clone())
+                            .flatten()
+                    }),
+                fingerprint: fp,
+            });
+            let started_at = now_ms();
+            let operation_id = state
+                .operation_id(OperationKind::Update, started_at)
+                .to_string();
+            let previous_operation = record.operation.replace(OperationRecord::start(
+                OperationKind::Update,
+                Some(operation_id.clone()),
+                true,
+                started_at,
+            ));
+            if state.store.update_instance(&record, expected).await? {
+                break (record, previous_operation, operation_id, plan);
             }
-        }
-        // The checks the router could not make without knowing the plan in force.
-        // The plan in force as the store kept it; the new plan as the handler resolved it.
-        let current = state.catalog().plan_by_id(&record.plan_id);
-        let target = match named {
-            Some(named) => Some((named, state.catalog().plan(named))),
-            None => current,
+            if !races.lost() {
+                return Err(lost_race("the service instance"));
+            }
         };
-        if let (Some((_, current)), Some((_, target))) = (current, target) {
-            if target_id != record.plan_id && !current.plan_updateable {
-                return Err(Error::plan_change_not_supported().with_description(format!(
-                    "plan {} does not allow plan changes (plan_updateable is not true)",
-                    quoted(&current.name)
-                )));
-            }
-            // The router checked against the plan the request named (or none); the
-            // store knows the plan in force.
-            if let (Some(schema), Some(parameters)) = (&target.update_schema, &request.parameters) {
-                schema.check(Some(parameters))?;
-            }
-            target.check_maintenance(request.maintenance_info.as_ref())?;
-            target.check_async(AsyncOperations::UPDATE, request.accepts_incomplete)?;
-            request.plan = PlanPosition::At(target.position);
-        }
-        // «Updating a Service Instance»: `previous_values.plan_id` is the plan before the
-        // update, which the store knows better than the request.
-        request
-            .previous_values
-            .get_or_insert_with(PreviousValues::default)
-            .plan_id = Some(record.plan_id.clone());
-        let Some((plan, entry)) = target else {
-            return Err(Error::unprocessable(format!(
-                "the plan of service instance {} is no longer in the catalog",
-                quoted(&id)
-            )));
-        };
-        let expected = record.version;
-        record.version += 1;
-        record.state = ResourceState::Updating;
-        record.pending = Some(PendingUpdate {
-            plan_id: request.plan_id.clone(),
-            parameters: request.parameters.as_ref().map(|p| p.as_raw().to_owned()),
-            maintenance_version: request
-                .maintenance_info
-                .as_ref()
-                .map(|m| m.version.clone())
-                .or_else(|| {
-                    // A plan change moves the instance to the new plan's version.
-                    (target_id != record.plan_id)
-                        .then(|| entry.maintenance_version.clone())
-                        .flatten()
-                }),
-            fingerprint: fp,
-        });
-        let started_at = now_ms();
-        let operation_id = state
-            .operation_id(OperationKind::Update, started_at)
-            .to_string();
-        let previous_operation = record.operation.replace(OperationRecord::start(
-            OperationKind::Update,
-            Some(operation_id.clone()),
-            true,
-            started_at,
-        ));
-        if !state.store.update_instance(&record, expected).await? {
-            return Err(lost_race("the service instance"));
-        }
         let context = request.context.as_ref().map(|c| c.as_raw().to_owned());
         let accepts_incomplete = request.accepts_incomplete;
         let call = async {

@@ -66,6 +66,25 @@ pub(super) fn start_call<'a, T>(
     })
 }
 
+/// How often a request whose claim lost the race to a concurrent change of the same
+/// resource reads again and decides anew: identical requests racing each other must
+/// all get the answer of the one that won («Deprovisioning», «Updating»: 202 with the
+/// same operation), not a `ConcurrencyError` for having been second.
+#[derive(Default)]
+pub(super) struct Races(usize);
+
+impl Races {
+    /// At most this many reads after lost races; each lost race means another request
+    /// changed the resource, so these end quickly unless it keeps changing.
+    const MAX: usize = 8;
+
+    /// Counts a lost race; `false` when the request should give up.
+    pub(super) fn lost(&mut self) -> bool {
+        self.0 += 1;
+        self.0 < Self::MAX
+    }
+}
+
 /// A change lost to a concurrent one: the request must not apply it.
 pub(super) fn lost_race(what: &str) -> Error {
     busy(what)

@@ -122,17 +122,28 @@ pub(super) type PathIds<I> = Result<Path<I>, PathRejection>;
 pub(super) trait Ids: DeserializeOwned + Send + 'static {
     /// Records them in the request's span.
     fn record(&self, span: &Span);
+    /// Holds them to the rules every store can keep ([`input::check_id`]).
+    fn check(&self) -> Result<(), Error>;
 }
 
 impl Ids for String {
     fn record(&self, span: &Span) {
         record_ids(span, self, None);
     }
+
+    fn check(&self) -> Result<(), Error> {
+        input::check_id("instance_id", self)
+    }
 }
 
 impl Ids for (String, String) {
     fn record(&self, span: &Span) {
         record_ids(span, &self.0, Some(&self.1));
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        input::check_id("instance_id", &self.0)?;
+        input::check_id("binding_id", &self.1)
     }
 }
 
@@ -166,6 +177,7 @@ pub(super) fn handle<D: Dispatch, R: Route<D>>(
 pub(super) fn read_ids<I: Ids>(path: PathIds<I>, span: &Span) -> Result<I, Error> {
     let ids = input::path_ids(path)?;
     ids.record(span);
+    ids.check()?;
     Ok(ids)
 }
 

@@ -28,6 +28,30 @@ pub(crate) fn path_ids<T>(path: Result<Path<T>, PathRejection>) -> Result<T, Err
     }
 }
 
+/// The longest id the framework accepts, in bytes: far beyond any GUID, and short
+/// enough for every store's keys (PostgreSQL indexes at most about 2,700 bytes per
+/// key, and a binding's key holds two ids).
+pub(crate) const MAX_ID_BYTES: usize = 1024;
+
+/// The rules an id in the path must keep so that every store holds it alike, checked
+/// before any store sees it: no NUL character (PostgreSQL's text cannot hold one, and
+/// an id a memory or SQLite store would take must not fail on PostgreSQL) and at most
+/// [`MAX_ID_BYTES`] bytes.
+pub(crate) fn check_id(name: &str, id: &str) -> Result<(), Error> {
+    if id.contains('\0') {
+        return Err(Error::bad_request(format!(
+            "{name} must not contain a NUL character (%00)"
+        )));
+    }
+    if id.len() > MAX_ID_BYTES {
+        return Err(Error::bad_request(format!(
+            "{name} is {} bytes long; ids may be at most {MAX_ID_BYTES} bytes",
+            id.len()
+        )));
+    }
+    Ok(())
+}
+
 /// The query parameters of the OSB API, percent-decoded.
 #[derive(Default)]
 pub(crate) struct Query {

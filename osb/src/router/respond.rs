@@ -102,7 +102,7 @@ pub(crate) fn error(err: &Error, endpoint: Endpoint, challenge: Option<HeaderVal
         update_repeatable: err.update_repeatable_on(endpoint),
     };
     let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
-    let mut response = json_bytes(status, bytes);
+    let mut response = with_retry_after(json_bytes(status, bytes), err.retry_after());
     if status == StatusCode::UNAUTHORIZED
         && let Some(challenge) = challenge
     {

@@ -1,6 +1,8 @@
 //! The storage interface the state layer needs: records read by key, created only if
 //! absent, changed only if unchanged since they were read.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use crate::error::Error;
@@ -9,10 +11,17 @@ use super::key::ResourceKey;
 use super::record::{BindingRecord, InstanceRecord, ResourceState, Tombstone};
 
 /// A failure of the storage itself (not of a rule: those are `Ok(false)`).
+///
+/// An [`unavailable`](StoreError::unavailable) failure (the database cannot be
+/// reached, is overloaded, or has no room) passes: requests answer 503 with
+/// `Retry-After` meanwhile. Any other failure answers 500. Either way the message goes
+/// to the log only; the platform gets a generic description.
 #[derive(Debug, thiserror::Error)]
 #[error("the state store failed: {message}")]
 pub struct StoreError {
     message: String,
+    /// When to retry, for a failure that passes.
+    retry_after: Option<Duration>,
     #[source]
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
@@ -22,6 +31,7 @@ impl StoreError {
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
+            retry_after: None,
             source: None,
         }
     }
@@ -31,16 +41,55 @@ impl StoreError {
         message: impl Into<String>,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
+        Self::new(message).with_source(source)
+    }
+
+    /// A failure that passes (the database is unreachable, overloaded or full): the
+    /// request answers 503 with `Retry-After: retry_after`.
+    pub fn unavailable(message: impl Into<String>, retry_after: Duration) -> Self {
         Self {
-            message: message.into(),
-            source: Some(Box::new(source)),
+            retry_after: Some(retry_after),
+            ..Self::new(message)
         }
+    }
+
+    /// The same failure, caused by `source`.
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// Whether the failure passes: see [`unavailable`](StoreError::unavailable).
+    pub fn is_unavailable(&self) -> bool {
+        self.retry_after.is_some()
+    }
+
+    /// When to retry a failure that passes.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The same failure, retried after `delay` if it passes.
+    pub(crate) fn with_retry_after(mut self, delay: Duration) -> Self {
+        if let Some(retry_after) = &mut self.retry_after {
+            *retry_after = delay;
+        }
+        self
     }
 }
 
+/// What the platform hears of a store failure: 503 and when to retry, or a generic
+/// 500; the store's own message (which may name a host or a path) goes to the log.
 impl From<StoreError> for Error {
     fn from(err: StoreError) -> Self {
-        Error::internal(err)
+        match err.retry_after {
+            Some(delay) => Error::unavailable()
+                .with_description("The service broker's state store is unavailable; retry later.")
+                .with_retry_after(delay)
+                .with_source(err),
+            None => Error::internal(err),
+        }
     }
 }
 
