@@ -70,8 +70,10 @@ impl StoreError {
         self.retry_after
     }
 
-    /// The same failure, retried after `delay` if it passes.
-    pub(crate) fn with_retry_after(mut self, delay: Duration) -> Self {
+    /// The same failure, retried after `delay` if it passes (a failure that does not
+    /// pass stays as it is).
+    #[must_use]
+    pub fn with_retry_after(mut self, delay: Duration) -> Self {
         if let Some(retry_after) = &mut self.retry_after {
             *retry_after = delay;
         }
