@@ -212,6 +212,60 @@ async fn a_kill_9_during_an_async_provision_is_resolved_after_a_restart() {
     assert_ne!(operation, Value::Null);
 }
 
+/// A SQLite file serves one broker process, so a restarted one knows that the killed
+/// process's leases are dead and takes its work over at once: here the lease is ten
+/// minutes, and the work still finishes long before (the 20 s limit only stops a
+/// hang). The platform's identical retry meanwhile gets 202 with the same operation.
+#[tokio::test]
+async fn after_a_kill_9_on_sqlite_work_is_taken_over_without_waiting_out_the_lease() {
+    let dir = TempDir::new();
+    let store = dir.sqlite_url();
+    let mut to = broker(&store, 60_000, 600_000).await;
+    let accepted = provision(&to, "large-1", LARGE, json!({ "size_mb": 2048 })).await;
+    assert_eq!(accepted.status, 202);
+    let operation = accepted.json()["operation"].clone();
+    to.kill_9().await;
+
+    // Resumed work takes OSB_ASYNC_DELAY_MS again: 100 ms this time.
+    let to = broker(&store, 100, 600_000).await;
+    let again = provision(&to, "large-1", LARGE, json!({ "size_mb": 2048 })).await;
+    let settled_at_once = again.status == 200;
+    if !settled_at_once {
+        again.assert_json(202, json!({ "operation": operation }));
+    }
+    let done = settled(&to, "large-1", Duration::from_secs(20)).await;
+    assert_eq!(done, json!({ "state": "succeeded" }));
+    provision(&to, "large-1", LARGE, json!({ "size_mb": 2048 }))
+        .await
+        .assert_json(200, json!({}));
+}
+
+/// A second broker process on a SQLite file in use is refused at start-up, naming the
+/// file and the process that has it.
+#[tokio::test]
+async fn a_second_process_on_one_sqlite_file_is_refused() {
+    let dir = TempDir::new();
+    let store = dir.sqlite_url();
+    let first = broker(&store, 100, 15_000).await;
+    let output = std::process::Command::new(common::process::examples_dir().join("reference"))
+        .env("OSB_LISTEN", "127.0.0.1:0")
+        .env("OSB_STORE", &store)
+        .output()
+        .expect("run the reference broker");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let file = dir.0.join("state.db");
+    let pid = first.child.id().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "the SQLite database {} is in use by process {pid}: a SQLite store serves one \
+             broker process (use PostgreSQL for several replicas)",
+            file.display()
+        )),
+        "{stderr}"
+    );
+}
+
 /// Two replicas of the reference broker behind a load balancer share one PostgreSQL:
 /// 64 concurrent identical provisions between them create the instance once.
 #[tokio::test]

@@ -66,19 +66,42 @@ async fn sqlite_in_a_missing_directory_names_the_directory() {
     );
 }
 
-/// A SQLite file that cannot be opened (here: a directory): the error names the file
-/// and sqlx's cause.
+/// A SQLite path that is a directory: the error names it and says so (and no lock
+/// file is made beside it).
 #[tokio::test]
-async fn sqlite_that_cannot_be_opened_names_the_file_and_the_cause() {
+async fn sqlite_on_a_directory_says_so() {
     let dir = std::env::temp_dir();
     let err = SqlStore::open(&format!("sqlite://{}", dir.display()))
         .await
         .err()
         .unwrap()
         .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "the state store failed: could not open the SQLite database {}: it is a directory",
+            dir.display()
+        )
+    );
+}
+
+/// A SQLite file that cannot be opened (here: not a database): the error names the
+/// file and sqlx's cause.
+#[tokio::test]
+async fn sqlite_that_cannot_be_opened_names_the_file_and_the_cause() {
+    let dir = std::env::temp_dir().join(prefix("osb-garbage"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("state.db");
+    std::fs::write(&file, vec![0x5a; 8192]).unwrap();
+    let err = SqlStore::open(&format!("sqlite://{}", file.display()))
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    std::fs::remove_dir_all(&dir).ok();
     let expected = format!(
         "the state store failed: could not connect to the database (SQLite file {}): ",
-        dir.display()
+        file.display()
     );
     assert!(err.starts_with(&expected), "{err}");
     assert!(err.len() > expected.len(), "the cause is missing: {err}");

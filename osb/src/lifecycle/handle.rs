@@ -281,6 +281,11 @@ impl StoreHandle {
         self.as_dyn().stale_operations(heartbeat_before).await
     }
 
+    /// See [`Store::sole_user_since`].
+    pub(crate) fn sole_user_since(&self) -> Option<i64> {
+        self.as_dyn().sole_user_since()
+    }
+
     /// See [`Store::prune_tombstones`] (with the sweep: through the trait).
     pub(crate) async fn prune_tombstones(
         &self,

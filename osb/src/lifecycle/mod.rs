@@ -36,7 +36,7 @@ use crate::dispatch::Direct;
 use crate::store::StateConfig;
 
 pub(crate) use handle::StoreHandle;
-pub(crate) use shared::Lifecycle;
+pub(crate) use shared::{Lifecycle, now_ms};
 
 /// The lifecycle of `direct`'s brokers over `store`. It looks for interrupted work
 /// from now on if a runtime is there (the usual `#[tokio::main]`), else from the

@@ -27,7 +27,11 @@ async fn sweep(lifecycle: Weak<Lifecycle>) {
         let Some(state) = lifecycle.upgrade() else {
             return;
         };
-        let stale_before = now_ms().saturating_sub(state.lease_ms());
+        // A lease older than the lease time, or held by a process that is known to
+        // be gone (one that used the store before this one had it to itself).
+        let stale_before = now_ms()
+            .saturating_sub(state.lease_ms())
+            .max(state.store.sole_user_since().unwrap_or(i64::MIN));
         match state.store.stale_operations(stale_before).await {
             Ok(keys) => {
                 for key in keys {

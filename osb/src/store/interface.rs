@@ -182,6 +182,15 @@ pub trait Store: Send + Sync + 'static {
         deleted_before: i64,
         keep_at_most: usize,
     ) -> Result<(), StoreError>;
+
+    /// Since when (Unix milliseconds) this process is the only one using the store, if
+    /// the store knows: every lease whose heartbeat is older was held by a process that
+    /// is gone, so its work is taken over at once after a restart instead of once the
+    /// lease expired. `None` (the default) when other processes may share the store,
+    /// or when nothing in it outlives the process.
+    fn sole_user_since(&self) -> Option<i64> {
+        None
+    }
 }
 
 /// A shared store: several routers (replicas in one process, or a router and the
@@ -274,5 +283,9 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
         (**self)
             .prune_tombstones(deleted_before, keep_at_most)
             .await
+    }
+
+    fn sole_user_since(&self) -> Option<i64> {
+        (**self).sole_user_since()
     }
 }

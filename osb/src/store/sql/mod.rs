@@ -10,6 +10,7 @@ mod columns;
 mod fault;
 mod open;
 mod options;
+mod process_lock;
 mod transaction;
 
 use std::fmt;
@@ -44,6 +45,8 @@ pub struct SqlStore {
     pool: AnyPool,
     target: std::sync::Arc<Target>,
     timeout: Duration,
+    /// A SQLite file's: this process has it to itself.
+    lock: Option<std::sync::Arc<process_lock::ProcessLock>>,
 }
 
 impl fmt::Debug for SqlStore {
@@ -70,11 +73,12 @@ impl SqlStore {
 
     /// [`open`](SqlStore::open) with `options`.
     pub async fn open_with(url: &str, options: &SqlOptions) -> Result<Self, StoreError> {
-        let (pool, target) = open::open(url, options).await?;
+        let (pool, target, lock) = open::open(url, options).await?;
         Ok(Self {
             pool,
             target: std::sync::Arc::new(target),
             timeout: options.timeout,
+            lock,
         })
     }
 
@@ -445,6 +449,10 @@ impl Store for SqlStore {
             Ok(())
         })
         .await
+    }
+
+    fn sole_user_since(&self) -> Option<i64> {
+        self.lock.as_ref().map(|lock| lock.since)
     }
 }
 

@@ -3,6 +3,7 @@
 //! and applying the schema.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
@@ -10,6 +11,7 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyConnection, AnyPool, Connection as _, SqlSafeStr};
 
 use super::options::SqlOptions;
+use super::process_lock::{self, ProcessLock};
 use crate::store::StoreError;
 
 /// The schema, versioned: applied in order at start-up, each version once (sqlx
@@ -79,8 +81,11 @@ impl fmt::Display for Target {
     }
 }
 
-/// The pool of `url`, migrated, and where it points.
-pub(super) async fn open(url: &str, options: &SqlOptions) -> Result<(AnyPool, Target), StoreError> {
+/// The pool of `url`, migrated, where it points and, for a SQLite file, its lock.
+pub(super) async fn open(
+    url: &str,
+    options: &SqlOptions,
+) -> Result<(AnyPool, Target, Option<Arc<ProcessLock>>), StoreError> {
     sqlx::any::install_default_drivers();
     let sqlite = url.starts_with("sqlite:");
     let memory = url.contains(":memory:");
@@ -91,17 +96,30 @@ pub(super) async fn open(url: &str, options: &SqlOptions) -> Result<(AnyPool, Ta
         url.to_owned()
     };
     let target = Target::of(&url);
-    if let Target::SqliteFile(path) = &target {
-        create_private(path)?;
-    }
+    let lock = match &target {
+        Target::SqliteFile(path) => {
+            create_private(path)?;
+            Some(process_lock::lock(path)?)
+        }
+        _ => None,
+    };
     // One attempt, bounded, before the pool: a pool retries until its timeout and then
     // says only that it timed out; this says why.
     let connect_timeout = options.connect_timeout;
-    match tokio::time::timeout(connect_timeout, AnyConnection::connect(&url)).await {
-        Ok(Ok(connection)) => {
-            // Closing is a courtesy to the server; the pool connects anew.
-            let _ = connection.close().await;
-        }
+    let pragmas: Arc<[String]> = if sqlite {
+        sqlite_setup(options).into()
+    } else {
+        Arc::new([])
+    };
+    let probe = async {
+        let mut connection = AnyConnection::connect(&url).await?;
+        // SQLite opens any file lazily: its first statements say whether it is one.
+        configure(&mut connection, &pragmas).await?;
+        // Closing is a courtesy to the server; the pool connects anew.
+        connection.close().await
+    };
+    match tokio::time::timeout(connect_timeout, probe).await {
+        Ok(Ok(())) => {}
         Ok(Err(err)) => {
             let message = format!("could not connect to the database {target}: {err}");
             return Err(StoreError::caused_by(message, err));
@@ -117,30 +135,9 @@ pub(super) async fn open(url: &str, options: &SqlOptions) -> Result<(AnyPool, Ta
         .max_connections(if sqlite { 4 } else { 16 })
         .acquire_timeout(options.timeout);
     if sqlite {
-        let pragmas = options.pragmas.clone();
         pool = pool.after_connect(move |connection, _| {
             let pragmas = pragmas.clone();
-            Box::pin(async move {
-                // WAL lets readers run while a write commits; the busy timeout makes a
-                // writer wait for the lock (shorter than a store call may take, so a
-                // request waiting on a lock answers 503 rather than waiting on).
-                let mut statements = vec![
-                    "PRAGMA journal_mode = WAL".to_owned(),
-                    "PRAGMA busy_timeout = 1000".to_owned(),
-                    "PRAGMA synchronous = NORMAL".to_owned(),
-                ];
-                statements.extend(
-                    pragmas
-                        .iter()
-                        .map(|(name, value)| format!("PRAGMA {name} = {value}")),
-                );
-                for statement in statements {
-                    sqlx::query(sqlx::AssertSqlSafe(statement))
-                        .execute(&mut *connection)
-                        .await?;
-                }
-                Ok(())
-            })
+            Box::pin(async move { configure(connection, &pragmas).await })
         });
     }
     if memory {
@@ -156,7 +153,7 @@ pub(super) async fn open(url: &str, options: &SqlOptions) -> Result<(AnyPool, Ta
         .map_err(|err| StoreError::caused_by("could not load the schema migrations", err))?;
     let migrated = tokio::time::timeout(connect_timeout, migrator.run(&pool)).await;
     match migrated {
-        Ok(Ok(())) => Ok((pool, target)),
+        Ok(Ok(())) => Ok((pool, target, lock)),
         Ok(Err(err)) => Err(StoreError::caused_by(
             format!("could not migrate the database schema {target}: {err}"),
             err,
@@ -166,6 +163,38 @@ pub(super) async fn open(url: &str, options: &SqlOptions) -> Result<(AnyPool, Ta
             seconds(connect_timeout)
         ))),
     }
+}
+
+/// The statements a SQLite connection runs once opened (none on PostgreSQL): WAL lets
+/// readers run while a write commits; the busy timeout makes a writer wait for the
+/// lock, shorter than a store call may take, so a request waiting on a lock answers
+/// 503 rather than waiting on; then the operator's pragmas.
+fn sqlite_setup(options: &SqlOptions) -> Vec<String> {
+    let mut statements = vec![
+        "PRAGMA journal_mode = WAL".to_owned(),
+        "PRAGMA busy_timeout = 1000".to_owned(),
+        "PRAGMA synchronous = NORMAL".to_owned(),
+    ];
+    statements.extend(
+        options
+            .pragmas
+            .iter()
+            .map(|(name, value)| format!("PRAGMA {name} = {value}")),
+    );
+    statements
+}
+
+/// Runs `statements` on a new connection.
+async fn configure(
+    connection: &mut AnyConnection,
+    statements: &[String],
+) -> Result<(), sqlx::Error> {
+    for statement in statements {
+        sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
 }
 
 fn seconds(duration: Duration) -> String {
@@ -185,6 +214,11 @@ fn create_private(path: &str) -> Result<(), StoreError> {
         return Err(StoreError::new(format!(
             "could not create the SQLite database {path}: the directory {} does not exist",
             directory.display()
+        )));
+    }
+    if file.is_dir() {
+        return Err(StoreError::new(format!(
+            "could not open the SQLite database {path}: it is a directory"
         )));
     }
     let mut options = std::fs::OpenOptions::new();
