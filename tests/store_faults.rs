@@ -299,7 +299,12 @@ async fn sqlite_files_are_readable_by_their_owner_only() {
             .await,
         StatusCode::CREATED,
     );
-    for name in ["state.db", "state.db-wal", "state.db-shm", "state.db-osb.lock"] {
+    for name in [
+        "state.db",
+        "state.db-wal",
+        "state.db-shm",
+        "state.db-osb.lock",
+    ] {
         let mode = std::fs::metadata(dir.join(name))
             .unwrap()
             .permissions()

@@ -13,13 +13,17 @@
 //! Environment: `OSB_LISTEN`, `OSB_STORE`, `OSB_USERNAME`, `OSB_PASSWORD`,
 //! `OSB_ASYNC_DELAY_MS` (how long asynchronous operations take, default 1000),
 //! `OSB_LEASE_MS` (how long interrupted work waits before it is resumed, default
-//! 15000), `RUST_LOG` (default `info`).
+//! 15000), `OSB_STORE_TIMEOUT_MS` (how long a store call may take before the request
+//! answers 503, default 2000), `OSB_STORE_KEY` (base64 of 32 bytes: encrypts bindings'
+//! credentials at rest), `OSB_STORE_PREVIOUS_KEY` (the key being rotated out: what it
+//! encrypted is re-encrypted with `OSB_STORE_KEY` at start-up), `RUST_LOG` (default
+//! `info`).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use osb::dsl::CatalogDef;
-use osb::store::{MemoryStore, SqlStore, StateConfig};
+use osb::store::{EncryptionKey, MemoryStore, SqlOptions, SqlStore, StateConfig};
 use osb_examples::reference::{self, Reference};
 
 /// Where state lives unless `--store` or `OSB_STORE` says otherwise: a SQLite file
@@ -34,6 +38,8 @@ struct Settings {
     delay: Duration,
     lease: Option<Duration>,
     store: String,
+    store_options: SqlOptions,
+    rotating: bool,
     print_catalog: bool,
 }
 
@@ -48,6 +54,9 @@ const USAGE: &str = "usage: reference [--listen ADDR] [--store STORE] [--catalog
 
 environment: OSB_USERNAME, OSB_PASSWORD (default admin/admin),
              OSB_ASYNC_DELAY_MS (default 1000), OSB_LEASE_MS (default 15000),
+             OSB_STORE_TIMEOUT_MS (default 2000),
+             OSB_STORE_KEY (base64 of 32 bytes: encrypts credentials at rest),
+             OSB_STORE_PREVIOUS_KEY (a key being rotated out),
              RUST_LOG (default info)";
 
 impl Settings {
@@ -84,6 +93,23 @@ impl Settings {
         };
         let delay = millis("OSB_ASYNC_DELAY_MS")?.unwrap_or(Duration::from_millis(1000));
         let lease = millis("OSB_LEASE_MS")?;
+        let mut store_options = SqlOptions::new();
+        if let Some(timeout) = millis("OSB_STORE_TIMEOUT_MS")? {
+            store_options = store_options.timeout(timeout);
+        }
+        let key = |name: &str| -> Result<Option<EncryptionKey>, String> {
+            env(name)
+                .map(|key| EncryptionKey::from_base64(&key).map_err(|err| format!("{name}: {err}")))
+                .transpose()
+        };
+        if let Some(key) = key("OSB_STORE_KEY")? {
+            store_options = store_options.encryption_key(key);
+        }
+        let previous = key("OSB_STORE_PREVIOUS_KEY")?;
+        let rotating = previous.is_some();
+        if let Some(key) = previous {
+            store_options = store_options.previous_encryption_key(key);
+        }
         Ok(Self {
             listen,
             username: env("OSB_USERNAME").unwrap_or_else(|| "admin".to_owned()),
@@ -91,6 +117,8 @@ impl Settings {
             delay,
             lease,
             store,
+            store_options,
+            rotating,
             print_catalog,
         })
     }
@@ -139,7 +167,11 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let (builder, store) = if settings.store == "memory" {
         (builder.store(MemoryStore::new()), "memory".to_owned())
     } else {
-        let store = SqlStore::open(&settings.store).await?;
+        let store = SqlStore::open_with(&settings.store, &settings.store_options).await?;
+        if settings.rotating {
+            let rewritten = store.reencrypt().await?;
+            tracing::info!(rewritten, "re-encrypted stored secrets with OSB_STORE_KEY");
+        }
         (builder.store(store), without_password(&settings.store))
     };
     let app = builder.build()?;

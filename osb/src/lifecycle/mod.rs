@@ -36,7 +36,9 @@ use crate::dispatch::Direct;
 use crate::store::StateConfig;
 
 pub(crate) use handle::StoreHandle;
-pub(crate) use shared::{Lifecycle, now_ms};
+pub(crate) use shared::Lifecycle;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) use shared::now_ms;
 
 /// The lifecycle of `direct`'s brokers over `store`. It looks for interrupted work
 /// from now on if a runtime is there (the usual `#[tokio::main]`), else from the

@@ -21,4 +21,4 @@ pub use record::{
 };
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
-pub use sql::{SqlOptions, SqlStore};
+pub use sql::{EncryptionKey, SqlOptions, SqlStore};

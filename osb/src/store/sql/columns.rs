@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 
 use super::Statement;
 use super::fault::failed;
+use super::secrets::Secrets;
 use crate::store::StoreError;
 use crate::store::record::{
     BindingRecord, Fingerprint, InstanceRecord, OperationKind, OperationRecord, PendingUpdate,
@@ -106,6 +107,34 @@ impl<'a> OperationColumns<'a> {
     }
 }
 
+/// What an instance's secret `column` is encrypted under: the column and the id, so a
+/// value copied elsewhere does not decrypt.
+pub(super) fn instance_label(column: &str, instance_id: &str) -> String {
+    format!("osb_instances.{column} {instance_id}")
+}
+
+/// What a binding's secret `column` is encrypted under (see [`instance_label`]).
+pub(super) fn binding_label(column: &str, instance_id: &str, binding_id: &str) -> String {
+    format!("osb_bindings.{column} {instance_id}/{binding_id}")
+}
+
+/// `query` with `value` bound: encrypted under `label` when it is `secret` and the
+/// store has a key, else as it is.
+fn bind_secret<'q>(
+    query: Statement<'q>,
+    secrets: &Secrets,
+    secret: bool,
+    label: impl FnOnce() -> String,
+    value: Option<&'q str>,
+) -> Statement<'q> {
+    match value {
+        Some(plain) if secret && secrets.current().is_some() => {
+            query.bind(secrets.seal(&label(), plain))
+        }
+        _ => query.bind(value),
+    }
+}
+
 /// `query` with `operation`'s `op_*` columns bound, in their order.
 pub(super) fn bind_operation<'q>(
     query: Statement<'q>,
@@ -124,7 +153,7 @@ pub(super) fn bind_operation<'q>(
         .bind(op.update_repeatable)
 }
 
-pub(super) fn instance(row: &AnyRow) -> Result<InstanceRecord, StoreError> {
+pub(super) fn instance(row: &AnyRow, secrets: &Secrets) -> Result<InstanceRecord, StoreError> {
     let get = |column: &str| {
         row.try_get::<Option<String>, _>(column)
             .map_err(failed("could not read an instance"))
@@ -134,20 +163,30 @@ pub(super) fn instance(row: &AnyRow) -> Result<InstanceRecord, StoreError> {
             .map_err(failed("could not read an instance"))
     };
     let state = required("state")?;
+    let instance_id = required("instance_id")?;
+    let secret = |column: &str| {
+        let value = get(column)?;
+        if !secrets.parameters {
+            return Ok(value);
+        }
+        value
+            .map(|value| secrets.open(&instance_label(column, &instance_id), value))
+            .transpose()
+    };
     let pending = match get("pending_fingerprint")? {
         Some(fingerprint) => Some(PendingUpdate {
             plan_id: get("pending_plan_id")?,
-            parameters: raw(get("pending_parameters")?)?,
+            parameters: raw(secret("pending_parameters")?)?,
             maintenance_version: get("pending_maintenance_version")?,
             fingerprint: parse_fingerprint(&fingerprint)?,
         }),
         None => None,
     };
     Ok(InstanceRecord {
-        instance_id: required("instance_id")?,
+        parameters: raw(secret("parameters")?)?,
+        instance_id,
         service_id: required("service_id")?,
         plan_id: required("plan_id")?,
-        parameters: raw(get("parameters")?)?,
         context: raw(get("context")?)?,
         maintenance_version: get("maintenance_version")?,
         dashboard_url: get("dashboard_url")?,
@@ -162,7 +201,7 @@ pub(super) fn instance(row: &AnyRow) -> Result<InstanceRecord, StoreError> {
     })
 }
 
-pub(super) fn binding(row: &AnyRow) -> Result<BindingRecord, StoreError> {
+pub(super) fn binding(row: &AnyRow, secrets: &Secrets) -> Result<BindingRecord, StoreError> {
     let get = |column: &str| {
         row.try_get::<Option<String>, _>(column)
             .map_err(failed("could not read a binding"))
@@ -172,14 +211,24 @@ pub(super) fn binding(row: &AnyRow) -> Result<BindingRecord, StoreError> {
             .map_err(failed("could not read a binding"))
     };
     let state = required("state")?;
+    let instance_id = required("instance_id")?;
+    let binding_id = required("binding_id")?;
+    let secret = |column: &str, always: bool| {
+        let value = get(column)?;
+        if !(always || secrets.parameters) {
+            return Ok(value);
+        }
+        let label = binding_label(column, &instance_id, &binding_id);
+        value.map(|value| secrets.open(&label, value)).transpose()
+    };
     Ok(BindingRecord {
-        instance_id: required("instance_id")?,
-        binding_id: required("binding_id")?,
+        parameters: raw(secret("parameters", false)?)?,
+        bind_resource: raw(get("bind_resource")?)?,
+        response: raw(secret("response", true)?)?,
+        instance_id,
+        binding_id,
         service_id: required("service_id")?,
         plan_id: required("plan_id")?,
-        parameters: raw(get("parameters")?)?,
-        bind_resource: raw(get("bind_resource")?)?,
-        response: raw(get("response")?)?,
         state: ResourceState::parse(&state).ok_or_else(|| corrupt("binding state"))?,
         operation: operation(row)?,
         fingerprint: parse_fingerprint(&required("fingerprint")?)?,
@@ -193,41 +242,66 @@ pub(super) fn binding(row: &AnyRow) -> Result<BindingRecord, StoreError> {
 pub(super) fn instance_columns<'q>(
     query: Statement<'q>,
     record: &'q InstanceRecord,
+    secrets: &Secrets,
 ) -> Statement<'q> {
     let pending = record.pending.as_ref();
+    let id = &record.instance_id;
+    let secret = |query: Statement<'q>, column: &str, value: Option<&'q str>| {
+        let label = || instance_label(column, id);
+        bind_secret(query, secrets, secrets.parameters, label, value)
+    };
     let query = query
         .bind(&record.instance_id)
         .bind(&record.service_id)
-        .bind(&record.plan_id)
-        .bind(text(&record.parameters))
+        .bind(&record.plan_id);
+    let query = secret(query, "parameters", text(&record.parameters))
         .bind(text(&record.context))
         .bind(record.maintenance_version.as_deref())
         .bind(record.dashboard_url.as_deref())
         .bind(text(&record.metadata))
         .bind(record.state.as_str());
-    bind_operation(query, record.operation.as_ref())
-        .bind(pending.and_then(|p| p.plan_id.as_deref()))
-        .bind(pending.and_then(|p| text(&p.parameters)))
-        .bind(pending.and_then(|p| p.maintenance_version.as_deref()))
-        .bind(pending.map(|p| p.fingerprint.to_hex()))
-        .bind(record.fingerprint.to_hex())
-        .bind(record.version)
+    let query = bind_operation(query, record.operation.as_ref())
+        .bind(pending.and_then(|p| p.plan_id.as_deref()));
+    secret(
+        query,
+        "pending_parameters",
+        pending.and_then(|p| text(&p.parameters)),
+    )
+    .bind(pending.and_then(|p| p.maintenance_version.as_deref()))
+    .bind(pending.map(|p| p.fingerprint.to_hex()))
+    .bind(record.fingerprint.to_hex())
+    .bind(record.version)
 }
 
 /// `query` with a binding's columns bound, in the order of the statements below.
 pub(super) fn binding_columns<'q>(
     query: Statement<'q>,
     record: &'q BindingRecord,
+    secrets: &Secrets,
 ) -> Statement<'q> {
+    let (iid, bid) = (&record.instance_id, &record.binding_id);
+    let label = |column: &'static str| move || binding_label(column, iid, bid);
     let query = query
         .bind(&record.instance_id)
         .bind(&record.binding_id)
         .bind(&record.service_id)
-        .bind(&record.plan_id)
-        .bind(text(&record.parameters))
-        .bind(text(&record.bind_resource))
-        .bind(text(&record.response))
-        .bind(record.state.as_str());
+        .bind(&record.plan_id);
+    let query = bind_secret(
+        query,
+        secrets,
+        secrets.parameters,
+        label("parameters"),
+        text(&record.parameters),
+    )
+    .bind(text(&record.bind_resource));
+    let query = bind_secret(
+        query,
+        secrets,
+        true,
+        label("response"),
+        text(&record.response),
+    )
+    .bind(record.state.as_str());
     bind_operation(query, record.operation.as_ref())
         .bind(record.fingerprint.to_hex())
         .bind(record.version)

@@ -11,6 +11,8 @@ mod fault;
 mod open;
 mod options;
 mod process_lock;
+mod rekey;
+mod secrets;
 mod transaction;
 
 use std::fmt;
@@ -29,6 +31,8 @@ use columns::{
 use fault::{failed, timed_out};
 use open::Target;
 pub use options::SqlOptions;
+pub use secrets::EncryptionKey;
+use secrets::Secrets;
 use transaction::Transaction;
 
 /// A store in a SQL database: a SQLite file (embedded, nothing to install) or
@@ -47,6 +51,8 @@ pub struct SqlStore {
     timeout: Duration,
     /// A SQLite file's: this process has it to itself.
     lock: Option<std::sync::Arc<process_lock::ProcessLock>>,
+    /// The keys of what is stored encrypted.
+    secrets: std::sync::Arc<Secrets>,
 }
 
 impl fmt::Debug for SqlStore {
@@ -74,11 +80,19 @@ impl SqlStore {
     /// [`open`](SqlStore::open) with `options`.
     pub async fn open_with(url: &str, options: &SqlOptions) -> Result<Self, StoreError> {
         let (pool, target, lock) = open::open(url, options).await?;
+        let secrets = Secrets::new(options.keys.clone(), options.encrypt_parameters);
+        if options.encrypt_parameters && secrets.current().is_none() {
+            return Err(StoreError::new(
+                "encrypt_parameters needs an encryption key (SqlOptions::encryption_key)",
+            ));
+        }
+        rekey::check_keys(&pool, &secrets, options.connect_timeout).await?;
         Ok(Self {
             pool,
             target: std::sync::Arc::new(target),
             timeout: options.timeout,
             lock,
+            secrets: std::sync::Arc::new(secrets),
         })
     }
 
@@ -170,7 +184,9 @@ impl Store for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(failed("could not read an instance"))?;
-            row.as_ref().map(instance).transpose()
+            row.as_ref()
+                .map(|row| instance(row, &self.secrets))
+                .transpose()
         })
         .await
     }
@@ -201,7 +217,7 @@ impl Store for SqlStore {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
                  $19, $20, $21, $22, $23, $24) ON CONFLICT (instance_id) DO NOTHING",
             );
-            let query = instance_columns(query, record);
+            let query = instance_columns(query, record, &self.secrets);
             self.insert(
                 query,
                 &record.instance_id,
@@ -228,7 +244,7 @@ impl Store for SqlStore {
                  pending_fingerprint = $22, fingerprint = $23, version = $24 \
                  WHERE instance_id = $1 AND version = $25",
             );
-            let query = instance_columns(query, record).bind(expected_version);
+            let query = instance_columns(query, record, &self.secrets).bind(expected_version);
             Ok(query
                 .execute(&self.pool)
                 .await
@@ -281,7 +297,9 @@ impl Store for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(failed("could not read a binding"))?;
-            row.as_ref().map(binding).transpose()
+            row.as_ref()
+                .map(|row| binding(row, &self.secrets))
+                .transpose()
         })
         .await
     }
@@ -295,7 +313,7 @@ impl Store for SqlStore {
                  version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
                  $17, $18, $19) ON CONFLICT (instance_id, binding_id) DO NOTHING",
             );
-            let query = binding_columns(query, record);
+            let query = binding_columns(query, record, &self.secrets);
             self.insert(
                 query,
                 &record.instance_id,
@@ -321,7 +339,7 @@ impl Store for SqlStore {
                  fingerprint = $18, version = $19 \
                  WHERE instance_id = $1 AND binding_id = $2 AND version = $20",
             );
-            Ok(binding_columns(query, record)
+            Ok(binding_columns(query, record, &self.secrets)
                 .bind(expected_version)
                 .execute(&self.pool)
                 .await

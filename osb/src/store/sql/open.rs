@@ -17,8 +17,14 @@ use crate::store::StoreError;
 /// The schema, versioned: applied in order at start-up, each version once (sqlx
 /// records them in `_sqlx_migrations`, under a lock on PostgreSQL, so replicas
 /// starting together do not race).
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "osb state", include_str!("migrations/0001_state.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "osb state", include_str!("migrations/0001_state.sql")),
+    (
+        2,
+        "osb settings",
+        include_str!("migrations/0002_settings.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded;

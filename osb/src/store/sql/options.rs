@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::secrets::EncryptionKey;
 use crate::store::StoreError;
 
 /// Settings of a [`SqlStore`](super::SqlStore): how long it waits for its database,
@@ -24,6 +25,9 @@ pub struct SqlOptions {
     pub(super) timeout: Duration,
     pub(super) connect_timeout: Duration,
     pub(super) pragmas: Vec<(String, String)>,
+    /// The key that encrypts first, then those that only decrypt.
+    pub(super) keys: Vec<EncryptionKey>,
+    pub(super) encrypt_parameters: bool,
 }
 
 impl Default for SqlOptions {
@@ -32,6 +36,8 @@ impl Default for SqlOptions {
             timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(5),
             pragmas: Vec::new(),
+            keys: Vec::new(),
+            encrypt_parameters: false,
         }
     }
 }
@@ -56,6 +62,37 @@ impl SqlOptions {
     #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Encrypts bindings' credentials at rest with `key` (XChaCha20-Poly1305). Once a
+    /// database holds encrypted values, opening it without the key, or with another
+    /// one, fails: the store never reads or writes them as plaintext.
+    ///
+    /// To rotate: give the new key here and the old one to
+    /// [`previous_encryption_key`](SqlOptions::previous_encryption_key), restart every
+    /// replica, run [`SqlStore::reencrypt`](super::SqlStore::reencrypt) once, then drop
+    /// the old key.
+    #[must_use]
+    pub fn encryption_key(mut self, key: EncryptionKey) -> Self {
+        self.keys.insert(0, key);
+        self
+    }
+
+    /// A key that no longer encrypts but still decrypts what it encrypted, while a
+    /// rotation runs (see [`encryption_key`](SqlOptions::encryption_key)).
+    #[must_use]
+    pub fn previous_encryption_key(mut self, key: EncryptionKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Encrypts the parameters of instances and bindings too (they may hold
+    /// passwords a platform's user passed), not only bindings' credentials. Needs an
+    /// [`encryption_key`](SqlOptions::encryption_key).
+    #[must_use]
+    pub fn encrypt_parameters(mut self) -> Self {
+        self.encrypt_parameters = true;
         self
     }
 
