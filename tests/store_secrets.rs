@@ -7,8 +7,8 @@ mod common;
 
 use common::postgres_url;
 use osb::store::{
-    BindingRecord, EncryptionKey, Fingerprint, InstanceRecord, ResourceState, SqlOptions,
-    SqlStore, Store,
+    BindingRecord, EncryptionKey, Fingerprint, InstanceRecord, ResourceState, SqlOptions, SqlStore,
+    Store,
 };
 use serde_json::value::RawValue;
 
@@ -80,13 +80,12 @@ fn sqlite_bytes(dir: &std::path::Path) -> String {
 async fn stored_columns(url: &str, instance_id: &str) -> String {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
-    let rows: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT response, parameters FROM osb_bindings WHERE instance_id = $1",
-    )
-    .bind(instance_id)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let rows: Vec<(Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT response, parameters FROM osb_bindings WHERE instance_id = $1")
+            .bind(instance_id)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     let parameters: Option<String> =
         sqlx::query_scalar("SELECT parameters FROM osb_instances WHERE instance_id = $1")
             .bind(instance_id)
@@ -100,7 +99,12 @@ async fn stored_columns(url: &str, instance_id: &str) -> String {
 /// Writes an instance and a binding through `store`, reads them back whole.
 async fn round_trip(store: &SqlStore, instance_id: &str) {
     assert!(store.insert_instance(&instance(instance_id)).await.unwrap());
-    assert!(store.insert_binding(&binding(instance_id, "b")).await.unwrap());
+    assert!(
+        store
+            .insert_binding(&binding(instance_id, "b"))
+            .await
+            .unwrap()
+    );
     let read = store.binding(instance_id, "b").await.unwrap().unwrap();
     assert_eq!(
         read.response.unwrap().get(),
@@ -163,7 +167,11 @@ async fn postgres_keeps_credentials_encrypted() {
     assert!(!columns.contains(PARAMETER), "{columns}");
     assert!(columns.contains("osb1:"), "{columns}");
     drop(store);
-    sql(&postgres_url().unwrap(), &format!("DROP DATABASE {name} WITH (FORCE)")).await;
+    sql(
+        &postgres_url().unwrap(),
+        &format!("DROP DATABASE {name} WITH (FORCE)"),
+    )
+    .await;
 }
 
 /// Runs `statement` on the database at `url`.
@@ -237,7 +245,9 @@ async fn keys_rotate() {
     let dir = std::env::temp_dir().join(unique("osb-rotate"));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("state.db").display());
-    let old = SqlOptions::new().encryption_key(key(1)).encrypt_parameters();
+    let old = SqlOptions::new()
+        .encryption_key(key(1))
+        .encrypt_parameters();
     let store = SqlStore::open_with(&url, &old).await.unwrap();
     round_trip(&store, "before").await;
     drop(store);
@@ -253,7 +263,9 @@ async fn keys_rotate() {
     assert_eq!(store.reencrypt().await.unwrap(), 0);
     drop(store);
 
-    let new = SqlOptions::new().encryption_key(key(2)).encrypt_parameters();
+    let new = SqlOptions::new()
+        .encryption_key(key(2))
+        .encrypt_parameters();
     let store = SqlStore::open_with(&url, &new).await.unwrap();
     let read = store.binding("before", "b").await.unwrap().unwrap();
     assert!(read.response.unwrap().get().contains(PASSWORD));

@@ -95,6 +95,11 @@ impl LastOp {
         Self { kind, state, plan }
     }
 
+    /// The last operation of a resource created synchronously or in the background.
+    pub fn created(state: OperationState, plan: PlanKind) -> Self {
+        Self::new(Kind::Create, state, plan)
+    }
+
     /// The description `last_operation` answers with, as the framework's state store
     /// does: none unless the operation failed.
     pub fn description(&self, instance_id: &str) -> Option<String> {

@@ -22,11 +22,15 @@
 //!   included;
 //! - fetch instance and last operation with the same JSON answers.
 //!
+//! With `--store sqlite://PATH` or `--store postgres://…` the state is kept in that
+//! database instead (`benches/src/sql_store.rs`), the baseline of the framework's SQL
+//! stores: the same routes, with the bookkeeping written by hand in SQL.
+//!
 //! Error paths answer the same status codes; their bodies are simpler (they are not
 //! benchmarked).
 //!
 //! ```text
-//! bare-axum --listen 127.0.0.1:8081 --catalog catalog.json
+//! bare-axum --listen 127.0.0.1:8081 --catalog catalog.json [--store memory|sqlite://PATH|postgres://URL]
 //! ```
 
 // Errors are answered as ready responses, as a hand-written server would; they are
@@ -56,7 +60,54 @@ use osb_examples::reference::params::SmallParams;
 #[path = "../store.rs"]
 #[allow(dead_code, unreachable_pub)]
 mod store;
-use store::{InstanceSpec, Outcome, PlanKind, Store};
+use store::{Credentials, InstanceSpec, LastOp, Outcome, PlanKind, Store};
+
+#[path = "../sql_store.rs"]
+#[allow(unreachable_pub)]
+mod sql_store;
+use sql_store::SqlStore;
+
+/// Where the baseline keeps its state.
+enum Backend {
+    Memory(Store),
+    Sql(SqlStore),
+}
+
+impl Backend {
+    async fn provision(&self, id: &str, spec: InstanceSpec) -> Result<Outcome, osb::Error> {
+        match self {
+            Self::Memory(store) => store.provision(id, spec),
+            Self::Sql(store) => store.provision(id, spec).await,
+        }
+    }
+
+    async fn fetch(&self, id: &str) -> Result<InstanceSpec, osb::Error> {
+        match self {
+            Self::Memory(store) => store.fetch(id),
+            Self::Sql(store) => store.fetch(id).await,
+        }
+    }
+
+    async fn last_operation(&self, id: &str) -> Result<LastOp, osb::Error> {
+        match self {
+            Self::Memory(store) => store.last_operation(id),
+            Self::Sql(store) => store.last_operation(id).await,
+        }
+    }
+
+    async fn bind(
+        &self,
+        instance_id: &str,
+        binding_id: &str,
+        plan: PlanKind,
+        app: Option<String>,
+    ) -> Result<Outcome<Credentials>, osb::Error> {
+        match self {
+            Self::Memory(store) => store.bind(instance_id, binding_id, plan, app),
+            Self::Sql(store) => store.bind(instance_id, binding_id, plan, app).await,
+        }
+    }
+}
 
 const SERVICE_ID: &str = "3f0e8a4c-6a1d-4c7e-9b2f-5d8e1a7c4b90";
 const SMALL_ID: &str = "8a9c2d4e-1b3f-4a6c-8e0d-2f4a6c8e0b12";
@@ -68,7 +119,7 @@ struct App {
     catalog: Bytes,
     etag: HeaderValue,
     secret: [u8; 32],
-    store: Store,
+    store: Backend,
 }
 
 type Shared = State<Arc<App>>;
@@ -316,7 +367,7 @@ async fn provision(
             plan,
             size_mb: params.size_mb,
         };
-        match app.store.provision(&instance_id, spec) {
+        match app.store.provision(&instance_id, spec).await {
             Ok(Outcome::Done(())) => Ok(json(StatusCode::CREATED, "{}")),
             Ok(Outcome::Existing(())) => Ok(json(StatusCode::OK, "{}")),
             Ok(Outcome::Accepted(_)) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, "async")),
@@ -400,7 +451,10 @@ async fn bind(
             .bind_resource
             .and_then(|r| r.app_guid)
             .or(body.app_guid);
-        let (status, credentials) = match app.store.bind(&instance_id, &binding_id, plan, app_guid)
+        let (status, credentials) = match app
+            .store
+            .bind(&instance_id, &binding_id, plan, app_guid)
+            .await
         {
             Ok(Outcome::Done(c)) => (StatusCode::CREATED, c),
             Ok(Outcome::Existing(c)) => (StatusCode::OK, c),
@@ -462,13 +516,15 @@ async fn fetch_instance(
     Path(instance_id): Path<String>,
     request: Request,
 ) -> Response {
-    let headers = request.headers();
-    let result = (|| {
+    let (parts, _) = request.into_parts();
+    let headers = &parts.headers;
+    let result = async {
         preamble(&app, headers)?;
-        check_hints(request.uri().query())?;
+        check_hints(parts.uri.query())?;
         let spec = app
             .store
             .fetch(&instance_id)
+            .await
             .map_err(|err| store_error(&err, osb::api::Endpoint::FetchInstance))?;
         let (plan_id, maintenance_info) = match spec.plan {
             PlanKind::Small => (SMALL_ID, Some(Maintenance { version: "1.0.0" })),
@@ -486,7 +542,8 @@ async fn fetch_instance(
             StatusCode::OK,
             serde_json::to_vec(&body).unwrap_or_default(),
         ))
-    })();
+    }
+    .await;
     finish(headers, result)
 }
 
@@ -502,13 +559,15 @@ async fn last_operation(
     Path(instance_id): Path<String>,
     request: Request,
 ) -> Response {
-    let headers = request.headers();
-    let result = (|| {
+    let (parts, _) = request.into_parts();
+    let headers = &parts.headers;
+    let result = async {
         preamble(&app, headers)?;
-        check_hints(request.uri().query())?;
+        check_hints(parts.uri.query())?;
         let last = app
             .store
             .last_operation(&instance_id)
+            .await
             .map_err(|err| store_error(&err, osb::api::Endpoint::LastOperation))?;
         let state = match last.state {
             osb::response::OperationState::InProgress => "in progress",
@@ -529,7 +588,8 @@ async fn last_operation(
                 .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         Ok(response)
-    })();
+    }
+    .await;
     finish(headers, result)
 }
 
@@ -553,6 +613,7 @@ fn etag(bytes: &[u8]) -> HeaderValue {
 fn main() -> std::process::ExitCode {
     let mut listen: SocketAddr = ([127, 0, 0, 1], 8081).into();
     let mut catalog_path = None;
+    let mut store_url = String::from("memory");
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
@@ -564,8 +625,9 @@ fn main() -> std::process::ExitCode {
                 }
             },
             ("--catalog", Some(path)) => catalog_path = Some(path),
+            ("--store", Some(url)) => store_url = url,
             _ => {
-                eprintln!("usage: bare-axum [--listen ADDR] --catalog FILE");
+                eprintln!("usage: bare-axum [--listen ADDR] --catalog FILE [--store STORE]");
                 return std::process::ExitCode::from(2);
             }
         }
@@ -581,12 +643,6 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let app = Arc::new(App {
-        etag: etag(&catalog_json),
-        catalog: catalog_json,
-        secret: Sha256::digest(b"admin:admin").into(),
-        store: Store::new(Duration::from_millis(1000)),
-    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -597,6 +653,23 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let store = if store_url == "memory" {
+        Backend::Memory(Store::new(Duration::from_millis(1000)))
+    } else {
+        match runtime.block_on(SqlStore::open(&store_url)) {
+            Ok(store) => Backend::Sql(store),
+            Err(err) => {
+                eprintln!("bare-axum: cannot open {store_url}: {err}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    };
+    let app = Arc::new(App {
+        etag: etag(&catalog_json),
+        catalog: catalog_json,
+        secret: Sha256::digest(b"admin:admin").into(),
+        store,
+    });
     let result: std::io::Result<()> = runtime.block_on(async move {
         let routes = Router::new()
             .route("/v2/catalog", get(catalog))
