@@ -37,7 +37,7 @@ use crate::store::StateConfig;
 
 pub(crate) use handle::StoreHandle;
 pub(crate) use shared::Lifecycle;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(feature = "sqlite")]
 pub(crate) use shared::now_ms;
 
 /// The lifecycle of `direct`'s brokers over `store`. It looks for interrupted work

@@ -60,6 +60,12 @@ impl StoreError {
         self
     }
 
+    /// What failed, without the causes.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
     /// Whether the failure passes: see [`unavailable`](StoreError::unavailable).
     pub fn is_unavailable(&self) -> bool {
         self.retry_after.is_some()

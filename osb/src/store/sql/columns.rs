@@ -1,13 +1,11 @@
-//! Records as rows: the columns of instances, bindings and operations, read from a
-//! row and bound to a statement in the order the statements in `mod.rs` name them.
+//! Records as rows: the columns of instances, bindings and operations, read from a row
+//! and bound to a statement in the order the statements in `mod.rs` name them.
+//! Secret columns are encrypted on the way in and decrypted on the way out.
 
 use serde_json::value::RawValue;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
-use super::Statement;
-use super::fault::failed;
 use super::secrets::Secrets;
+use super::statement::{Cells, Statement};
 use crate::store::StoreError;
 use crate::store::record::{
     BindingRecord, Fingerprint, InstanceRecord, OperationKind, OperationRecord, PendingUpdate,
@@ -39,72 +37,41 @@ fn parse_fingerprint(text: &str) -> Result<Fingerprint, StoreError> {
     Fingerprint::from_hex(text).ok_or_else(|| corrupt("fingerprint"))
 }
 
-pub(super) fn operation(row: &AnyRow) -> Result<Option<OperationRecord>, StoreError> {
-    let get = |column: &str| {
-        row.try_get::<Option<String>, _>(column)
-            .map_err(failed("could not read an operation"))
-    };
-    let get_int = |column: &str| {
-        row.try_get::<Option<i64>, _>(column)
-            .map_err(failed("could not read an operation"))
-    };
-    let Some(kind) = get("op_kind")? else {
+/// The operation of a row's `op_*` columns, if any.
+pub(super) fn operation(row: &dyn Cells) -> Result<Option<OperationRecord>, StoreError> {
+    let Some(kind) = row.text("op_kind")? else {
         return Ok(None);
     };
-    let state = get("op_state")?.unwrap_or_default();
+    let state = row.text("op_state")?.unwrap_or_default();
     Ok(Some(OperationRecord {
-        id: get("op_id")?,
+        id: row.text("op_id")?,
         kind: OperationKind::parse(&kind).ok_or_else(|| corrupt("operation kind"))?,
         state: parse_operation_state(&state).ok_or_else(|| corrupt("operation state"))?,
-        description: get("op_description")?,
-        runner: get_int("op_runner")?.unwrap_or(0) != 0,
-        started_at: get_int("op_started_at")?.unwrap_or(0),
-        heartbeat_at: get_int("op_heartbeat_at")?.unwrap_or(0),
-        instance_usable: get_int("op_instance_usable")?.map(|v| v != 0),
-        update_repeatable: get_int("op_update_repeatable")?.map(|v| v != 0),
+        description: row.text("op_description")?,
+        runner: row.int("op_runner")?.unwrap_or(0) != 0,
+        started_at: row.int("op_started_at")?.unwrap_or(0),
+        heartbeat_at: row.int("op_heartbeat_at")?.unwrap_or(0),
+        instance_usable: row.int("op_instance_usable")?.map(|v| v != 0),
+        update_repeatable: row.int("op_update_repeatable")?.map(|v| v != 0),
     }))
 }
 
-/// The values of the `op_*` columns, in their order in the statements below.
-struct OperationColumns<'a> {
-    id: Option<&'a str>,
-    kind: Option<&'static str>,
-    state: Option<&'static str>,
-    description: Option<&'a str>,
-    runner: Option<i64>,
-    started_at: Option<i64>,
-    heartbeat_at: Option<i64>,
-    instance_usable: Option<i64>,
-    update_repeatable: Option<i64>,
-}
-
-impl<'a> OperationColumns<'a> {
-    fn of(operation: Option<&'a OperationRecord>) -> Self {
-        match operation {
-            None => Self {
-                id: None,
-                kind: None,
-                state: None,
-                description: None,
-                runner: None,
-                started_at: None,
-                heartbeat_at: None,
-                instance_usable: None,
-                update_repeatable: None,
-            },
-            Some(op) => Self {
-                id: op.id.as_deref(),
-                kind: Some(op.kind.as_str()),
-                state: Some(operation_state_str(op.state)),
-                description: op.description.as_deref(),
-                runner: Some(i64::from(op.runner)),
-                started_at: Some(op.started_at),
-                heartbeat_at: Some(op.heartbeat_at),
-                instance_usable: flag(op.instance_usable),
-                update_repeatable: flag(op.update_repeatable),
-            },
-        }
-    }
+/// `statement` with `operation`'s `op_*` columns bound, in their order.
+pub(super) fn bind_operation(
+    statement: Statement,
+    operation: Option<&OperationRecord>,
+) -> Statement {
+    let op = operation;
+    statement
+        .bind(op.and_then(|op| op.id.as_deref()))
+        .bind(op.map(|op| op.kind.as_str()))
+        .bind(op.map(|op| operation_state_str(op.state)))
+        .bind(op.and_then(|op| op.description.as_deref()))
+        .bind(op.map(|op| i64::from(op.runner)))
+        .bind(op.map(|op| op.started_at))
+        .bind(op.map(|op| op.heartbeat_at))
+        .bind(op.and_then(|op| flag(op.instance_usable)))
+        .bind(op.and_then(|op| flag(op.update_repeatable)))
 }
 
 /// What an instance's secret `column` is encrypted under: the column and the id, so a
@@ -118,54 +85,29 @@ pub(super) fn binding_label(column: &str, instance_id: &str, binding_id: &str) -
     format!("osb_bindings.{column} {instance_id}/{binding_id}")
 }
 
-/// `query` with `value` bound: encrypted under `label` when it is `secret` and the
+/// `statement` with `value` bound: encrypted under `label` when it is `secret` and the
 /// store has a key, else as it is.
-fn bind_secret<'q>(
-    query: Statement<'q>,
+fn bind_secret(
+    statement: Statement,
     secrets: &Secrets,
     secret: bool,
     label: impl FnOnce() -> String,
-    value: Option<&'q str>,
-) -> Statement<'q> {
+    value: Option<&str>,
+) -> Statement {
     match value {
         Some(plain) if secret && secrets.current().is_some() => {
-            query.bind(secrets.seal(&label(), plain))
+            statement.bind(secrets.seal(&label(), plain))
         }
-        _ => query.bind(value),
+        _ => statement.bind(value),
     }
 }
 
-/// `query` with `operation`'s `op_*` columns bound, in their order.
-pub(super) fn bind_operation<'q>(
-    query: Statement<'q>,
-    operation: Option<&'q OperationRecord>,
-) -> Statement<'q> {
-    let op = OperationColumns::of(operation);
-    query
-        .bind(op.id)
-        .bind(op.kind)
-        .bind(op.state)
-        .bind(op.description)
-        .bind(op.runner)
-        .bind(op.started_at)
-        .bind(op.heartbeat_at)
-        .bind(op.instance_usable)
-        .bind(op.update_repeatable)
-}
-
-pub(super) fn instance(row: &AnyRow, secrets: &Secrets) -> Result<InstanceRecord, StoreError> {
-    let get = |column: &str| {
-        row.try_get::<Option<String>, _>(column)
-            .map_err(failed("could not read an instance"))
-    };
-    let required = |column: &str| {
-        row.try_get::<String, _>(column)
-            .map_err(failed("could not read an instance"))
-    };
-    let state = required("state")?;
-    let instance_id = required("instance_id")?;
+/// The instance of a row of `osb_instances`.
+pub(super) fn instance(row: &dyn Cells, secrets: &Secrets) -> Result<InstanceRecord, StoreError> {
+    let state = row.required_text("state")?;
+    let instance_id = row.required_text("instance_id")?;
     let secret = |column: &str| {
-        let value = get(column)?;
+        let value = row.text(column)?;
         if !secrets.parameters {
             return Ok(value);
         }
@@ -173,11 +115,11 @@ pub(super) fn instance(row: &AnyRow, secrets: &Secrets) -> Result<InstanceRecord
             .map(|value| secrets.open(&instance_label(column, &instance_id), value))
             .transpose()
     };
-    let pending = match get("pending_fingerprint")? {
+    let pending = match row.text("pending_fingerprint")? {
         Some(fingerprint) => Some(PendingUpdate {
-            plan_id: get("pending_plan_id")?,
+            plan_id: row.text("pending_plan_id")?,
             parameters: raw(secret("pending_parameters")?)?,
-            maintenance_version: get("pending_maintenance_version")?,
+            maintenance_version: row.text("pending_maintenance_version")?,
             fingerprint: parse_fingerprint(&fingerprint)?,
         }),
         None => None,
@@ -185,36 +127,27 @@ pub(super) fn instance(row: &AnyRow, secrets: &Secrets) -> Result<InstanceRecord
     Ok(InstanceRecord {
         parameters: raw(secret("parameters")?)?,
         instance_id,
-        service_id: required("service_id")?,
-        plan_id: required("plan_id")?,
-        context: raw(get("context")?)?,
-        maintenance_version: get("maintenance_version")?,
-        dashboard_url: get("dashboard_url")?,
-        metadata: raw(get("metadata")?)?,
+        service_id: row.required_text("service_id")?,
+        plan_id: row.required_text("plan_id")?,
+        context: raw(row.text("context")?)?,
+        maintenance_version: row.text("maintenance_version")?,
+        dashboard_url: row.text("dashboard_url")?,
+        metadata: raw(row.text("metadata")?)?,
         state: ResourceState::parse(&state).ok_or_else(|| corrupt("instance state"))?,
         operation: operation(row)?,
         pending,
-        fingerprint: parse_fingerprint(&required("fingerprint")?)?,
-        version: row
-            .try_get::<i64, _>("version")
-            .map_err(failed("could not read an instance"))?,
+        fingerprint: parse_fingerprint(&row.required_text("fingerprint")?)?,
+        version: row.required_int("version")?,
     })
 }
 
-pub(super) fn binding(row: &AnyRow, secrets: &Secrets) -> Result<BindingRecord, StoreError> {
-    let get = |column: &str| {
-        row.try_get::<Option<String>, _>(column)
-            .map_err(failed("could not read a binding"))
-    };
-    let required = |column: &str| {
-        row.try_get::<String, _>(column)
-            .map_err(failed("could not read a binding"))
-    };
-    let state = required("state")?;
-    let instance_id = required("instance_id")?;
-    let binding_id = required("binding_id")?;
+/// The binding of a row of `osb_bindings`.
+pub(super) fn binding(row: &dyn Cells, secrets: &Secrets) -> Result<BindingRecord, StoreError> {
+    let state = row.required_text("state")?;
+    let instance_id = row.required_text("instance_id")?;
+    let binding_id = row.required_text("binding_id")?;
     let secret = |column: &str, always: bool| {
-        let value = get(column)?;
+        let value = row.text(column)?;
         if !(always || secrets.parameters) {
             return Ok(value);
         }
@@ -223,47 +156,46 @@ pub(super) fn binding(row: &AnyRow, secrets: &Secrets) -> Result<BindingRecord, 
     };
     Ok(BindingRecord {
         parameters: raw(secret("parameters", false)?)?,
-        bind_resource: raw(get("bind_resource")?)?,
+        bind_resource: raw(row.text("bind_resource")?)?,
         response: raw(secret("response", true)?)?,
         instance_id,
         binding_id,
-        service_id: required("service_id")?,
-        plan_id: required("plan_id")?,
+        service_id: row.required_text("service_id")?,
+        plan_id: row.required_text("plan_id")?,
         state: ResourceState::parse(&state).ok_or_else(|| corrupt("binding state"))?,
         operation: operation(row)?,
-        fingerprint: parse_fingerprint(&required("fingerprint")?)?,
-        version: row
-            .try_get::<i64, _>("version")
-            .map_err(failed("could not read a binding"))?,
+        fingerprint: parse_fingerprint(&row.required_text("fingerprint")?)?,
+        version: row.required_int("version")?,
     })
 }
 
-/// `query` with an instance's columns bound, in the order of the statements below.
-pub(super) fn instance_columns<'q>(
-    query: Statement<'q>,
-    record: &'q InstanceRecord,
+/// `statement` with an instance's columns bound, in the order of the statements in
+/// `mod.rs`.
+pub(super) fn instance_columns(
+    statement: Statement,
+    record: &InstanceRecord,
     secrets: &Secrets,
-) -> Statement<'q> {
+) -> Statement {
     let pending = record.pending.as_ref();
     let id = &record.instance_id;
-    let secret = |query: Statement<'q>, column: &str, value: Option<&'q str>| {
+    let secret = |statement: Statement, column: &str, value: Option<&str>| {
         let label = || instance_label(column, id);
-        bind_secret(query, secrets, secrets.parameters, label, value)
+        bind_secret(statement, secrets, secrets.parameters, label, value)
     };
-    let query = query
-        .bind(&record.instance_id)
-        .bind(&record.service_id)
-        .bind(&record.plan_id);
-    let query = secret(query, "parameters", text(&record.parameters))
+    let statement = statement
+        .bind(record.instance_id.as_str())
+        .bind(record.service_id.as_str())
+        .bind(record.plan_id.as_str());
+    let statement = secret(statement, "parameters", text(&record.parameters))
         .bind(text(&record.context))
         .bind(record.maintenance_version.as_deref())
         .bind(record.dashboard_url.as_deref())
         .bind(text(&record.metadata))
         .bind(record.state.as_str());
-    let query = bind_operation(query, record.operation.as_ref())
+    let statement = bind_operation(statement, record.operation.as_ref())
         .bind(pending.and_then(|p| p.plan_id.as_deref()));
     secret(
-        query,
+        statement,
         "pending_parameters",
         pending.and_then(|p| text(&p.parameters)),
     )
@@ -273,36 +205,37 @@ pub(super) fn instance_columns<'q>(
     .bind(record.version)
 }
 
-/// `query` with a binding's columns bound, in the order of the statements below.
-pub(super) fn binding_columns<'q>(
-    query: Statement<'q>,
-    record: &'q BindingRecord,
+/// `statement` with a binding's columns bound, in the order of the statements in
+/// `mod.rs`.
+pub(super) fn binding_columns(
+    statement: Statement,
+    record: &BindingRecord,
     secrets: &Secrets,
-) -> Statement<'q> {
+) -> Statement {
     let (iid, bid) = (&record.instance_id, &record.binding_id);
     let label = |column: &'static str| move || binding_label(column, iid, bid);
-    let query = query
-        .bind(&record.instance_id)
-        .bind(&record.binding_id)
-        .bind(&record.service_id)
-        .bind(&record.plan_id);
-    let query = bind_secret(
-        query,
+    let statement = statement
+        .bind(record.instance_id.as_str())
+        .bind(record.binding_id.as_str())
+        .bind(record.service_id.as_str())
+        .bind(record.plan_id.as_str());
+    let statement = bind_secret(
+        statement,
         secrets,
         secrets.parameters,
         label("parameters"),
         text(&record.parameters),
     )
     .bind(text(&record.bind_resource));
-    let query = bind_secret(
-        query,
+    let statement = bind_secret(
+        statement,
         secrets,
         true,
         label("response"),
         text(&record.response),
     )
     .bind(record.state.as_str());
-    bind_operation(query, record.operation.as_ref())
+    bind_operation(statement, record.operation.as_ref())
         .bind(record.fingerprint.to_hex())
         .bind(record.version)
 }

@@ -9,12 +9,14 @@ use crate::store::StoreError;
 const RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// A closure turning a database failure while doing `what` into a [`StoreError`].
+#[cfg(feature = "postgres")]
 pub(super) fn failed(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
     move |err| fault(what, err)
 }
 
 /// A database failure while doing `what`: one that passes when the database cannot
 /// be reached, is overloaded or out of room; else a failure of its own.
+#[cfg(feature = "postgres")]
 pub(super) fn fault(what: &str, err: sqlx::Error) -> StoreError {
     if passes(&err) {
         StoreError::unavailable(format!("{what}: {err}"), RETRY_AFTER).with_source(err)
@@ -31,6 +33,21 @@ pub(super) fn timed_out(what: &str, timeout: Duration) -> StoreError {
     )
 }
 
+/// A SQLite failure while doing `what` (see [`fault`]).
+#[cfg(feature = "sqlite")]
+pub(super) fn sqlite_fault(what: &str, err: rusqlite::Error) -> StoreError {
+    let passes = err
+        .sqlite_error()
+        .is_some_and(|failure| passing_code(&failure.extended_code.to_string()));
+    let message = format!("{what}: {err}");
+    if passes {
+        StoreError::unavailable(message, RETRY_AFTER).with_source(err)
+    } else {
+        StoreError::caused_by(message, err)
+    }
+}
+
+#[cfg(feature = "postgres")]
 fn passes(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Io(_)

@@ -1,26 +1,36 @@
-//! SQLite and PostgreSQL stores, on sqlx's `Any` driver: one implementation, the
-//! database chosen by URL. Every change is one conditional statement (or one
-//! transaction), so replicas sharing a PostgreSQL database never overwrite each other.
+//! SQLite and PostgreSQL stores: one set of statements, the database chosen by URL.
+//! SQLite through rusqlite on a thread of its own (`sqlite/`), PostgreSQL through
+//! sqlx's PostgreSQL driver (`postgres.rs`). Every change is one conditional statement
+//! (or one transaction), so replicas sharing a PostgreSQL database never overwrite
+//! each other.
 //!
 //! Every call is bounded by [`SqlOptions::timeout`], waiting for a connection
 //! included; a failure that passes (unreachable, overloaded, full) is an
 //! [`unavailable`](StoreError::unavailable) error, answered 503 with `Retry-After`.
 
 mod columns;
+mod database;
 mod fault;
 mod open;
 mod options;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
 mod process_lock;
 mod rekey;
 mod secrets;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod statement;
+#[cfg(feature = "postgres")]
 mod transaction;
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::{AnyPool, Row};
 
 use super::interface::{Store, StoreError};
 use super::key::ResourceKey;
@@ -28,12 +38,25 @@ use super::record::{BindingRecord, InstanceRecord, ResourceState, Tombstone};
 use columns::{
     bind_operation, binding, binding_columns, corrupt, instance, instance_columns, operation,
 };
-use fault::{failed, timed_out};
+use database::Database;
+use fault::timed_out;
 use open::Target;
 pub use options::SqlOptions;
 pub use secrets::EncryptionKey;
 use secrets::Secrets;
-use transaction::Transaction;
+use statement::{Cells, Statement};
+
+/// The schema, versioned: applied in order when a store opens, each version once
+/// (recorded in `_sqlx_migrations`; on PostgreSQL under a lock, so replicas starting
+/// together do not race).
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "osb state", include_str!("migrations/0001_state.sql")),
+    (
+        2,
+        "osb settings",
+        include_str!("migrations/0002_settings.sql"),
+    ),
+];
 
 /// A store in a SQL database: a SQLite file (embedded, nothing to install) or
 /// PostgreSQL (shared by several broker replicas).
@@ -46,13 +69,14 @@ use transaction::Transaction;
 /// ```
 #[derive(Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
-    target: std::sync::Arc<Target>,
+    database: Arc<Database>,
+    target: Arc<Target>,
     timeout: Duration,
     /// A SQLite file's: this process has it to itself.
-    lock: Option<std::sync::Arc<process_lock::ProcessLock>>,
+    #[cfg(feature = "sqlite")]
+    lock: Option<Arc<process_lock::ProcessLock>>,
     /// The keys of what is stored encrypted.
-    secrets: std::sync::Arc<Secrets>,
+    secrets: Arc<Secrets>,
 }
 
 impl fmt::Debug for SqlStore {
@@ -79,20 +103,21 @@ impl SqlStore {
 
     /// [`open`](SqlStore::open) with `options`.
     pub async fn open_with(url: &str, options: &SqlOptions) -> Result<Self, StoreError> {
-        let (pool, target, lock) = open::open(url, options).await?;
         let secrets = Secrets::new(options.keys.clone(), options.encrypt_parameters);
         if options.encrypt_parameters && secrets.current().is_none() {
             return Err(StoreError::new(
                 "encrypt_parameters needs an encryption key (SqlOptions::encryption_key)",
             ));
         }
-        rekey::check_keys(&pool, &secrets, options.connect_timeout).await?;
+        let opened = open::open(url, options).await?;
+        rekey::check_keys(&opened.database, &secrets, options.connect_timeout).await?;
         Ok(Self {
-            pool,
-            target: std::sync::Arc::new(target),
+            database: Arc::new(opened.database),
+            target: Arc::new(opened.target),
             timeout: options.timeout,
-            lock,
-            secrets: std::sync::Arc::new(secrets),
+            #[cfg(feature = "sqlite")]
+            lock: opened.lock,
+            secrets: Arc::new(secrets),
         })
     }
 
@@ -115,117 +140,81 @@ impl SqlStore {
             err
         })
     }
-}
-
-/// A statement with its arguments bound.
-type Statement<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
-
-impl SqlStore {
-    /// Runs `change` and, if it changed a row, `then` (if any) and the burial of
-    /// `tombstone`: one transaction. Says whether `change` changed a row (nothing is
-    /// written otherwise).
-    async fn change(
-        &self,
-        change: Statement<'_>,
-        then: Option<Statement<'_>>,
-        tombstone: Option<&Tombstone>,
-        what: &str,
-    ) -> Result<bool, StoreError> {
-        let mut tx = Transaction::begin(&self.pool).await?;
-        let changed = change
-            .execute(tx.connection()?)
-            .await
-            .map_err(failed(what))?
-            .rows_affected()
-            == 1;
-        if !changed {
-            tx.rollback().await;
-            return Ok(false);
-        }
-        if let Some(then) = then {
-            then.execute(tx.connection()?).await.map_err(failed(what))?;
-        }
-        if let Some(tombstone) = tombstone {
-            bury(&mut tx, tombstone).await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
 
     /// Runs `insert` (an insert unless the key is taken) and, if it inserted, forgets
-    /// the tombstone of the same key (`binding_id` empty for an instance).
+    /// the tombstone of the same key (`binding_id` empty for an instance): one
+    /// transaction.
     async fn insert(
         &self,
-        insert: Statement<'_>,
+        insert: Statement,
         instance_id: &str,
         binding_id: &str,
-        what: &str,
+        what: &'static str,
     ) -> Result<bool, StoreError> {
         let forget =
-            sqlx::query("DELETE FROM osb_tombstones WHERE instance_id = $1 AND binding_id = $2")
+            Statement::new("DELETE FROM osb_tombstones WHERE instance_id = $1 AND binding_id = $2")
                 .bind(instance_id)
                 .bind(binding_id);
-        self.change(insert, Some(forget), None, what).await
+        self.database.change(insert, vec![forget], what).await
     }
 }
 
 #[async_trait]
 impl Store for SqlStore {
     async fn instance(&self, instance_id: &str) -> Result<Option<InstanceRecord>, StoreError> {
-        self.bounded("instance", async move {
-            let row = sqlx::query(
-                "SELECT instance_id, service_id, plan_id, parameters, context, maintenance_version, \
-                 dashboard_url, metadata, state, op_id, op_kind, op_state, op_description, op_runner, \
-                 op_started_at, op_heartbeat_at, op_instance_usable, op_update_repeatable, pending_plan_id, \
-                 pending_parameters, pending_maintenance_version, pending_fingerprint, fingerprint, version \
-                 FROM osb_instances WHERE instance_id = $1",
-            )
-            .bind(instance_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(failed("could not read an instance"))?;
-            row.as_ref()
-                .map(|row| instance(row, &self.secrets))
-                .transpose()
-        })
+        let statement = Statement::new(
+            "SELECT instance_id, service_id, plan_id, parameters, context, maintenance_version, \
+             dashboard_url, metadata, state, op_id, op_kind, op_state, op_description, op_runner, \
+             op_started_at, op_heartbeat_at, op_instance_usable, op_update_repeatable, \
+             pending_plan_id, pending_parameters, pending_maintenance_version, \
+             pending_fingerprint, fingerprint, version FROM osb_instances WHERE instance_id = $1",
+        )
+        .bind(instance_id);
+        let secrets = self.secrets.clone();
+        self.bounded(
+            "instance",
+            self.database
+                .query_opt(statement, "could not read an instance", move |row| {
+                    instance(row, &secrets)
+                }),
+        )
         .await
     }
 
     async fn instance_state(&self, instance_id: &str) -> Result<Option<ResourceState>, StoreError> {
-        self.bounded("instance_state", async move {
-            let state: Option<String> =
-                sqlx::query_scalar("SELECT state FROM osb_instances WHERE instance_id = $1")
-                    .bind(instance_id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(failed("could not read an instance"))?;
-            state
-                .map(|state| ResourceState::parse(&state).ok_or_else(|| corrupt("instance state")))
-                .transpose()
-        })
+        let statement = Statement::new("SELECT state FROM osb_instances WHERE instance_id = $1")
+            .bind(instance_id);
+        self.bounded(
+            "instance_state",
+            self.database
+                .query_opt(statement, "could not read an instance", |row| {
+                    let state = row.required_text("state")?;
+                    ResourceState::parse(&state).ok_or_else(|| corrupt("instance state"))
+                }),
+        )
         .await
     }
 
     async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {
-        self.bounded("insert_instance", async move {
-            let query = sqlx::query(
-                "INSERT INTO osb_instances (instance_id, service_id, plan_id, parameters, context, \
-                 maintenance_version, dashboard_url, metadata, state, op_id, op_kind, op_state, \
-                 op_description, op_runner, op_started_at, op_heartbeat_at, op_instance_usable, \
-                 op_update_repeatable, pending_plan_id, pending_parameters, pending_maintenance_version, \
-                 pending_fingerprint, fingerprint, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-                 $19, $20, $21, $22, $23, $24) ON CONFLICT (instance_id) DO NOTHING",
-            );
-            let query = instance_columns(query, record, &self.secrets);
+        let statement = Statement::new(
+            "INSERT INTO osb_instances (instance_id, service_id, plan_id, parameters, context, \
+             maintenance_version, dashboard_url, metadata, state, op_id, op_kind, op_state, \
+             op_description, op_runner, op_started_at, op_heartbeat_at, op_instance_usable, \
+             op_update_repeatable, pending_plan_id, pending_parameters, pending_maintenance_version, \
+             pending_fingerprint, fingerprint, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+             $19, $20, $21, $22, $23, $24) ON CONFLICT (instance_id) DO NOTHING",
+        );
+        let statement = instance_columns(statement, record, &self.secrets);
+        self.bounded(
+            "insert_instance",
             self.insert(
-                query,
+                statement,
                 &record.instance_id,
                 "",
                 "could not insert an instance",
-            )
-            .await
-        })
+            ),
+        )
         .await
     }
 
@@ -234,25 +223,23 @@ impl Store for SqlStore {
         record: &InstanceRecord,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        self.bounded("update_instance", async move {
-            let query = sqlx::query(
-                "UPDATE osb_instances SET service_id = $2, plan_id = $3, parameters = $4, context = $5, \
-                 maintenance_version = $6, dashboard_url = $7, metadata = $8, state = $9, op_id = $10, \
-                 op_kind = $11, op_state = $12, op_description = $13, op_runner = $14, op_started_at = $15, \
-                 op_heartbeat_at = $16, op_instance_usable = $17, op_update_repeatable = $18, \
-                 pending_plan_id = $19, pending_parameters = $20, pending_maintenance_version = $21, \
-                 pending_fingerprint = $22, fingerprint = $23, version = $24 \
-                 WHERE instance_id = $1 AND version = $25",
-            );
-            let query = instance_columns(query, record, &self.secrets).bind(expected_version);
-            Ok(query
-                .execute(&self.pool)
-                .await
-                .map_err(failed("could not update an instance"))?
-                .rows_affected()
-                == 1)
-        })
+        let statement = Statement::new(
+            "UPDATE osb_instances SET service_id = $2, plan_id = $3, parameters = $4, context = $5, \
+             maintenance_version = $6, dashboard_url = $7, metadata = $8, state = $9, op_id = $10, \
+             op_kind = $11, op_state = $12, op_description = $13, op_runner = $14, op_started_at = $15, \
+             op_heartbeat_at = $16, op_instance_usable = $17, op_update_repeatable = $18, \
+             pending_plan_id = $19, pending_parameters = $20, pending_maintenance_version = $21, \
+             pending_fingerprint = $22, fingerprint = $23, version = $24 \
+             WHERE instance_id = $1 AND version = $25",
+        );
+        let statement = instance_columns(statement, record, &self.secrets).bind(expected_version);
+        self.bounded(
+            "update_instance",
+            self.database
+                .execute(statement, "could not update an instance"),
+        )
         .await
+        .map(|changed| changed == 1)
     }
 
     async fn delete_instance(
@@ -261,22 +248,20 @@ impl Store for SqlStore {
         expected_version: i64,
         tombstone: Option<&Tombstone>,
     ) -> Result<bool, StoreError> {
-        self.bounded("delete_instance", async move {
-            let query =
-                sqlx::query("DELETE FROM osb_instances WHERE instance_id = $1 AND version = $2")
-                    .bind(instance_id)
-                    .bind(expected_version);
-            // An instance's bindings go with it.
-            let bindings =
-                sqlx::query("DELETE FROM osb_bindings WHERE instance_id = $1").bind(instance_id);
-            self.change(
-                query,
-                Some(bindings),
-                tombstone,
-                "could not delete an instance",
-            )
-            .await
-        })
+        let delete =
+            Statement::new("DELETE FROM osb_instances WHERE instance_id = $1 AND version = $2")
+                .bind(instance_id)
+                .bind(expected_version);
+        // An instance's bindings go with it.
+        let mut then = vec![
+            Statement::new("DELETE FROM osb_bindings WHERE instance_id = $1").bind(instance_id),
+        ];
+        then.extend(tombstone.map(bury));
+        self.bounded(
+            "delete_instance",
+            self.database
+                .change(delete, then, "could not delete an instance"),
+        )
         .await
     }
 
@@ -285,43 +270,43 @@ impl Store for SqlStore {
         instance_id: &str,
         binding_id: &str,
     ) -> Result<Option<BindingRecord>, StoreError> {
-        self.bounded("binding", async move {
-            let row = sqlx::query(
-                "SELECT instance_id, binding_id, service_id, plan_id, parameters, bind_resource, \
-                 response, state, op_id, op_kind, op_state, op_description, op_runner, op_started_at, \
-                 op_heartbeat_at, op_instance_usable, op_update_repeatable, fingerprint, version \
-                 FROM osb_bindings WHERE instance_id = $1 AND binding_id = $2",
-            )
-            .bind(instance_id)
-            .bind(binding_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(failed("could not read a binding"))?;
-            row.as_ref()
-                .map(|row| binding(row, &self.secrets))
-                .transpose()
-        })
+        let statement = Statement::new(
+            "SELECT instance_id, binding_id, service_id, plan_id, parameters, bind_resource, \
+             response, state, op_id, op_kind, op_state, op_description, op_runner, op_started_at, \
+             op_heartbeat_at, op_instance_usable, op_update_repeatable, fingerprint, version \
+             FROM osb_bindings WHERE instance_id = $1 AND binding_id = $2",
+        )
+        .bind(instance_id)
+        .bind(binding_id);
+        let secrets = self.secrets.clone();
+        self.bounded(
+            "binding",
+            self.database
+                .query_opt(statement, "could not read a binding", move |row| {
+                    binding(row, &secrets)
+                }),
+        )
         .await
     }
 
     async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError> {
-        self.bounded("insert_binding", async move {
-            let query = sqlx::query(
-                "INSERT INTO osb_bindings (instance_id, binding_id, service_id, plan_id, parameters, \
-                 bind_resource, response, state, op_id, op_kind, op_state, op_description, op_runner, \
-                 op_started_at, op_heartbeat_at, op_instance_usable, op_update_repeatable, fingerprint, \
-                 version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                 $17, $18, $19) ON CONFLICT (instance_id, binding_id) DO NOTHING",
-            );
-            let query = binding_columns(query, record, &self.secrets);
+        let statement = Statement::new(
+            "INSERT INTO osb_bindings (instance_id, binding_id, service_id, plan_id, parameters, \
+             bind_resource, response, state, op_id, op_kind, op_state, op_description, op_runner, \
+             op_started_at, op_heartbeat_at, op_instance_usable, op_update_repeatable, fingerprint, \
+             version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17, $18, $19) ON CONFLICT (instance_id, binding_id) DO NOTHING",
+        );
+        let statement = binding_columns(statement, record, &self.secrets);
+        self.bounded(
+            "insert_binding",
             self.insert(
-                query,
+                statement,
                 &record.instance_id,
                 &record.binding_id,
                 "could not insert a binding",
-            )
-            .await
-        })
+            ),
+        )
         .await
     }
 
@@ -330,24 +315,22 @@ impl Store for SqlStore {
         record: &BindingRecord,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        self.bounded("update_binding", async move {
-            let query = sqlx::query(
-                "UPDATE osb_bindings SET service_id = $3, plan_id = $4, parameters = $5, \
-                 bind_resource = $6, response = $7, state = $8, op_id = $9, op_kind = $10, \
-                 op_state = $11, op_description = $12, op_runner = $13, op_started_at = $14, \
-                 op_heartbeat_at = $15, op_instance_usable = $16, op_update_repeatable = $17, \
-                 fingerprint = $18, version = $19 \
-                 WHERE instance_id = $1 AND binding_id = $2 AND version = $20",
-            );
-            Ok(binding_columns(query, record, &self.secrets)
-                .bind(expected_version)
-                .execute(&self.pool)
-                .await
-                .map_err(failed("could not update a binding"))?
-                .rows_affected()
-                == 1)
-        })
+        let statement = Statement::new(
+            "UPDATE osb_bindings SET service_id = $3, plan_id = $4, parameters = $5, \
+             bind_resource = $6, response = $7, state = $8, op_id = $9, op_kind = $10, \
+             op_state = $11, op_description = $12, op_runner = $13, op_started_at = $14, \
+             op_heartbeat_at = $15, op_instance_usable = $16, op_update_repeatable = $17, \
+             fingerprint = $18, version = $19 \
+             WHERE instance_id = $1 AND binding_id = $2 AND version = $20",
+        );
+        let statement = binding_columns(statement, record, &self.secrets).bind(expected_version);
+        self.bounded(
+            "update_binding",
+            self.database
+                .execute(statement, "could not update a binding"),
+        )
         .await
+        .map(|changed| changed == 1)
     }
 
     async fn delete_binding(
@@ -357,16 +340,18 @@ impl Store for SqlStore {
         expected_version: i64,
         tombstone: Option<&Tombstone>,
     ) -> Result<bool, StoreError> {
-        self.bounded("delete_binding", async move {
-            let query = sqlx::query(
-                "DELETE FROM osb_bindings WHERE instance_id = $1 AND binding_id = $2 AND version = $3",
-            )
-            .bind(instance_id)
-            .bind(binding_id)
-            .bind(expected_version);
-            self.change(query, None, tombstone, "could not delete a binding")
-                .await
-        })
+        let delete = Statement::new(
+            "DELETE FROM osb_bindings WHERE instance_id = $1 AND binding_id = $2 AND version = $3",
+        )
+        .bind(instance_id)
+        .bind(binding_id)
+        .bind(expected_version);
+        let then = tombstone.map(bury).into_iter().collect();
+        self.bounded(
+            "delete_binding",
+            self.database
+                .change(delete, then, "could not delete a binding"),
+        )
         .await
     }
 
@@ -375,34 +360,18 @@ impl Store for SqlStore {
         instance_id: &str,
         binding_id: Option<&str>,
     ) -> Result<Option<Tombstone>, StoreError> {
-        self.bounded("tombstone", async move {
-            let row = sqlx::query(
-                "SELECT instance_id, binding_id, op_id, op_kind, op_state, op_description, op_runner, \
-                 op_started_at, op_heartbeat_at, op_instance_usable, op_update_repeatable, deleted_at \
-                 FROM osb_tombstones WHERE instance_id = $1 AND binding_id = $2",
-            )
-            .bind(instance_id)
-            .bind(binding_id.unwrap_or_default())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(failed("could not read a tombstone"))?;
-            let Some(row) = row else {
-                return Ok(None);
-            };
-            let binding_id: String = row
-                .try_get("binding_id")
-                .map_err(failed("could not read a tombstone"))?;
-            Ok(Some(Tombstone {
-                instance_id: row
-                    .try_get("instance_id")
-                    .map_err(failed("could not read a tombstone"))?,
-                binding_id: (!binding_id.is_empty()).then_some(binding_id),
-                operation: operation(&row)?.ok_or_else(|| corrupt("tombstone"))?,
-                deleted_at: row
-                    .try_get("deleted_at")
-                    .map_err(failed("could not read a tombstone"))?,
-            }))
-        })
+        let statement = Statement::new(
+            "SELECT instance_id, binding_id, op_id, op_kind, op_state, op_description, op_runner, \
+             op_started_at, op_heartbeat_at, op_instance_usable, op_update_repeatable, deleted_at \
+             FROM osb_tombstones WHERE instance_id = $1 AND binding_id = $2",
+        )
+        .bind(instance_id)
+        .bind(binding_id.unwrap_or_default());
+        self.bounded(
+            "tombstone",
+            self.database
+                .query_opt(statement, "could not read a tombstone", tombstone),
+        )
         .await
     }
 
@@ -410,35 +379,34 @@ impl Store for SqlStore {
         &self,
         heartbeat_before: i64,
     ) -> Result<Vec<ResourceKey>, StoreError> {
-        self.bounded("stale_operations", async move {
-            let instances = sqlx::query(
-                "SELECT instance_id FROM osb_instances \
-                 WHERE op_runner = 1 AND op_state = 'in progress' AND op_heartbeat_at < $1",
-            )
-            .bind(heartbeat_before)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(failed("could not look for interrupted operations"))?;
-            let bindings = sqlx::query(
-                "SELECT instance_id, binding_id FROM osb_bindings \
-                 WHERE op_runner = 1 AND op_state = 'in progress' AND op_heartbeat_at < $1",
-            )
-            .bind(heartbeat_before)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(failed("could not look for interrupted operations"))?;
-            let mut keys = Vec::with_capacity(instances.len() + bindings.len());
-            for row in instances {
-                keys.push(ResourceKey::Instance(
-                    row.try_get(0).map_err(failed("could not read a key"))?,
-                ));
-            }
-            for row in bindings {
-                keys.push(ResourceKey::Binding(
-                    row.try_get(0).map_err(failed("could not read a key"))?,
-                    row.try_get(1).map_err(failed("could not read a key"))?,
-                ));
-            }
+        let instances = Statement::new(
+            "SELECT instance_id FROM osb_instances \
+             WHERE op_runner = 1 AND op_state = 'in progress' AND op_heartbeat_at < $1",
+        )
+        .bind(heartbeat_before);
+        let bindings = Statement::new(
+            "SELECT instance_id, binding_id FROM osb_bindings \
+             WHERE op_runner = 1 AND op_state = 'in progress' AND op_heartbeat_at < $1",
+        )
+        .bind(heartbeat_before);
+        let what = "could not look for interrupted operations";
+        self.bounded("stale_operations", async {
+            let mut keys = self
+                .database
+                .query_all(instances, what, |row| {
+                    Ok(ResourceKey::Instance(row.required_text("instance_id")?))
+                })
+                .await?;
+            keys.extend(
+                self.database
+                    .query_all(bindings, what, |row| {
+                        Ok(ResourceKey::Binding(
+                            row.required_text("instance_id")?,
+                            row.required_text("binding_id")?,
+                        ))
+                    })
+                    .await?,
+            );
             Ok(keys)
         })
         .await
@@ -449,33 +417,45 @@ impl Store for SqlStore {
         deleted_before: i64,
         keep_at_most: usize,
     ) -> Result<(), StoreError> {
-        self.bounded("prune_tombstones", async move {
-            sqlx::query("DELETE FROM osb_tombstones WHERE deleted_at < $1")
-                .bind(deleted_before)
-                .execute(&self.pool)
-                .await
-                .map_err(failed("could not prune tombstones"))?;
-            let keep = i64::try_from(keep_at_most).unwrap_or(i64::MAX);
-            sqlx::query(
-                "DELETE FROM osb_tombstones WHERE deleted_at < (SELECT MIN(deleted_at) FROM \
-                 (SELECT deleted_at FROM osb_tombstones ORDER BY deleted_at DESC LIMIT $1) AS newest)",
-            )
-            .bind(keep)
-            .execute(&self.pool)
-            .await
-            .map_err(failed("could not prune tombstones"))?;
+        let old =
+            Statement::new("DELETE FROM osb_tombstones WHERE deleted_at < $1").bind(deleted_before);
+        let keep = i64::try_from(keep_at_most).unwrap_or(i64::MAX);
+        let beyond = Statement::new(
+            "DELETE FROM osb_tombstones WHERE deleted_at < (SELECT MIN(deleted_at) FROM \
+             (SELECT deleted_at FROM osb_tombstones ORDER BY deleted_at DESC LIMIT $1) AS newest)",
+        )
+        .bind(keep);
+        let what = "could not prune tombstones";
+        self.bounded("prune_tombstones", async {
+            self.database.execute(old, what).await?;
+            self.database.execute(beyond, what).await?;
             Ok(())
         })
         .await
     }
 
     fn sole_user_since(&self) -> Option<i64> {
-        self.lock.as_ref().map(|lock| lock.since)
+        #[cfg(feature = "sqlite")]
+        return self.lock.as_ref().map(|lock| lock.since);
+        #[cfg(not(feature = "sqlite"))]
+        None
     }
 }
 
-async fn bury(tx: &mut Transaction, tombstone: &Tombstone) -> Result<(), StoreError> {
-    let query = sqlx::query(
+/// The tombstone of a row of `osb_tombstones`.
+fn tombstone(row: &dyn Cells) -> Result<Tombstone, StoreError> {
+    let binding_id = row.required_text("binding_id")?;
+    Ok(Tombstone {
+        instance_id: row.required_text("instance_id")?,
+        binding_id: (!binding_id.is_empty()).then_some(binding_id),
+        operation: operation(row)?.ok_or_else(|| corrupt("tombstone"))?,
+        deleted_at: row.required_int("deleted_at")?,
+    })
+}
+
+/// The statement that leaves `tombstone`.
+fn bury(tombstone: &Tombstone) -> Statement {
+    let statement = Statement::new(
         "INSERT INTO osb_tombstones (instance_id, binding_id, op_id, op_kind, op_state, \
          op_description, op_runner, op_started_at, op_heartbeat_at, op_instance_usable, \
          op_update_repeatable, deleted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
@@ -486,12 +466,7 @@ async fn bury(tx: &mut Transaction, tombstone: &Tombstone) -> Result<(), StoreEr
          op_instance_usable = excluded.op_instance_usable, \
          op_update_repeatable = excluded.op_update_repeatable, deleted_at = excluded.deleted_at",
     )
-    .bind(&tombstone.instance_id)
+    .bind(tombstone.instance_id.as_str())
     .bind(tombstone.binding_id.as_deref().unwrap_or_default());
-    bind_operation(query, Some(&tombstone.operation))
-        .bind(tombstone.deleted_at)
-        .execute(tx.connection()?)
-        .await
-        .map_err(failed("could not write a tombstone"))?;
-    Ok(())
+    bind_operation(statement, Some(&tombstone.operation)).bind(tombstone.deleted_at)
 }

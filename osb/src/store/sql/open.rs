@@ -3,52 +3,24 @@
 //! and applying the schema.
 
 use std::fmt;
+#[cfg(feature = "sqlite")]
 use std::sync::Arc;
+#[cfg(feature = "postgres")]
 use std::time::Duration;
 
-use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
-use sqlx::{AnyConnection, AnyPool, Connection as _, SqlSafeStr};
-
+use super::database::Database;
 use super::options::SqlOptions;
+#[cfg(feature = "sqlite")]
 use super::process_lock::{self, ProcessLock};
 use crate::store::StoreError;
 
-/// The schema, versioned: applied in order at start-up, each version once (sqlx
-/// records them in `_sqlx_migrations`, under a lock on PostgreSQL, so replicas
-/// starting together do not race).
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "osb state", include_str!("migrations/0001_state.sql")),
-    (
-        2,
-        "osb settings",
-        include_str!("migrations/0002_settings.sql"),
-    ),
-];
-
-#[derive(Debug)]
-struct Embedded;
-
-impl MigrationSource<'static> for Embedded {
-    fn resolve(
-        self,
-    ) -> futures_core::future::BoxFuture<'static, Result<Vec<Migration>, sqlx::error::BoxDynError>>
-    {
-        Box::pin(async {
-            Ok(MIGRATIONS
-                .iter()
-                .map(|(version, description, sql)| {
-                    Migration::new(
-                        *version,
-                        (*description).into(),
-                        MigrationType::Simple,
-                        sql.into_sql_str(),
-                        false,
-                    )
-                })
-                .collect())
-        })
-    }
+/// A store's database, opened and migrated.
+pub(super) struct Opened {
+    pub(super) database: Database,
+    pub(super) target: Target,
+    /// A SQLite file's lock.
+    #[cfg(feature = "sqlite")]
+    pub(super) lock: Option<Arc<ProcessLock>>,
 }
 
 /// Where a store URL points, to name it in messages without its password.
@@ -87,43 +59,80 @@ impl fmt::Display for Target {
     }
 }
 
-/// The pool of `url`, migrated, where it points and, for a SQLite file, its lock.
-pub(super) async fn open(
-    url: &str,
-    options: &SqlOptions,
-) -> Result<(AnyPool, Target, Option<Arc<ProcessLock>>), StoreError> {
-    sqlx::any::install_default_drivers();
-    let sqlite = url.starts_with("sqlite:");
-    let memory = url.contains(":memory:");
-    let url = if sqlite && !url.contains("mode=") && !memory {
-        let separator = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{separator}mode=rwc")
-    } else {
-        url.to_owned()
+/// Opens the database of `url` and migrates it.
+pub(super) async fn open(url: &str, options: &SqlOptions) -> Result<Opened, StoreError> {
+    let target = Target::of(url);
+    #[cfg(feature = "sqlite")]
+    let named = |err: StoreError| {
+        StoreError::new(format!(
+            "could not connect to the database {target}: {}",
+            err.message()
+        ))
+        .with_source(err)
     };
-    let target = Target::of(&url);
-    let lock = match &target {
+    match &target {
+        #[cfg(feature = "sqlite")]
         Target::SqliteFile(path) => {
             create_private(path)?;
-            Some(process_lock::lock(path)?)
+            let lock = process_lock::lock(path)?;
+            let sqlite = super::sqlite::Sqlite::open(Some(path), options)
+                .await
+                .map_err(named)?;
+            Ok(Opened {
+                database: Database::Sqlite(sqlite),
+                target,
+                lock: Some(lock),
+            })
         }
-        _ => None,
-    };
+        #[cfg(feature = "sqlite")]
+        Target::SqliteMemory => {
+            let sqlite = super::sqlite::Sqlite::open(None, options)
+                .await
+                .map_err(named)?;
+            Ok(Opened {
+                database: Database::Sqlite(sqlite),
+                target,
+                lock: None,
+            })
+        }
+        #[cfg(feature = "postgres")]
+        Target::Server(_) => {
+            let postgres = postgres(url, options, &target).await?;
+            Ok(Opened {
+                database: Database::Postgres(postgres),
+                target,
+                #[cfg(feature = "sqlite")]
+                lock: None,
+            })
+        }
+        #[allow(unreachable_patterns, reason = "reached in builds without a backend")]
+        _ => Err(StoreError::new(format!(
+            "this build cannot open the database {target}: enable the `{}` feature of \
+             open-service-broker",
+            if url.starts_with("sqlite:") {
+                "sqlite"
+            } else {
+                "postgres"
+            }
+        ))),
+    }
+}
+
+/// The PostgreSQL pool of `url`, migrated.
+#[cfg(feature = "postgres")]
+async fn postgres(
+    url: &str,
+    options: &SqlOptions,
+    target: &Target,
+) -> Result<super::postgres::Postgres, StoreError> {
+    use sqlx::Connection as _;
+    use sqlx::migrate::Migrator;
+    use sqlx::postgres::{PgConnection, PgPoolOptions};
+
+    let connect_timeout = options.connect_timeout;
     // One attempt, bounded, before the pool: a pool retries until its timeout and then
     // says only that it timed out; this says why.
-    let connect_timeout = options.connect_timeout;
-    let pragmas: Arc<[String]> = if sqlite {
-        sqlite_setup(options).into()
-    } else {
-        Arc::new([])
-    };
-    let probe = async {
-        let mut connection = AnyConnection::connect(&url).await?;
-        // SQLite opens any file lazily: its first statements say whether it is one.
-        configure(&mut connection, &pragmas).await?;
-        // Closing is a courtesy to the server; the pool connects anew.
-        connection.close().await
-    };
+    let probe = async { PgConnection::connect(url).await?.close().await };
     match tokio::time::timeout(connect_timeout, probe).await {
         Ok(Ok(())) => {}
         Ok(Err(err)) => {
@@ -137,29 +146,19 @@ pub(super) async fn open(
             )));
         }
     }
-    let mut pool = AnyPoolOptions::new()
-        .max_connections(if sqlite { 4 } else { 16 })
-        .acquire_timeout(options.timeout);
-    if sqlite {
-        pool = pool.after_connect(move |connection, _| {
-            let pragmas = pragmas.clone();
-            Box::pin(async move { configure(connection, &pragmas).await })
-        });
-    }
-    if memory {
-        // Each connection to `:memory:` is a database of its own.
-        pool = pool.max_connections(1);
-    }
-    let pool = pool.connect_lazy(&url).map_err(|err| {
-        let message = format!("could not connect to the database {target}: {err}");
-        StoreError::caused_by(message, err)
-    })?;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(options.timeout)
+        .connect_lazy(url)
+        .map_err(|err| {
+            let message = format!("could not connect to the database {target}: {err}");
+            StoreError::caused_by(message, err)
+        })?;
     let migrator = Migrator::new(Embedded)
         .await
         .map_err(|err| StoreError::caused_by("could not load the schema migrations", err))?;
-    let migrated = tokio::time::timeout(connect_timeout, migrator.run(&pool)).await;
-    match migrated {
-        Ok(Ok(())) => Ok((pool, target, lock)),
+    match tokio::time::timeout(connect_timeout, migrator.run(&pool)).await {
+        Ok(Ok(())) => Ok(super::postgres::Postgres { pool }),
         Ok(Err(err)) => Err(StoreError::caused_by(
             format!("could not migrate the database schema {target}: {err}"),
             err,
@@ -171,42 +170,42 @@ pub(super) async fn open(
     }
 }
 
-/// The statements a SQLite connection runs once opened (none on PostgreSQL): WAL lets
-/// readers run while a write commits; the busy timeout makes a writer wait for the
-/// lock, shorter than a store call may take, so a request waiting on a lock answers
-/// 503 rather than waiting on; then the operator's pragmas.
-fn sqlite_setup(options: &SqlOptions) -> Vec<String> {
-    let mut statements = vec![
-        "PRAGMA journal_mode = WAL".to_owned(),
-        "PRAGMA busy_timeout = 1000".to_owned(),
-        "PRAGMA synchronous = NORMAL".to_owned(),
-    ];
-    statements.extend(
-        options
-            .pragmas
-            .iter()
-            .map(|(name, value)| format!("PRAGMA {name} = {value}")),
-    );
-    statements
-}
+/// The schema migrations, as sqlx's migrator takes them.
+#[cfg(feature = "postgres")]
+#[derive(Debug)]
+struct Embedded;
 
-/// Runs `statements` on a new connection.
-async fn configure(
-    connection: &mut AnyConnection,
-    statements: &[String],
-) -> Result<(), sqlx::Error> {
-    for statement in statements {
-        sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
-            .execute(&mut *connection)
-            .await?;
+#[cfg(feature = "postgres")]
+impl sqlx::migrate::MigrationSource<'static> for Embedded {
+    fn resolve(
+        self,
+    ) -> futures_core::future::BoxFuture<
+        'static,
+        Result<Vec<sqlx::migrate::Migration>, sqlx::error::BoxDynError>,
+    > {
+        Box::pin(async {
+            Ok(super::MIGRATIONS
+                .iter()
+                .map(|(version, description, sql)| {
+                    sqlx::migrate::Migration::new(
+                        *version,
+                        (*description).into(),
+                        sqlx::migrate::MigrationType::Simple,
+                        sqlx::SqlSafeStr::into_sql_str(*sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
     }
-    Ok(())
 }
 
+#[cfg(feature = "postgres")]
 fn seconds(duration: Duration) -> String {
     format!("{:.1} s", duration.as_secs_f64())
 }
 
+#[cfg(feature = "sqlite")]
 /// Creates the SQLite file at `path`, if missing, readable and writable by its owner
 /// only: it holds credentials. SQLite gives the `-wal` and `-shm` files it makes
 /// beside it the same permissions.

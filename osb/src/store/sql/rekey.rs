@@ -3,12 +3,11 @@
 
 use std::time::Duration;
 
-use sqlx::{AnyPool, AssertSqlSafe, Row};
-
 use super::SqlStore;
 use super::columns::{binding_label, instance_label};
-use super::fault::failed;
+use super::database::Database;
 use super::secrets::Secrets;
+use super::statement::Statement;
 use crate::store::StoreError;
 
 const CHECK: &str = "encryption_check";
@@ -28,7 +27,7 @@ fn key_of(value: &str) -> &str {
 /// if they were plaintext, nor writes plaintext beside them. Records the current key
 /// (under `osb_settings.encryption_check`) the first time one is given.
 pub(super) async fn check_keys(
-    pool: &AnyPool,
+    pool: &Database,
     secrets: &Secrets,
     timeout: Duration,
 ) -> Result<(), StoreError> {
@@ -43,15 +42,14 @@ pub(super) async fn check_keys(
             ))),
             (None, Some(_)) => {
                 let sealed = secrets.seal(CHECK_LABEL, CHECK_VALUE);
-                sqlx::query(
+                let record = Statement::new(
                     "INSERT INTO osb_settings (name, value) VALUES ($1, $2) \
                      ON CONFLICT (name) DO NOTHING",
                 )
                 .bind(CHECK)
-                .bind(sealed)
-                .execute(pool)
-                .await
-                .map_err(failed("could not record the encryption key"))?;
+                .bind(sealed);
+                pool.execute(record, "could not record the encryption key")
+                    .await?;
                 // Another replica may have recorded another key meanwhile.
                 match read_check(pool).await? {
                     Some(value) => verify(secrets, &value).map(drop),
@@ -62,15 +60,14 @@ pub(super) async fn check_keys(
                 verify(secrets, &value)?;
                 if !secrets.is_current(&value) {
                     // A rotation: from now on the new key is the database's.
-                    sqlx::query(
+                    let record = Statement::new(
                         "UPDATE osb_settings SET value = $1 WHERE name = $2 AND value = $3",
                     )
                     .bind(secrets.seal(CHECK_LABEL, CHECK_VALUE))
                     .bind(CHECK)
-                    .bind(&value)
-                    .execute(pool)
-                    .await
-                    .map_err(failed("could not record the encryption key"))?;
+                    .bind(value.as_str());
+                    pool.execute(record, "could not record the encryption key")
+                        .await?;
                 }
                 Ok(())
             }
@@ -85,12 +82,12 @@ pub(super) async fn check_keys(
         })
 }
 
-async fn read_check(pool: &AnyPool) -> Result<Option<String>, StoreError> {
-    sqlx::query_scalar("SELECT value FROM osb_settings WHERE name = $1")
-        .bind(CHECK)
-        .fetch_optional(pool)
-        .await
-        .map_err(failed("could not read the encryption check"))
+async fn read_check(pool: &Database) -> Result<Option<String>, StoreError> {
+    let read = Statement::new("SELECT value FROM osb_settings WHERE name = $1").bind(CHECK);
+    pool.query_opt(read, "could not read the encryption check", |row| {
+        row.required_text("value")
+    })
+    .await
 }
 
 fn verify(secrets: &Secrets, value: &str) -> Result<(), StoreError> {
@@ -105,39 +102,53 @@ fn verify(secrets: &Secrets, value: &str) -> Result<(), StoreError> {
     }
 }
 
-/// A secret column: its table, the columns of its key, and whether it is encrypted
-/// without `encrypt_parameters`.
+/// A secret column: the statements that read every value of it with its resource's
+/// ids, and that replace one value if it is still the one read; and whether it is
+/// encrypted without `encrypt_parameters`.
 struct Column {
-    table: &'static str,
-    column: &'static str,
+    name: &'static str,
     binding: bool,
     always: bool,
+    select: &'static str,
+    update: &'static str,
 }
 
 const COLUMNS: &[Column] = &[
     Column {
-        table: "osb_bindings",
-        column: "response",
+        name: "response",
         binding: true,
         always: true,
+        select: "SELECT instance_id, binding_id, response AS value FROM osb_bindings \
+                 WHERE response IS NOT NULL",
+        update: "UPDATE osb_bindings SET response = $1 \
+                 WHERE instance_id = $2 AND binding_id = $3 AND response = $4",
     },
     Column {
-        table: "osb_bindings",
-        column: "parameters",
+        name: "parameters",
         binding: true,
         always: false,
+        select: "SELECT instance_id, binding_id, parameters AS value FROM osb_bindings \
+                 WHERE parameters IS NOT NULL",
+        update: "UPDATE osb_bindings SET parameters = $1 \
+                 WHERE instance_id = $2 AND binding_id = $3 AND parameters = $4",
     },
     Column {
-        table: "osb_instances",
-        column: "parameters",
+        name: "parameters",
         binding: false,
         always: false,
+        select: "SELECT instance_id, '' AS binding_id, parameters AS value FROM osb_instances \
+                 WHERE parameters IS NOT NULL",
+        update: "UPDATE osb_instances SET parameters = $1 \
+                 WHERE instance_id = $2 AND $3 = '' AND parameters = $4",
     },
     Column {
-        table: "osb_instances",
-        column: "pending_parameters",
+        name: "pending_parameters",
         binding: false,
         always: false,
+        select: "SELECT instance_id, '' AS binding_id, pending_parameters AS value \
+                 FROM osb_instances WHERE pending_parameters IS NOT NULL",
+        update: "UPDATE osb_instances SET pending_parameters = $1 \
+                 WHERE instance_id = $2 AND $3 = '' AND pending_parameters = $4",
     },
 ];
 
@@ -163,51 +174,40 @@ impl SqlStore {
     }
 
     async fn reencrypt_column(&self, column: &Column) -> Result<usize, StoreError> {
-        let (table, name) = (column.table, column.column);
-        let keys = if column.binding {
-            "instance_id, binding_id"
-        } else {
-            "instance_id, '' AS binding_id"
-        };
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {keys}, {name} FROM {table} WHERE {name} IS NOT NULL"
-        )))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(failed("could not read secrets to re-encrypt"))?;
+        let rows = self
+            .database
+            .query_all(
+                Statement::new(column.select),
+                "could not read secrets to re-encrypt",
+                |row| {
+                    Ok((
+                        row.required_text("instance_id")?,
+                        row.required_text("binding_id")?,
+                        row.required_text("value")?,
+                    ))
+                },
+            )
+            .await?;
         let mut rewritten = 0;
-        for row in rows {
-            let read = |index: usize| {
-                row.try_get::<String, _>(index)
-                    .map_err(failed("could not read secrets to re-encrypt"))
-            };
-            let (instance_id, binding_id, value) = (read(0)?, read(1)?, read(2)?);
+        for (instance_id, binding_id, value) in rows {
             if self.secrets.is_current(&value) {
                 continue;
             }
             let label = if column.binding {
-                binding_label(name, &instance_id, &binding_id)
+                binding_label(column.name, &instance_id, &binding_id)
             } else {
-                instance_label(name, &instance_id)
+                instance_label(column.name, &instance_id)
             };
             let plain = self.secrets.open(&label, value.clone())?;
-            let sealed = self.secrets.seal(&label, &plain);
-            let matching = if column.binding {
-                "instance_id = $2 AND binding_id = $3"
-            } else {
-                "instance_id = $2 AND $3 = ''"
-            };
-            let changed = sqlx::query(AssertSqlSafe(format!(
-                "UPDATE {table} SET {name} = $1 WHERE {matching} AND {name} = $4"
-            )))
-            .bind(sealed)
-            .bind(&instance_id)
-            .bind(&binding_id)
-            .bind(&value)
-            .execute(&self.pool)
-            .await
-            .map_err(failed("could not re-encrypt a secret"))?
-            .rows_affected();
+            let replace = Statement::new(column.update)
+                .bind(self.secrets.seal(&label, &plain))
+                .bind(instance_id)
+                .bind(binding_id)
+                .bind(value);
+            let changed = self
+                .database
+                .execute(replace, "could not re-encrypt a secret")
+                .await?;
             rewritten += usize::try_from(changed).unwrap_or(0);
         }
         Ok(rewritten)

@@ -1,15 +1,15 @@
-//! A transaction that never leaves a connection holding a lock.
+//! A PostgreSQL transaction that never leaves a connection holding a lock.
 //!
-//! sqlx's own transaction does not roll back a failed `COMMIT`: after SQLite's
-//! "database or disk is full" at commit the transaction stayed open on a pooled
-//! connection, which kept SQLite's write lock, and every later write failed with
-//! "database is locked" until the process restarted. Here every way out of a
+//! sqlx's own transaction did not roll back a failed `COMMIT` (on SQLite, when this
+//! store still used sqlx for it, "database or disk is full" at commit left SQLite's
+//! write lock held by a pooled connection until a restart). Here every way out of a
 //! transaction that did not commit rolls back, and a connection that cannot roll back
 //! (or whose transaction was abandoned half-way: a timed-out call) is closed instead
-//! of going back to the pool; closing ends the transaction on either database.
+//! of going back to the pool; closing ends the transaction.
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Executor as _};
+use sqlx::postgres::{PgConnection, PgPool};
+use sqlx::{Executor as _, Postgres};
 
 use super::fault::{failed, fault};
 use crate::store::StoreError;
@@ -17,12 +17,12 @@ use crate::store::StoreError;
 /// An open transaction on a connection of the pool.
 pub(super) struct Transaction {
     /// `None` once the transaction ended.
-    connection: Option<PoolConnection<Any>>,
+    connection: Option<PoolConnection<Postgres>>,
 }
 
 impl Transaction {
     /// Takes a connection and begins.
-    pub(super) async fn begin(pool: &AnyPool) -> Result<Self, StoreError> {
+    pub(super) async fn begin(pool: &PgPool) -> Result<Self, StoreError> {
         let mut connection = pool
             .acquire()
             .await
@@ -37,7 +37,7 @@ impl Transaction {
     }
 
     /// The connection, to run the transaction's statements on.
-    pub(super) fn connection(&mut self) -> Result<&mut AnyConnection, StoreError> {
+    pub(super) fn connection(&mut self) -> Result<&mut PgConnection, StoreError> {
         // Taken only by `commit` and `rollback`, which consume the transaction: never
         // `None` here, but an error rather than a panic if it were.
         self.connection
@@ -68,7 +68,7 @@ impl Transaction {
 }
 
 /// Rolls back whatever `connection` has open; closes it if that fails.
-async fn end(mut connection: PoolConnection<Any>) {
+async fn end(mut connection: PoolConnection<Postgres>) {
     if let Err(err) = connection.execute("ROLLBACK").await {
         tracing::warn!(error = %err, "a rollback failed; closing the connection");
         drop(connection.detach());
