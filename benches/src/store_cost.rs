@@ -244,7 +244,7 @@ fn server_run(
     Ok(runs)
 }
 
-/// results[backend][server][route]: one entry per repetition.
+/// `results[backend][server][route]`: one entry per repetition.
 type Results =
     BTreeMap<&'static str, BTreeMap<&'static str, BTreeMap<&'static str, Vec<StoreRun>>>>;
 
