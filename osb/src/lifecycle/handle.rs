@@ -59,9 +59,9 @@ impl StoreHandle {
         match self {
             Self::Memory(store) => Ok(store.instance_operation_now(instance_id)),
             Self::Dyn(store) => Ok(store
-                .instance(instance_id)
+                .instance_operation(instance_id)
                 .await?
-                .map(|record| (Arc::from(record.plan_id), record.operation))),
+                .map(|(plan_id, operation)| (Arc::from(plan_id), operation))),
         }
     }
 
@@ -73,7 +73,7 @@ impl StoreHandle {
     ) -> Result<Option<InstanceRecord>, StoreError> {
         match self {
             Self::Memory(store) => Ok(store.instance_for_fetch_now(instance_id)),
-            Self::Dyn(store) => store.instance(instance_id).await,
+            Self::Dyn(store) => store.instance_for_fetch(instance_id).await,
         }
     }
 

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use crate::error::Error;
 
 use super::key::ResourceKey;
-use super::record::{BindingRecord, InstanceRecord, ResourceState, Tombstone};
+use super::record::{BindingRecord, InstanceRecord, OperationRecord, ResourceState, Tombstone};
 
 /// A failure of the storage itself (not of a rule: those are `Ok(false)`).
 ///
@@ -122,6 +122,31 @@ pub trait Store: Send + Sync + 'static {
         Ok(self.instance(instance_id).await?.map(|record| record.state))
     }
 
+    /// Instance `instance_id`'s plan and last operation: all a poll of
+    /// `last_operation` needs. The default reads the whole record; stores override it
+    /// to read only those.
+    async fn instance_operation(
+        &self,
+        instance_id: &str,
+    ) -> Result<Option<(String, Option<OperationRecord>)>, StoreError> {
+        Ok(self
+            .instance(instance_id)
+            .await?
+            .map(|record| (record.plan_id, record.operation)))
+    }
+
+    /// Instance `instance_id` as a fetch shows it: its service, plan, state,
+    /// parameters, maintenance version, dashboard URL and metadata. The other fields
+    /// may be left empty (no context, operation or pending update; any fingerprint and
+    /// version). The default reads the whole record; stores override it to read only
+    /// those.
+    async fn instance_for_fetch(
+        &self,
+        instance_id: &str,
+    ) -> Result<Option<InstanceRecord>, StoreError> {
+        self.instance(instance_id).await
+    }
+
     /// Stores a new instance, unless one with this id exists (`false`). Forgets a
     /// tombstone of the same id.
     async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError>;
@@ -209,6 +234,20 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
 
     async fn instance_state(&self, instance_id: &str) -> Result<Option<ResourceState>, StoreError> {
         (**self).instance_state(instance_id).await
+    }
+
+    async fn instance_operation(
+        &self,
+        instance_id: &str,
+    ) -> Result<Option<(String, Option<OperationRecord>)>, StoreError> {
+        (**self).instance_operation(instance_id).await
+    }
+
+    async fn instance_for_fetch(
+        &self,
+        instance_id: &str,
+    ) -> Result<Option<InstanceRecord>, StoreError> {
+        (**self).instance_for_fetch(instance_id).await
     }
 
     async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {

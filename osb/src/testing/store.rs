@@ -130,6 +130,32 @@ pub async fn store_contract(store: &dyn Store, prefix: &str) {
         "the operation round-trips: {:?}",
         read.operation
     );
+    // The narrower reads say the same as the whole record.
+    check!(
+        unwrap(store.instance_operation(&id).await)
+            == Some((read.plan_id.clone(), read.operation.clone())),
+        "instance_operation reads the plan and the operation"
+    );
+    let Some(fetched) = unwrap(store.instance_for_fetch(&id).await) else {
+        panic!("store contract: instance_for_fetch finds an inserted instance");
+    };
+    check!(
+        fetched.service_id == read.service_id
+            && fetched.plan_id == read.plan_id
+            && fetched.state == read.state
+            && fetched.parameters.as_deref().map(RawValue::get)
+                == read.parameters.as_deref().map(RawValue::get)
+            && fetched.maintenance_version == read.maintenance_version
+            && fetched.dashboard_url == read.dashboard_url
+            && fetched.metadata.as_deref().map(RawValue::get)
+                == read.metadata.as_deref().map(RawValue::get),
+        "instance_for_fetch reads what a fetch shows"
+    );
+    check!(
+        unwrap(store.instance_operation("nothing-here").await).is_none()
+            && unwrap(store.instance_for_fetch("nothing-here").await).is_none(),
+        "the narrower reads of an unknown instance are None"
+    );
 
     // Compare-and-set on the version.
     let mut next = read.clone();

@@ -141,6 +141,37 @@ pub(super) fn instance(row: &dyn Cells, secrets: &Secrets) -> Result<InstanceRec
     })
 }
 
+/// The instance of a row of `osb_instances` as a fetch reads it (see
+/// `Store::instance_for_fetch`): no context, operation or pending update.
+pub(super) fn instance_for_fetch(
+    row: &dyn Cells,
+    secrets: &Secrets,
+) -> Result<InstanceRecord, StoreError> {
+    let state = row.required_text("state")?;
+    let instance_id = row.required_text("instance_id")?;
+    let parameters = match row.text("parameters")? {
+        Some(value) if secrets.parameters => {
+            Some(secrets.open(&instance_label("parameters", &instance_id), value)?)
+        }
+        other => other,
+    };
+    Ok(InstanceRecord {
+        parameters: raw(parameters)?,
+        instance_id,
+        service_id: row.required_text("service_id")?,
+        plan_id: row.required_text("plan_id")?,
+        context: None,
+        maintenance_version: row.text("maintenance_version")?,
+        dashboard_url: row.text("dashboard_url")?,
+        metadata: raw(row.text("metadata")?)?,
+        state: ResourceState::parse(&state).ok_or_else(|| corrupt("instance state"))?,
+        operation: None,
+        pending: None,
+        fingerprint: Fingerprint::from_bytes([0; 32]),
+        version: 0,
+    })
+}
+
 /// The binding of a row of `osb_bindings`.
 pub(super) fn binding(row: &dyn Cells, secrets: &Secrets) -> Result<BindingRecord, StoreError> {
     let state = row.required_text("state")?;

@@ -34,9 +34,10 @@ use async_trait::async_trait;
 
 use super::interface::{Store, StoreError};
 use super::key::ResourceKey;
-use super::record::{BindingRecord, InstanceRecord, ResourceState, Tombstone};
+use super::record::{BindingRecord, InstanceRecord, OperationRecord, ResourceState, Tombstone};
 use columns::{
-    bind_operation, binding, binding_columns, corrupt, instance, instance_columns, operation,
+    bind_operation, binding, binding_columns, corrupt, instance, instance_columns,
+    instance_for_fetch, operation,
 };
 use database::Database;
 use fault::timed_out;
@@ -190,6 +191,46 @@ impl Store for SqlStore {
                 .query_opt(statement, "could not read an instance", |row| {
                     let state = row.required_text("state")?;
                     ResourceState::parse(&state).ok_or_else(|| corrupt("instance state"))
+                }),
+        )
+        .await
+    }
+
+    async fn instance_operation(
+        &self,
+        instance_id: &str,
+    ) -> Result<Option<(String, Option<OperationRecord>)>, StoreError> {
+        let statement = Statement::new(
+            "SELECT plan_id, op_id, op_kind, op_state, op_description, op_runner, \
+             op_started_at, op_heartbeat_at, op_instance_usable, op_update_repeatable \
+             FROM osb_instances WHERE instance_id = $1",
+        )
+        .bind(instance_id);
+        self.bounded(
+            "instance_operation",
+            self.database
+                .query_opt(statement, "could not read an instance", |row| {
+                    Ok((row.required_text("plan_id")?, operation(row)?))
+                }),
+        )
+        .await
+    }
+
+    async fn instance_for_fetch(
+        &self,
+        instance_id: &str,
+    ) -> Result<Option<InstanceRecord>, StoreError> {
+        let statement = Statement::new(
+            "SELECT instance_id, service_id, plan_id, parameters, maintenance_version, \
+             dashboard_url, metadata, state FROM osb_instances WHERE instance_id = $1",
+        )
+        .bind(instance_id);
+        let secrets = self.secrets.clone();
+        self.bounded(
+            "instance_for_fetch",
+            self.database
+                .query_opt(statement, "could not read an instance", move |row| {
+                    instance_for_fetch(row, &secrets)
                 }),
         )
         .await
