@@ -14,8 +14,8 @@ use super::record::Record;
 
 use crate::store::claim::{BindingClaim, BindingSettle, CLAIMED, InstanceClaim, InstanceSettle};
 use crate::store::{
-    BindingRecord, InstanceRecord, MemoryStore, OperationRecord, ResourceKey, ResourceState, Store,
-    StoreError, Tombstone,
+    BindingInsert, BindingRecord, InstanceRecord, MemoryStore, OperationRecord, ResourceKey,
+    ResourceState, Store, StoreError, Tombstone,
 };
 
 /// A store as the state layer holds it.
@@ -213,16 +213,13 @@ impl StoreHandle {
                 Err(instance) => BindingClaimed::Unbindable(instance),
             }),
             Self::Dyn(store) => {
-                // Two calls: the trait has no insert conditional on another record.
-                let instance = store.instance_state(claim.instance_id).await?;
-                if !instance.is_some_and(ResourceState::bindable) {
-                    return Ok(BindingClaimed::Unbindable(instance));
-                }
                 let record = claim.to_record();
-                Ok(if store.insert_binding(&record).await? {
-                    BindingClaimed::Claimed(ClaimedBinding::Record(Box::new(record)))
-                } else {
-                    BindingClaimed::Taken
+                Ok(match store.insert_binding_if_bindable(&record).await? {
+                    BindingInsert::Inserted => {
+                        BindingClaimed::Claimed(ClaimedBinding::Record(Box::new(record)))
+                    }
+                    BindingInsert::Taken => BindingClaimed::Taken,
+                    BindingInsert::Unbindable(instance) => BindingClaimed::Unbindable(instance),
                 })
             }
         }

@@ -61,7 +61,7 @@ impl StoreError {
     }
 
     /// What failed, without the causes.
-    #[cfg(feature = "sqlite")]
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn message(&self) -> &str {
         &self.message
     }
@@ -99,6 +99,18 @@ impl From<StoreError> for Error {
             None => Error::internal(err),
         }
     }
+}
+
+/// What [`Store::insert_binding_if_bindable`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindingInsert {
+    /// The binding is stored.
+    Inserted,
+    /// A binding with its key exists: nothing was written.
+    Taken,
+    /// Its instance is missing (`None`) or in a state that takes no new binding:
+    /// nothing was written.
+    Unbindable(Option<ResourceState>),
 }
 
 /// Where the framework keeps instances, bindings and operations.
@@ -176,6 +188,25 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a new binding, unless one with this key exists (`false`).
     async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError>;
+
+    /// Stores a new binding if its instance may get one (it exists, and is ready or
+    /// being updated: «Binding») and no binding has its key: all a bind's claim needs.
+    /// The default reads the instance's state, then inserts; SQL stores make it one
+    /// statement.
+    async fn insert_binding_if_bindable(
+        &self,
+        record: &BindingRecord,
+    ) -> Result<BindingInsert, StoreError> {
+        let instance = self.instance_state(&record.instance_id).await?;
+        if !instance.is_some_and(ResourceState::bindable) {
+            return Ok(BindingInsert::Unbindable(instance));
+        }
+        Ok(if self.insert_binding(record).await? {
+            BindingInsert::Inserted
+        } else {
+            BindingInsert::Taken
+        })
+    }
 
     /// Replaces the binding if its stored version is `expected_version`.
     async fn update_binding(
@@ -283,6 +314,13 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
 
     async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError> {
         (**self).insert_binding(record).await
+    }
+
+    async fn insert_binding_if_bindable(
+        &self,
+        record: &BindingRecord,
+    ) -> Result<BindingInsert, StoreError> {
+        (**self).insert_binding_if_bindable(record).await
     }
 
     async fn update_binding(

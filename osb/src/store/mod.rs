@@ -11,7 +11,7 @@ pub(crate) mod record;
 mod sql;
 
 pub use config::StateConfig;
-pub use interface::{Store, StoreError};
+pub use interface::{BindingInsert, Store, StoreError};
 pub(crate) use key::KeyRef;
 pub use key::ResourceKey;
 pub use memory::MemoryStore;

@@ -4,8 +4,8 @@ use serde_json::value::RawValue;
 
 use crate::response::OperationState;
 use crate::store::{
-    BindingRecord, Fingerprint, InstanceRecord, OperationKind, OperationRecord, ResourceKey,
-    ResourceState, Store, Tombstone,
+    BindingInsert, BindingRecord, Fingerprint, InstanceRecord, OperationKind, OperationRecord,
+    ResourceKey, ResourceState, Store, Tombstone,
 };
 
 fn json(text: &str) -> Box<RawValue> {
@@ -286,6 +286,84 @@ pub async fn store_contract(store: &dyn Store, prefix: &str) {
     check!(
         unwrap(store.tombstone(&id, Some("b-1")).await).is_none(),
         "binding again forgets the tombstone"
+    );
+
+    // A bind's claim: an insert conditional on the instance.
+    let parent = format!("{prefix}-bindable");
+    let mut parent_record = sample_instance(&parent);
+    check!(
+        unwrap(
+            store
+                .insert_binding_if_bindable(&sample_binding(&parent, "c-1"))
+                .await
+        ) == BindingInsert::Unbindable(None),
+        "a binding of a missing instance is not inserted, and says so"
+    );
+    check!(
+        unwrap(store.insert_instance(&parent_record).await),
+        "inserting the instance to bind succeeds"
+    );
+    check!(
+        unwrap(
+            store
+                .insert_binding_if_bindable(&sample_binding(&parent, "c-1"))
+                .await
+        ) == BindingInsert::Unbindable(Some(ResourceState::Creating)),
+        "a binding of an instance being created is not inserted, and says why"
+    );
+    check!(
+        unwrap(store.binding(&parent, "c-1").await).is_none(),
+        "nothing is written for an instance that takes no binding"
+    );
+    parent_record.state = ResourceState::Ready;
+    parent_record.version = 2;
+    check!(
+        unwrap(store.update_instance(&parent_record, 1).await),
+        "the instance to bind is ready"
+    );
+    let conditional = sample_binding(&parent, "c-1");
+    check!(
+        unwrap(store.insert_binding_if_bindable(&conditional).await) == BindingInsert::Inserted,
+        "a binding of a ready instance is inserted"
+    );
+    check!(
+        unwrap(store.binding(&parent, "c-1").await)
+            .is_some_and(|read| read.fingerprint == conditional.fingerprint
+                && read.response.as_deref().map(RawValue::get)
+                    == conditional.response.as_deref().map(RawValue::get)),
+        "the conditionally inserted binding reads back"
+    );
+    check!(
+        unwrap(store.insert_binding_if_bindable(&conditional).await) == BindingInsert::Taken,
+        "inserting it again says the key is taken"
+    );
+    let unbound = Tombstone {
+        instance_id: parent.clone(),
+        binding_id: Some("c-1".to_owned()),
+        operation: OperationRecord::finished(OperationKind::Unbind, 5_000),
+        deleted_at: 5_000,
+    };
+    check!(
+        unwrap(
+            store
+                .delete_binding(&parent, "c-1", 1, Some(&unbound))
+                .await
+        ),
+        "the conditionally inserted binding can be deleted"
+    );
+    parent_record.state = ResourceState::Updating;
+    parent_record.version = 3;
+    check!(
+        unwrap(store.update_instance(&parent_record, 2).await),
+        "the instance to bind is being updated"
+    );
+    check!(
+        unwrap(store.insert_binding_if_bindable(&conditional).await) == BindingInsert::Inserted,
+        "an instance being updated takes a binding, also one deleted before"
+    );
+    check!(
+        unwrap(store.tombstone(&parent, Some("c-1")).await).is_none(),
+        "binding again conditionally forgets the tombstone"
     );
 
     // Stale runner operations.

@@ -1,6 +1,7 @@
 //! The database behind a SQL store, whichever it is: the four things the store asks of
 //! it, handed to the backend's driver.
 
+use super::inserts::Insert;
 use super::statement::{Cells, Statement};
 use crate::store::StoreError;
 
@@ -71,6 +72,42 @@ impl Database {
             Self::Sqlite(db) => db.change(change, then, what).await,
             #[cfg(feature = "postgres")]
             Self::Postgres(db) => db.change(change, then, what).await,
+        }
+    }
+
+    /// Runs `statement`, whose SQL is `insert.insert` (an insert unless the key is
+    /// taken), and, if it inserted, forgets the tombstone of the same key; says whether
+    /// it inserted. One transaction on SQLite, one statement on PostgreSQL.
+    pub(super) async fn insert(
+        &self,
+        insert: &'static Insert,
+        statement: Statement,
+        what: &'static str,
+    ) -> Result<bool, StoreError> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Self::Sqlite(db) => {
+                let forget = Statement {
+                    sql: insert.forget,
+                    params: statement
+                        .params
+                        .get(..insert.keys)
+                        .unwrap_or_default()
+                        .to_vec(),
+                };
+                db.change(statement, vec![forget], what).await
+            }
+            #[cfg(feature = "postgres")]
+            Self::Postgres(db) => {
+                let combined = Statement {
+                    sql: insert.combined,
+                    params: statement.params,
+                };
+                let inserted = db
+                    .query_opt(combined, what, |row| row.required_int("inserted"))
+                    .await?;
+                Ok(inserted == Some(1))
+            }
         }
     }
 }

@@ -10,18 +10,49 @@ const RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// A closure turning a database failure while doing `what` into a [`StoreError`].
 #[cfg(feature = "postgres")]
-pub(super) fn failed(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+pub(super) fn failed(what: &str) -> impl FnOnce(tokio_postgres::Error) -> StoreError + '_ {
     move |err| fault(what, err)
 }
 
 /// A database failure while doing `what`: one that passes when the database cannot
 /// be reached, is overloaded or out of room; else a failure of its own.
 #[cfg(feature = "postgres")]
-pub(super) fn fault(what: &str, err: sqlx::Error) -> StoreError {
+pub(super) fn fault(what: &str, err: tokio_postgres::Error) -> StoreError {
     if passes(&err) {
-        StoreError::unavailable(format!("{what}: {err}"), RETRY_AFTER).with_source(err)
+        StoreError::unavailable(format!("{what}: {}", describe(&err)), RETRY_AFTER).with_source(err)
     } else {
-        StoreError::caused_by(what, err)
+        StoreError::caused_by(format!("{what}: {}", describe(&err)), err)
+    }
+}
+
+/// No connection from the pool: none free in time, or none could be made.
+#[cfg(feature = "postgres")]
+pub(super) fn pool_fault(err: deadpool_postgres::PoolError) -> StoreError {
+    use deadpool_postgres::PoolError;
+    let what = "could not reach the database";
+    match err {
+        PoolError::Backend(err) => fault(what, err),
+        PoolError::Timeout(_) => StoreError::unavailable(
+            format!("{what}: no connection free or made in time"),
+            RETRY_AFTER,
+        ),
+        other => {
+            StoreError::unavailable(format!("{what}: {other}"), RETRY_AFTER).with_source(other)
+        }
+    }
+}
+
+/// tokio-postgres's message, with the server's own (its `Display` says only "db
+/// error") or the cause of a failed connection.
+#[cfg(feature = "postgres")]
+pub(super) fn describe(err: &tokio_postgres::Error) -> String {
+    use std::error::Error as _;
+    match err.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => match err.source() {
+            Some(cause) => format!("{err}: {cause}"),
+            None => err.to_string(),
+        },
     }
 }
 
@@ -47,23 +78,34 @@ pub(super) fn sqlite_fault(what: &str, err: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Whether a PostgreSQL failure passes: a server error of a passing class, or no
+/// server error at all (the connection failed or closed, a message was cut short).
 #[cfg(feature = "postgres")]
-fn passes(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|code| passing_code(&code)),
-        _ => false,
+fn passes(err: &tokio_postgres::Error) -> bool {
+    match err.code() {
+        Some(code) => passing_code(code.code()),
+        None => err.is_closed() || err.as_db_error().is_none() && is_io(err),
     }
+}
+
+/// Whether `err` comes from the connection's I/O (refused, reset, timed out, …).
+#[cfg(feature = "postgres")]
+fn is_io(err: &tokio_postgres::Error) -> bool {
+    use std::error::Error as _;
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        if inner.is::<std::io::Error>() {
+            return true;
+        }
+        cause = inner.source();
+    }
+    false
 }
 
 /// Error codes of failures that pass. A PostgreSQL code (SQLSTATE) has five
 /// characters; a SQLite code is a number of at most four digits.
 ///
-/// SQLite (primary result codes, which sqlx reports as numbers, extended codes
+/// SQLite (primary result codes, as numbers, extended codes
 /// included): `SQLITE_BUSY` 5 and `SQLITE_LOCKED` 6 (another writer held on past the
 /// busy timeout), `SQLITE_IOERR` 10, `SQLITE_FULL` 13, `SQLITE_CANTOPEN` 14.
 ///

@@ -1,6 +1,6 @@
 //! SQLite and PostgreSQL stores: one set of statements, the database chosen by URL.
 //! SQLite through rusqlite on a thread of its own (`sqlite/`), PostgreSQL through
-//! sqlx's PostgreSQL driver (`postgres.rs`). Every change is one conditional statement
+//! tokio-postgres with a deadpool pool (`postgres/`). Every change is one conditional statement
 //! (or one transaction), so replicas sharing a PostgreSQL database never overwrite
 //! each other.
 //!
@@ -11,6 +11,7 @@
 mod columns;
 mod database;
 mod fault;
+mod inserts;
 mod open;
 mod options;
 #[cfg(feature = "postgres")]
@@ -22,8 +23,6 @@ mod secrets;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod statement;
-#[cfg(feature = "postgres")]
-mod transaction;
 
 use std::fmt;
 use std::future::Future;
@@ -32,7 +31,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::interface::{Store, StoreError};
+use super::interface::{BindingInsert, Store, StoreError};
 use super::key::ResourceKey;
 use super::record::{BindingRecord, InstanceRecord, OperationRecord, ResourceState, Tombstone};
 use columns::{
@@ -41,6 +40,7 @@ use columns::{
 };
 use database::Database;
 use fault::timed_out;
+use inserts::{BINDING, BINDING_IF_BINDABLE, INSTANCE};
 use open::Target;
 pub use options::SqlOptions;
 pub use secrets::EncryptionKey;
@@ -56,6 +56,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "osb settings",
         include_str!("migrations/0002_settings.sql"),
+    ),
+    (
+        3,
+        "osb running indexes",
+        include_str!("migrations/0003_running_indexes.sql"),
     ),
 ];
 
@@ -141,23 +146,6 @@ impl SqlStore {
             err
         })
     }
-
-    /// Runs `insert` (an insert unless the key is taken) and, if it inserted, forgets
-    /// the tombstone of the same key (`binding_id` empty for an instance): one
-    /// transaction.
-    async fn insert(
-        &self,
-        insert: Statement,
-        instance_id: &str,
-        binding_id: &str,
-        what: &'static str,
-    ) -> Result<bool, StoreError> {
-        let forget =
-            Statement::new("DELETE FROM osb_tombstones WHERE instance_id = $1 AND binding_id = $2")
-                .bind(instance_id)
-                .bind(binding_id);
-        self.database.change(insert, vec![forget], what).await
-    }
 }
 
 #[async_trait]
@@ -237,24 +225,11 @@ impl Store for SqlStore {
     }
 
     async fn insert_instance(&self, record: &InstanceRecord) -> Result<bool, StoreError> {
-        let statement = Statement::new(
-            "INSERT INTO osb_instances (instance_id, service_id, plan_id, parameters, context, \
-             maintenance_version, dashboard_url, metadata, state, op_id, op_kind, op_state, \
-             op_description, op_runner, op_started_at, op_heartbeat_at, op_instance_usable, \
-             op_update_repeatable, pending_plan_id, pending_parameters, pending_maintenance_version, \
-             pending_fingerprint, fingerprint, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-             $19, $20, $21, $22, $23, $24) ON CONFLICT (instance_id) DO NOTHING",
-        );
-        let statement = instance_columns(statement, record, &self.secrets);
+        let statement = instance_columns(Statement::new(INSTANCE.insert), record, &self.secrets);
         self.bounded(
             "insert_instance",
-            self.insert(
-                statement,
-                &record.instance_id,
-                "",
-                "could not insert an instance",
-            ),
+            self.database
+                .insert(&INSTANCE, statement, "could not insert an instance"),
         )
         .await
     }
@@ -331,24 +306,41 @@ impl Store for SqlStore {
     }
 
     async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError> {
-        let statement = Statement::new(
-            "INSERT INTO osb_bindings (instance_id, binding_id, service_id, plan_id, parameters, \
-             bind_resource, response, state, op_id, op_kind, op_state, op_description, op_runner, \
-             op_started_at, op_heartbeat_at, op_instance_usable, op_update_repeatable, fingerprint, \
-             version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-             $17, $18, $19) ON CONFLICT (instance_id, binding_id) DO NOTHING",
-        );
-        let statement = binding_columns(statement, record, &self.secrets);
+        let statement = binding_columns(Statement::new(BINDING.insert), record, &self.secrets);
         self.bounded(
             "insert_binding",
-            self.insert(
-                statement,
-                &record.instance_id,
-                &record.binding_id,
-                "could not insert a binding",
-            ),
+            self.database
+                .insert(&BINDING, statement, "could not insert a binding"),
         )
         .await
+    }
+
+    async fn insert_binding_if_bindable(
+        &self,
+        record: &BindingRecord,
+    ) -> Result<BindingInsert, StoreError> {
+        let statement = binding_columns(
+            Statement::new(BINDING_IF_BINDABLE.insert),
+            record,
+            &self.secrets,
+        );
+        let inserted = self.bounded(
+            "insert_binding",
+            self.database.insert(
+                &BINDING_IF_BINDABLE,
+                statement,
+                "could not insert a binding",
+            ),
+        );
+        if inserted.await? {
+            return Ok(BindingInsert::Inserted);
+        }
+        // Nothing written: the instance says why (a binding with this key exists, or
+        // the instance is missing or not bindable).
+        Ok(match self.instance_state(&record.instance_id).await? {
+            Some(state) if state.bindable() => BindingInsert::Taken,
+            instance => BindingInsert::Unbindable(instance),
+        })
     }
 
     async fn update_binding(

@@ -5,8 +5,6 @@
 use std::fmt;
 #[cfg(feature = "sqlite")]
 use std::sync::Arc;
-#[cfg(feature = "postgres")]
-use std::time::Duration;
 
 use super::database::Database;
 use super::options::SqlOptions;
@@ -97,7 +95,7 @@ pub(super) async fn open(url: &str, options: &SqlOptions) -> Result<Opened, Stor
         }
         #[cfg(feature = "postgres")]
         Target::Server(_) => {
-            let postgres = postgres(url, options, &target).await?;
+            let postgres = super::postgres::connect(url, options, &target).await?;
             Ok(Opened {
                 database: Database::Postgres(postgres),
                 target,
@@ -116,93 +114,6 @@ pub(super) async fn open(url: &str, options: &SqlOptions) -> Result<Opened, Stor
             }
         ))),
     }
-}
-
-/// The PostgreSQL pool of `url`, migrated.
-#[cfg(feature = "postgres")]
-async fn postgres(
-    url: &str,
-    options: &SqlOptions,
-    target: &Target,
-) -> Result<super::postgres::Postgres, StoreError> {
-    use sqlx::Connection as _;
-    use sqlx::migrate::Migrator;
-    use sqlx::postgres::{PgConnection, PgPoolOptions};
-
-    let connect_timeout = options.connect_timeout;
-    // One attempt, bounded, before the pool: a pool retries until its timeout and then
-    // says only that it timed out; this says why.
-    let probe = async { PgConnection::connect(url).await?.close().await };
-    match tokio::time::timeout(connect_timeout, probe).await {
-        Ok(Ok(())) => {}
-        Ok(Err(err)) => {
-            let message = format!("could not connect to the database {target}: {err}");
-            return Err(StoreError::caused_by(message, err));
-        }
-        Err(_) => {
-            return Err(StoreError::new(format!(
-                "could not connect to the database {target}: no answer within {}",
-                seconds(connect_timeout)
-            )));
-        }
-    }
-    let pool = PgPoolOptions::new()
-        .max_connections(16)
-        .acquire_timeout(options.timeout)
-        .connect_lazy(url)
-        .map_err(|err| {
-            let message = format!("could not connect to the database {target}: {err}");
-            StoreError::caused_by(message, err)
-        })?;
-    let migrator = Migrator::new(Embedded)
-        .await
-        .map_err(|err| StoreError::caused_by("could not load the schema migrations", err))?;
-    match tokio::time::timeout(connect_timeout, migrator.run(&pool)).await {
-        Ok(Ok(())) => Ok(super::postgres::Postgres { pool }),
-        Ok(Err(err)) => Err(StoreError::caused_by(
-            format!("could not migrate the database schema {target}: {err}"),
-            err,
-        )),
-        Err(_) => Err(StoreError::new(format!(
-            "could not migrate the database schema {target}: no answer within {}",
-            seconds(connect_timeout)
-        ))),
-    }
-}
-
-/// The schema migrations, as sqlx's migrator takes them.
-#[cfg(feature = "postgres")]
-#[derive(Debug)]
-struct Embedded;
-
-#[cfg(feature = "postgres")]
-impl sqlx::migrate::MigrationSource<'static> for Embedded {
-    fn resolve(
-        self,
-    ) -> futures_core::future::BoxFuture<
-        'static,
-        Result<Vec<sqlx::migrate::Migration>, sqlx::error::BoxDynError>,
-    > {
-        Box::pin(async {
-            Ok(super::MIGRATIONS
-                .iter()
-                .map(|(version, description, sql)| {
-                    sqlx::migrate::Migration::new(
-                        *version,
-                        (*description).into(),
-                        sqlx::migrate::MigrationType::Simple,
-                        sqlx::SqlSafeStr::into_sql_str(*sql),
-                        false,
-                    )
-                })
-                .collect())
-        })
-    }
-}
-
-#[cfg(feature = "postgres")]
-fn seconds(duration: Duration) -> String {
-    format!("{:.1} s", duration.as_secs_f64())
 }
 
 #[cfg(feature = "sqlite")]
