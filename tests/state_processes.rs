@@ -14,20 +14,12 @@ use std::time::{Duration, Instant};
 use common::process::{Running, ask, call, start};
 use common::{Reply, futures_join, postgres_url};
 use http::Method;
+use osb_tests::unique;
 use serde_json::{Value, json};
 
 const SERVICE: &str = "3f0e8a4c-6a1d-4c7e-9b2f-5d8e1a7c4b90";
 const SMALL: &str = "8a9c2d4e-1b3f-4a6c-8e0d-2f4a6c8e0b12";
 const LARGE: &str = "c1d3e5f7-2a4c-4e6a-8c0e-3b5d7f9a1c34";
-
-/// Ids unique to this run, so runs sharing a database do not collide.
-fn unique(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
 
 /// A fresh directory for a SQLite file, removed when dropped.
 struct TempDir(PathBuf);

@@ -9,28 +9,20 @@ mod common;
 use common::postgres_url;
 use osb::store::{MemoryStore, SqlStore, Store};
 use osb::testing::store_contract;
-
-/// A prefix unique to this run, so runs sharing a database do not collide.
-fn prefix(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
+use osb_tests::unique;
 
 #[tokio::test]
 async fn memory_store_keeps_the_contract() {
-    store_contract(&MemoryStore::new(), &prefix("memory")).await;
+    store_contract(&MemoryStore::new(), &unique("memory")).await;
 }
 
 #[tokio::test]
 async fn sqlite_store_keeps_the_contract() {
-    let dir = std::env::temp_dir().join(prefix("osb-sqlite"));
+    let dir = std::env::temp_dir().join(unique("osb-sqlite"));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("state.db").display());
     let store = SqlStore::open(&url).await.unwrap();
-    store_contract(&store, &prefix("sqlite")).await;
+    store_contract(&store, &unique("sqlite")).await;
     // The schema is applied once: opening the file again finds it migrated.
     let again = SqlStore::open(&url).await.unwrap();
     assert!(again.instance("nothing").await.unwrap().is_none());
@@ -43,7 +35,7 @@ async fn postgres_store_keeps_the_contract() {
         return;
     };
     let store = SqlStore::open(&url).await.unwrap();
-    store_contract(&store, &prefix("postgres")).await;
+    store_contract(&store, &unique("postgres")).await;
 }
 
 /// A SQLite path in a directory that does not exist: the error names the path and the
@@ -89,7 +81,7 @@ async fn sqlite_on_a_directory_says_so() {
 /// file and sqlx's cause.
 #[tokio::test]
 async fn sqlite_that_cannot_be_opened_names_the_file_and_the_cause() {
-    let dir = std::env::temp_dir().join(prefix("osb-garbage"));
+    let dir = std::env::temp_dir().join(unique("osb-garbage"));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("state.db");
     std::fs::write(&file, vec![0x5a; 8192]).unwrap();

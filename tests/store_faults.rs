@@ -23,6 +23,7 @@ use osb::{
     Bind, Binding, Bound, Broker, Builder, Deprovision, Deprovisioned, Error, Provision,
     Provisioned, Unbind, Unbound, Update, Updated,
 };
+use osb_tests::unique;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
@@ -80,15 +81,6 @@ fn client(store: impl Store) -> TestClient {
         .build()
         .unwrap();
     TestClient::new(router)
-}
-
-/// A name unique to this run, so runs sharing a database do not collide.
-fn unique(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
 }
 
 /// A fresh directory for a SQLite file, and its URL.

@@ -10,18 +10,11 @@ use osb::store::{
     BindingRecord, EncryptionKey, Fingerprint, InstanceRecord, ResourceState, SqlOptions, SqlStore,
     Store,
 };
+use osb_tests::unique;
 use serde_json::value::RawValue;
 
 const PASSWORD: &str = "correct-horse-battery-staple";
 const PARAMETER: &str = "a-password-in-the-parameters";
-
-fn unique(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
 
 fn key(byte: u8) -> EncryptionKey {
     EncryptionKey::from_bytes([byte; 32])

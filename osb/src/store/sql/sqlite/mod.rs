@@ -140,21 +140,8 @@ impl Sqlite {
         what: &'static str,
         map: impl Fn(&dyn Cells) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<Option<T>, StoreError> {
-        self.call(move |worker| {
-            let sql = worker.sql(&statement);
-            let mut prepared = worker
-                .connection
-                .prepare_cached(&sql)
-                .map_err(|err| sqlite_fault(what, err))?;
-            let mut rows = prepared
-                .query(rusqlite::params_from_iter(statement.params.iter()))
-                .map_err(|err| sqlite_fault(what, err))?;
-            match rows.next().map_err(|err| sqlite_fault(what, err))? {
-                Some(row) => map(row).map(Some),
-                None => Ok(None),
-            }
-        })
-        .await
+        let mut first = self.query(statement, what, map, 1).await?;
+        Ok(first.pop())
     }
 
     /// Every row of `statement`, each made into a `T` by `map`.
@@ -163,6 +150,17 @@ impl Sqlite {
         statement: Statement,
         what: &'static str,
         map: impl Fn(&dyn Cells) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<Vec<T>, StoreError> {
+        self.query(statement, what, map, usize::MAX).await
+    }
+
+    /// The first `limit` rows of `statement`, each made into a `T` by `map`.
+    async fn query<T: Send + 'static>(
+        &self,
+        statement: Statement,
+        what: &'static str,
+        map: impl Fn(&dyn Cells) -> Result<T, StoreError> + Send + 'static,
+        limit: usize,
     ) -> Result<Vec<T>, StoreError> {
         self.call(move |worker| {
             let sql = worker.sql(&statement);
@@ -174,7 +172,9 @@ impl Sqlite {
                 .query(rusqlite::params_from_iter(statement.params.iter()))
                 .map_err(|err| sqlite_fault(what, err))?;
             let mut all = Vec::new();
-            while let Some(row) = rows.next().map_err(|err| sqlite_fault(what, err))? {
+            while all.len() < limit
+                && let Some(row) = rows.next().map_err(|err| sqlite_fault(what, err))?
+            {
                 all.push(map(row)?);
             }
             Ok(all)
