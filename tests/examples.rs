@@ -65,6 +65,19 @@ async fn reference_synchronous_lifecycle() {
     let catalog = call(&to, ask(Method::GET, "/v2/catalog")).await;
     assert_eq!(catalog.status, 200);
     let catalog = catalog.json();
+
+    // The probes answer without credentials; the API does not.
+    for probe in ["/healthz", "/readyz"] {
+        call(&to, ask(Method::GET, probe).without("authorization"))
+            .await
+            .assert_json(200, json!({"status": "UP"}));
+    }
+    let anonymous = call(
+        &to,
+        ask(Method::GET, "/v2/catalog").without("authorization"),
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
     assert_eq!(catalog["services"][0]["name"], "inmemory-db");
     let plans: Vec<&str> = catalog["services"][0]["plans"]
         .as_array()

@@ -78,6 +78,7 @@ fn client(store: impl Store) -> TestClient {
         .broker(Lab)
         .auth(Auth::none())
         .store(store)
+        .readiness_route("/readyz")
         .build()
         .unwrap();
     TestClient::new(router)
@@ -576,6 +577,9 @@ async fn an_unreachable_postgres_answers_503_and_recovers_by_itself() {
             .await,
         StatusCode::CREATED,
     );
+    let ready = client.request(http::Method::GET, "/readyz").send().await;
+    expect(&ready, StatusCode::OK);
+    assert_eq!(ready.json(), json!({ "status": "UP" }));
 
     proxy.set(Link::Silent);
     let unavailable =
@@ -586,6 +590,8 @@ async fn an_unreachable_postgres_answers_503_and_recovers_by_itself() {
             .provision(&unique("during"), &provision_body(json!({})), false)
             .await,
         client.last_operation(&instance, None).await,
+        // Readiness says so too, so a load balancer stops sending requests here.
+        client.request(http::Method::GET, "/readyz").send().await,
     ] {
         expect(&answer, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(answer.json(), unavailable);
@@ -594,6 +600,10 @@ async fn an_unreachable_postgres_answers_503_and_recovers_by_itself() {
     expect(&client.catalog().await, StatusCode::OK);
 
     proxy.set(Link::Up);
+    expect(
+        &client.request(http::Method::GET, "/readyz").send().await,
+        StatusCode::OK,
+    );
     expect(&client.fetch_instance(&instance).await, StatusCode::OK);
 }
 

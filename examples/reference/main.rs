@@ -52,6 +52,9 @@ const USAGE: &str = "usage: reference [--listen ADDR] [--store STORE] [--catalog
                     postgres://USER@HOST/DB     PostgreSQL, shareable by several replicas
   --catalog       print the catalog JSON and exit
 
+health:      GET /healthz (the broker serves) and GET /readyz (its state store answers)
+             answer without credentials: 200 {\"status\":\"UP\"}, else 503
+
 environment: OSB_USERNAME, OSB_PASSWORD (default admin/admin),
              OSB_ASYNC_DELAY_MS (default 1000), OSB_LEASE_MS (default 15000),
              OSB_STORE_TIMEOUT_MS (default 2000),
@@ -174,7 +177,11 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         }
         (builder.store(store), without_password(&settings.store))
     };
-    let app = builder.build()?;
+    // Unauthenticated probes for Kubernetes and Cloud Foundry (docs/DEPLOY.md).
+    let app = builder
+        .liveness_route("/healthz")
+        .readiness_route("/readyz")
+        .build()?;
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let names: Vec<String> = Reference::catalog()
         .services

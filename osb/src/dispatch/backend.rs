@@ -24,6 +24,12 @@ pub(crate) trait Dispatch: Send + Sync + 'static {
     /// Called at the start of every request.
     fn on_request(&self) {}
 
+    /// Whether requests can be served: the readiness route's answer. Brokers without
+    /// a store are ready once they serve.
+    fn ready(&self) -> impl Future<Output = Result<(), Error>> + Send + '_ {
+        std::future::ready(Ok(()))
+    }
+
     /// Provision on `plan`.
     fn provision(
         &self,

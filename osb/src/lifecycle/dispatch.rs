@@ -31,6 +31,10 @@ impl Dispatch for Arc<Lifecycle> {
         start_sweeper(self);
     }
 
+    async fn ready(&self) -> Result<(), Error> {
+        Ok(self.store.ping().await?)
+    }
+
     fn provision(
         &self,
         plan: PlanRef,

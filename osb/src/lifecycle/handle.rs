@@ -163,6 +163,14 @@ impl StoreHandle {
         }
     }
 
+    /// Whether the store answers.
+    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Memory(_) => Ok(()),
+            Self::Dyn(store) => store.ping().await,
+        }
+    }
+
     /// Claims a new instance: inserted unless one exists under its id (`None` then,
     /// nothing written).
     pub(crate) async fn claim_instance(

@@ -2,6 +2,7 @@
 
 mod binding;
 mod handlers;
+mod health;
 mod input;
 mod instance;
 mod resolve;
@@ -79,6 +80,16 @@ pub enum BuildError {
     /// A parameter schema could not be compiled.
     #[error("invalid parameter schema: {}", .0.join("; "))]
     Schema(Vec<String>),
+    /// A health route's path cannot be served.
+    #[error("invalid {kind} route {path:?}: {reason}")]
+    HealthRoute {
+        /// `liveness` or `readiness`.
+        kind: &'static str,
+        /// The path given.
+        path: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 /// Builds a router for one or several brokers (openbrokerapi's `serve_multiple`):
@@ -113,6 +124,7 @@ pub struct Builder {
     state_config: StateConfig,
     /// The type name of the first [stateful](Broker::STATEFUL) broker added, if any.
     stateful: Option<&'static str>,
+    health: HealthRoutes,
 }
 
 impl Default for Builder {
@@ -132,6 +144,7 @@ impl Builder {
             store: None,
             state_config: StateConfig::default(),
             stateful: None,
+            health: HealthRoutes::default(),
         }
     }
 
@@ -216,12 +229,36 @@ impl Builder {
         self
     }
 
+    /// Serves `GET path` (and `HEAD`) without authentication: 200 `{"status":"UP"}`
+    /// while the process serves requests. For a Kubernetes `livenessProbe` or Cloud
+    /// Foundry's `http` health check. Off by default; the path must be a plain path
+    /// outside `/v2` (else [`build`](Builder::build) fails with
+    /// [`BuildError::HealthRoute`]).
+    #[must_use]
+    pub fn liveness_route(mut self, path: impl Into<String>) -> Self {
+        self.health.liveness = Some(path.into());
+        self
+    }
+
+    /// Serves `GET path` (and `HEAD`) without authentication: 200 `{"status":"UP"}`
+    /// when the router can serve requests, that is when its [state
+    /// store](Builder::store) answers ([`Store::ping`]; always without a store); else
+    /// what store-backed requests get meanwhile: 503 with `Retry-After` and an OSB
+    /// error body. For a Kubernetes `readinessProbe`. Off by default; the path as for
+    /// [`liveness_route`](Builder::liveness_route).
+    #[must_use]
+    pub fn readiness_route(mut self, path: impl Into<String>) -> Self {
+        self.health.readiness = Some(path.into());
+        self
+    }
+
     /// Checks the catalogs and builds the router.
     pub fn build(self) -> Result<Router, BuildError> {
         if self.brokers.is_empty() {
             return Err(BuildError::NoBroker);
         }
         let auth = self.auth.ok_or(BuildError::NoAuth)?;
+        self.health.check()?;
         if self.store.is_none()
             && let Some(name) = self.stateful
         {
@@ -242,19 +279,49 @@ impl Builder {
         Ok(match self.store {
             Some(store) => {
                 let lifecycle = lifecycle::over(direct, store, self.state_config);
-                routes(Arc::new(Shared::new(
-                    lifecycle,
-                    catalog_json,
-                    auth,
-                    self.config,
-                )))
+                routes(
+                    Arc::new(Shared::new(lifecycle, catalog_json, auth, self.config)),
+                    &self.health,
+                )
             }
-            None => routes(Arc::new(Shared::new(
-                direct,
-                catalog_json,
-                auth,
-                self.config,
-            ))),
+            None => routes(
+                Arc::new(Shared::new(direct, catalog_json, auth, self.config)),
+                &self.health,
+            ),
         })
+    }
+}
+
+/// The paths of the health routes a router serves, if any.
+#[derive(Debug, Default)]
+struct HealthRoutes {
+    liveness: Option<String>,
+    readiness: Option<String>,
+}
+
+impl HealthRoutes {
+    /// Each path is servable, and the two differ.
+    fn check(&self) -> Result<(), BuildError> {
+        for (kind, path) in [("liveness", &self.liveness), ("readiness", &self.readiness)] {
+            if let Some(path) = path
+                && let Some(reason) = health::invalid(path)
+            {
+                return Err(BuildError::HealthRoute {
+                    kind,
+                    path: path.clone(),
+                    reason,
+                });
+            }
+        }
+        if let (Some(live), Some(ready)) = (&self.liveness, &self.readiness)
+            && live == ready
+        {
+            return Err(BuildError::HealthRoute {
+                kind: "readiness",
+                path: ready.clone(),
+                reason: "it is the liveness route's path too",
+            });
+        }
+        Ok(())
     }
 }

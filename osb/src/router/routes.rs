@@ -1,4 +1,5 @@
-//! The ten routes of the OSB API and the answers to every other path.
+//! The ten routes of the OSB API, the health routes asked for, and the answers to
+//! every other path.
 
 use std::sync::Arc;
 
@@ -10,14 +11,23 @@ use crate::dispatch::Dispatch;
 use crate::request::binding::{Bind, BindingLastOperation, FetchBinding, Unbind};
 use crate::request::instance::{Deprovision, FetchInstance, LastOperation, Provision, Update};
 
+use super::HealthRoutes;
 use super::handlers::{catalog, handle, method_not_allowed, not_found};
+use super::health::{live, ready};
 use super::shared::Shared;
 
-/// The router of `shared`.
-pub(super) fn routes<D: Dispatch>(shared: Arc<Shared<D>>) -> Router {
+/// The router of `shared`, with the health routes of `health` (checked already).
+pub(super) fn routes<D: Dispatch>(shared: Arc<Shared<D>>, health: &HealthRoutes) -> Router {
     const INSTANCE: &str = "/v2/service_instances/{instance_id}";
     const BINDING: &str = "/v2/service_instances/{instance_id}/service_bindings/{binding_id}";
-    Router::new()
+    let mut router = Router::new();
+    if let Some(path) = &health.liveness {
+        router = router.route(path, get(live));
+    }
+    if let Some(path) = &health.readiness {
+        router = router.route(path, get(ready::<D>));
+    }
+    router
         .route("/v2/catalog", get(catalog::<D>))
         .route(
             INSTANCE,

@@ -128,6 +128,13 @@ pub trait Store: Send + Sync + 'static {
     /// The instance `instance_id`.
     async fn instance(&self, instance_id: &str) -> Result<Option<InstanceRecord>, StoreError>;
 
+    /// Whether the store answers: the readiness route asks it
+    /// ([`Builder::readiness_route`](crate::Builder::readiness_route)). The default
+    /// reads an instance no request can name (the empty id); SQL stores run `SELECT 1`.
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.instance_state("").await.map(drop)
+    }
+
     /// Where instance `instance_id` stands: all a bind needs to know of it. The
     /// default reads the whole record; stores override it to read only the state.
     async fn instance_state(&self, instance_id: &str) -> Result<Option<ResourceState>, StoreError> {
@@ -314,6 +321,10 @@ impl<S: Store + ?Sized> Store for std::sync::Arc<S> {
 
     async fn insert_binding(&self, record: &BindingRecord) -> Result<bool, StoreError> {
         (**self).insert_binding(record).await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        (**self).ping().await
     }
 
     async fn insert_binding_if_bindable(

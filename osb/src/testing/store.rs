@@ -78,6 +78,7 @@ macro_rules! check {
 pub async fn store_contract(store: &dyn Store, prefix: &str) {
     let id = format!("{prefix}-instance");
 
+    check!(store.ping().await.is_ok(), "the store answers a ping");
     check!(
         unwrap(store.instance(&id).await).is_none(),
         "an unknown instance is None"

@@ -170,6 +170,19 @@ impl Store for SqlStore {
         .await
     }
 
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.bounded(
+            "ping",
+            self.database.query_opt(
+                Statement::new("SELECT 1 AS one"),
+                "could not reach the database",
+                |_| Ok(()),
+            ),
+        )
+        .await
+        .map(drop)
+    }
+
     async fn instance_state(&self, instance_id: &str) -> Result<Option<ResourceState>, StoreError> {
         let statement = Statement::new("SELECT state FROM osb_instances WHERE instance_id = $1")
             .bind(instance_id);
