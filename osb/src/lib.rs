@@ -140,8 +140,11 @@
 //! # Logs
 //!
 //! Each request runs in a `tracing` span `osb_request` with its method, route, ids,
-//! request identity and status. Credentials, the `Authorization` header and bodies are
-//! never logged.
+//! `request_id` and status, so every log line of the request carries them. The
+//! request's id is the first of `X-Broker-API-Request-Identity`, `X-Request-Id`,
+//! `X-Correlation-Id` and `X-Vcap-Request-Id` (Cloud Foundry's router) it carries, or a
+//! new UUID; the answer returns it under the header it came with, a new one as
+//! `X-Request-Id`. Credentials, the `Authorization` header and bodies are never logged.
 //!
 //! # Where things are
 //!

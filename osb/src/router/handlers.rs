@@ -1,6 +1,6 @@
-//! What every route does around its own work: the request's span and identity,
+//! What every route does around its own work: the request's span and id,
 //! authentication, the version and identity headers, the ids in the path; then the
-//! answer, an OSB error body for an error or a panic, and the identity echoed. The
+//! answer, an OSB error body for an error or a panic, and the request's id echoed. The
 //! routes of the OSB API implement [`Route`] (in `instance` and `binding`) and are
 //! served by [`handle`]; the catalog and the fallbacks have no ids and no body.
 //!
@@ -24,16 +24,16 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use futures_util::FutureExt;
-use http::HeaderValue;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
-use crate::api::{Endpoint, REQUEST_IDENTITY_HEADER};
+use crate::api::Endpoint;
 use crate::dispatch::Dispatch;
 use crate::error::{Error, ErrorKind};
 
+use super::correlation::Correlation;
 use super::input;
 use super::respond;
 use super::shared::Shared;
@@ -147,7 +147,7 @@ impl Ids for (String, String) {
     }
 }
 
-/// Serves route `R`: the request's span and identity, `R`'s work, the answer.
+/// Serves route `R`: the request's span and id, `R`'s work, the answer.
 pub(super) fn handle<D: Dispatch, R: Route<D>>(
     State(shared): State<Arc<Shared<D>>>,
     path: PathIds<R::Ids>,
@@ -155,13 +155,13 @@ pub(super) fn handle<D: Dispatch, R: Route<D>>(
 ) -> impl Future<Output = Response> + Send {
     let (parts, body) = request.into_parts();
     async move {
-        let span = span(R::ENDPOINT, &parts);
-        let identity = request_identity(&parts);
+        let correlation = Correlation::of(&parts);
+        let span = span(R::ENDPOINT, &parts, &correlation);
         let work = R::work(&shared, path, parts, body, &span);
         run(
             &shared,
             R::ENDPOINT,
-            identity,
+            correlation,
             span.clone(),
             Box::pin(work).as_mut(),
         )
@@ -181,31 +181,27 @@ pub(super) fn read_ids<I: Ids>(path: PathIds<I>, span: &Span) -> Result<I, Error
     Ok(ids)
 }
 
-/// One span per request: method, route, ids, request identity and, at the end, status.
-fn span(endpoint: Endpoint, parts: &Parts) -> Span {
+/// One span per request: method, route, ids, the request's id (`correlation`) and, at
+/// the end, status.
+fn span(endpoint: Endpoint, parts: &Parts, correlation: &Correlation) -> Span {
     let span = tracing::info_span!(
         "osb_request",
         method = %parts.method,
         route = endpoint.name(),
         instance_id = Empty,
         binding_id = Empty,
-        request_identity = Empty,
+        request_id = Empty,
         status = Empty,
     );
-    if !span.is_disabled()
-        && let Some(identity) = parts.headers.get(REQUEST_IDENTITY_HEADER)
-    {
-        span.record(
-            "request_identity",
-            String::from_utf8_lossy(identity.as_bytes()).as_ref(),
-        );
+    if !span.is_disabled() {
+        span.record("request_id", correlation.id().as_ref());
     }
     span
 }
 
 /// Runs `work` inside the request span, answers its error with the OSB error body of
-/// `endpoint` and a panic with a 500, and echoes the request identity («Request
-/// Identity»: on every response). Done here rather than with tower layers around the
+/// `endpoint` and a panic with a 500, and echoes the request's id (`correlation`; the
+/// specification's «Request Identity» on every response, when the platform sent one). Done here rather than with tower layers around the
 /// router: each layer boxed and cloned the route's service on every request, about a
 /// tenth of the instructions of a catalog request.
 ///
@@ -217,7 +213,7 @@ fn span(endpoint: Endpoint, parts: &Parts) -> Span {
 async fn run<D: Dispatch>(
     shared: &Arc<Shared<D>>,
     endpoint: Endpoint,
-    identity: Option<HeaderValue>,
+    correlation: Correlation,
     span: Span,
     work: Pin<&mut impl Future<Output = Result<Response, Error>>>,
 ) -> Response {
@@ -242,22 +238,8 @@ async fn run<D: Dispatch>(
         tracing::info!("request completed");
         response
     });
-    echo_identity(&mut response, identity);
+    correlation.echo(response.headers_mut());
     response
-}
-
-/// The request's `X-Broker-API-Request-Identity`, to echo on its response.
-fn request_identity(parts: &Parts) -> Option<HeaderValue> {
-    parts.headers.get(REQUEST_IDENTITY_HEADER).cloned()
-}
-
-/// Sets the request identity of the request on its response.
-fn echo_identity(response: &mut Response, identity: Option<HeaderValue>) {
-    if let Some(identity) = identity {
-        response
-            .headers_mut()
-            .insert(REQUEST_IDENTITY_HEADER, identity);
-    }
 }
 
 fn record_ids(span: &Span, instance_id: &str, binding_id: Option<&str>) {
@@ -278,13 +260,13 @@ pub(super) fn catalog<D: Dispatch>(
 ) -> impl Future<Output = Response> + Send {
     let (parts, _) = request.into_parts();
     async move {
-        let span = span(Endpoint::Catalog, &parts);
-        let identity = request_identity(&parts);
+        let correlation = Correlation::of(&parts);
+        let span = span(Endpoint::Catalog, &parts, &correlation);
         let work = async {
             shared.preamble(&parts).await?;
             Ok(shared.catalog_response(parts.headers.get(http::header::IF_NONE_MATCH)))
         };
-        run(&shared, Endpoint::Catalog, identity, span, pin!(work)).await
+        run(&shared, Endpoint::Catalog, correlation, span, pin!(work)).await
     }
 }
 
@@ -310,7 +292,7 @@ async fn rejected<D: Dispatch>(
     kind: ErrorKind,
 ) -> Response {
     let (parts, _) = request.into_parts();
-    let identity = request_identity(&parts);
+    let correlation = Correlation::of(&parts);
     // Through `run`, as every route: a custom authenticator that panics is a 500 too.
     let work = async {
         let err = match shared.auth.authenticate(&parts).await {
@@ -323,7 +305,7 @@ async fn rejected<D: Dispatch>(
     run(
         shared,
         Endpoint::Catalog,
-        identity,
+        correlation,
         Span::none(),
         pin!(work),
     )

@@ -1,6 +1,7 @@
 //! The HTTP layer: an [`axum::Router`] serving the ten OSB routes for one or more brokers.
 
 mod binding;
+mod correlation;
 mod handlers;
 mod health;
 mod input;
