@@ -9,7 +9,12 @@ use crate::server::{serve_with_shutdown, shutdown_signal};
 
 /// Serves `app` on `listener` until the process gets SIGINT (Ctrl-C) or SIGTERM,
 /// then stops accepting connections and returns once every in-flight request has
-/// been answered.
+/// been answered (or after 30 s).
+///
+/// With the default [`ServeOptions`](crate::server::ServeOptions): a connection slow to
+/// send a request head, or idle between requests, is closed after 30 s; at most 512
+/// connections are served at once. [`server::serve_with_options`](crate::server::serve_with_options)
+/// sets them.
 ///
 /// Speaks HTTP/1.1, which is what OSB platforms send (Cloud Foundry's Cloud
 /// Controller, the Kubernetes service catalog). The framework builds axum without
