@@ -518,3 +518,127 @@ fn reference_catalog_matches_the_golden_file() {
         }
     }
 }
+
+/// The reference broker as an operator runs it (issue 21, item 7): `--help` and
+/// `--version` on standard output with exit 0, a bad option exit 2, every option also
+/// from the environment, start-up errors that name what failed.
+#[test]
+fn the_reference_broker_answers_its_command_line_as_an_operator_expects() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(examples_dir().join("reference"))
+            .args(args)
+            .env_remove("OSB_LISTEN")
+            .output()
+            .expect("run")
+    };
+    let help = run(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    for expected in [
+        "Usage: reference [OPTIONS]",
+        "--listen <LISTEN>",
+        "[env: OSB_LISTEN=]",
+        "[env: OSB_STORE=]",
+        "[env: OSB_PASSWORD]",
+        "--log-format <LOG_FORMAT>",
+        "GET /healthz",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    assert!(help.stderr.is_empty());
+
+    let version = run(&["--version"]);
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout),
+        format!("reference {}\n", env!("CARGO_PKG_VERSION"))
+    );
+
+    let bad = run(&["--bogus"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unexpected argument '--bogus'"));
+    let bad = run(&["--listen", "nowhere"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid value 'nowhere' for '--listen"));
+}
+
+#[tokio::test]
+async fn a_busy_address_is_named_at_start_up() {
+    let first = start("reference", &[], &[]).await;
+    let output = tokio::process::Command::new(examples_dir().join("reference"))
+        .args(["--store", "memory", "--listen", &first.addr.to_string()])
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("could not listen on {}: ", first.addr)),
+        "{stderr}"
+    );
+}
+
+/// Logs go to standard output without colour codes when it is not a terminal, and as
+/// one JSON object a line with `--log-format json` (`OSB_LOG_FORMAT`).
+#[tokio::test]
+async fn logs_are_plain_on_a_pipe_and_json_on_request() {
+    for format in ["auto", "json"] {
+        let mut child = tokio::process::Command::new(examples_dir().join("reference"))
+            .args(["--store", "memory", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "info")
+            .env("OSB_LOG_FORMAT", format)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start");
+        let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(
+            child.stdout.take().unwrap(),
+        ));
+        let mut next = async || {
+            tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+                .await
+                .expect("a line in time")
+                .expect("read")
+                .expect("a line")
+        };
+        // Log lines may come before the banner.
+        let mut seen = Vec::new();
+        let addr = loop {
+            let line = next().await;
+            if let Some(rest) = line.strip_prefix("reference broker listening on http://") {
+                break rest.split_whitespace().next().unwrap().parse().unwrap();
+            }
+            seen.push(line);
+        };
+        let to = Running { child, addr };
+        let reply = call(
+            &to,
+            ask(Method::GET, "/v2/catalog").header("x-request-id", "log-probe"),
+        )
+        .await;
+        assert_eq!(reply.status, 200);
+        let line = loop {
+            let line = next().await;
+            if line.contains("log-probe") {
+                break line;
+            }
+            seen.push(line);
+        };
+        assert!(!line.contains('\u{1b}'), "colour codes on a pipe: {line:?}");
+        if format == "json" {
+            let entry: Value = serde_json::from_str(&line).expect("one JSON object a line");
+            assert_eq!(entry["fields"]["message"], "request completed", "{entry}");
+            assert_eq!(entry["span"]["request_id"], "log-probe", "{entry}");
+            assert_eq!(entry["level"], "INFO");
+        } else {
+            assert!(line.contains("request completed"), "{line}");
+        }
+        for earlier in &seen {
+            assert!(
+                !earlier.contains('\u{1b}'),
+                "colour codes on a pipe: {earlier:?}"
+            );
+        }
+    }
+}
