@@ -313,61 +313,53 @@ async fn catalog_style_is_warned_about() {
 /// answer returns it under the header it came with (a new one as `X-Request-Id`).
 #[tokio::test]
 async fn every_request_is_logged_and_answered_with_its_id() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .without_time()
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    tracing::callsite::rebuild_interest_cache();
-
-    let app = reference::builder(Duration::from_millis(1))
-        .auth(osb::auth::BasicAuth::new("admin", "admin"))
-        .store(MemoryStore::new())
-        .build()
-        .unwrap();
-    let auth = basic("admin", "admin");
-    let mut ids = Vec::new();
-    for (header, id) in [
-        ("x-broker-api-request-identity", "cid-identity"),
-        ("x-request-id", "cid-request"),
-        ("x-correlation-id", "cid-correlation"),
-        ("x-vcap-request-id", "cid-vcap"),
-    ] {
-        let answer = req(Method::GET, "/v2/catalog")
+    let ids = std::sync::Mutex::new(Vec::new());
+    let logs = logged(tracing::Level::INFO, || async {
+        let app = reference::builder(Duration::from_millis(1))
+            .auth(osb::auth::BasicAuth::new("admin", "admin"))
+            .store(MemoryStore::new())
+            .build()
+            .unwrap();
+        let auth = basic("admin", "admin");
+        for (header, id) in [
+            ("x-broker-api-request-identity", "cid-identity"),
+            ("x-request-id", "cid-request"),
+            ("x-correlation-id", "cid-correlation"),
+            ("x-vcap-request-id", "cid-vcap"),
+        ] {
+            let answer = req(Method::GET, "/v2/catalog")
+                .header("authorization", &auth)
+                .header(header, id)
+                .send(&app)
+                .await;
+            assert_eq!(answer.status, 200);
+            assert_eq!(answer.header(header), Some(id), "{header}");
+            ids.lock().unwrap().push(id.to_owned());
+        }
+        // The first header in that order wins; only it is answered.
+        let answer = req(Method::GET, "/v2/service_instances/nowhere")
             .header("authorization", &auth)
-            .header(header, id)
+            .header("x-vcap-request-id", "cid-vcap-2")
+            .header("x-request-id", "cid-request-2")
             .send(&app)
             .await;
-        assert_eq!(answer.status, 200);
-        assert_eq!(answer.header(header), Some(id), "{header}");
-        ids.push(id.to_owned());
-    }
-    // The first header in that order wins; only it is answered.
-    let answer = req(Method::GET, "/v2/service_instances/nowhere")
-        .header("authorization", &auth)
-        .header("x-vcap-request-id", "cid-vcap-2")
-        .header("x-request-id", "cid-request-2")
-        .send(&app)
-        .await;
-    assert_eq!(answer.status, 404);
-    assert_eq!(answer.header("x-request-id"), Some("cid-request-2"));
-    assert_eq!(answer.header("x-vcap-request-id"), None);
-    ids.push("cid-request-2".to_owned());
-    // None sent: a new one, answered as X-Request-Id, never as the specification's
-    // header (the platform did not send one to echo).
-    let answer = req(Method::GET, "/v2/catalog")
-        .header("authorization", &auth)
-        .send(&app)
-        .await;
-    let made_up = answer.header("x-request-id").unwrap().to_owned();
-    assert_eq!(made_up.len(), 36, "{made_up}");
-    assert_eq!(answer.header("x-broker-api-request-identity"), None);
-    ids.push(made_up);
-
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(answer.status, 404);
+        assert_eq!(answer.header("x-request-id"), Some("cid-request-2"));
+        assert_eq!(answer.header("x-vcap-request-id"), None);
+        ids.lock().unwrap().push("cid-request-2".to_owned());
+        // None sent: a new one, answered as X-Request-Id, never as the specification's
+        // header (the platform did not send one to echo).
+        let answer = req(Method::GET, "/v2/catalog")
+            .header("authorization", &auth)
+            .send(&app)
+            .await;
+        let made_up = answer.header("x-request-id").unwrap().to_owned();
+        assert_eq!(made_up.len(), 36, "{made_up}");
+        assert_eq!(answer.header("x-broker-api-request-identity"), None);
+        ids.lock().unwrap().push(made_up);
+    })
+    .await;
+    let ids = ids.into_inner().unwrap();
     for id in &ids {
         let line = logs
             .lines()
