@@ -201,9 +201,10 @@ fn span(endpoint: Endpoint, parts: &Parts, correlation: &Correlation) -> Span {
 
 /// Runs `work` inside the request span, answers its error with the OSB error body of
 /// `endpoint` and a panic with a 500, and echoes the request's id (`correlation`; the
-/// specification's «Request Identity» on every response, when the platform sent one). Done here rather than with tower layers around the
-/// router: each layer boxed and cloned the route's service on every request, about a
-/// tenth of the instructions of a catalog request.
+/// specification's «Request Identity» on every response, when the platform sent one).
+/// Done here rather than with tower layers around the router: each layer boxed and
+/// cloned the route's service on every request, about a tenth of the instructions of
+/// a catalog request.
 ///
 /// `work` is pinned by the caller: taken by value, it would be stored twice in this
 /// future (as the argument and inside `catch_unwind`), and axum allocates and moves

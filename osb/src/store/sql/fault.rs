@@ -84,7 +84,7 @@ pub(super) fn sqlite_fault(what: &str, err: rusqlite::Error) -> StoreError {
 fn passes(err: &tokio_postgres::Error) -> bool {
     match err.code() {
         Some(code) => passing_code(code.code()),
-        None => err.is_closed() || err.as_db_error().is_none() && is_io(err),
+        None => err.is_closed() || is_io(err),
     }
 }
 

@@ -338,7 +338,7 @@ impl Store for SqlStore {
             &self.secrets,
         );
         let inserted = self.bounded(
-            "insert_binding",
+            "insert_binding_if_bindable",
             self.database.insert(
                 &BINDING_IF_BINDABLE,
                 statement,

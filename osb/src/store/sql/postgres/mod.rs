@@ -51,17 +51,35 @@ impl Checkout {
         })
     }
 
-    /// Runs `statement` and gives the connection back.
-    async fn query(mut self, statement: &Statement, what: &str) -> Result<Vec<Row>, StoreError> {
-        let Some(connection) = self.connection.as_ref() else {
-            return Err(StoreError::new(
-                "a connection was used after it was given back",
-            ));
-        };
-        let rows = run(connection, statement, what).await;
-        // Finished: the connection goes back to the pool (a broken one is dropped there).
+    /// The connection; only `give_back` takes it, and it consumes the checkout.
+    fn connection(&self) -> Result<&Object, StoreError> {
+        self.connection
+            .as_ref()
+            .ok_or_else(|| StoreError::new("a connection was used after it was given back"))
+    }
+
+    /// Finished: the connection goes back to the pool (a broken one is dropped there).
+    fn give_back(mut self) {
         drop(self.connection.take());
+    }
+
+    /// Runs `statement`; its rows.
+    async fn query(self, statement: &Statement, what: &str) -> Result<Vec<Row>, StoreError> {
+        let prepared = prepare(self.connection()?, statement, what).await?;
+        let rows = self
+            .connection()?
+            .query(&prepared, &parameters(statement))
+            .await
+            .map_err(failed(what));
+        self.give_back();
         rows
+    }
+
+    /// Runs `statement`; how many rows it changed.
+    async fn execute(self, statement: &Statement, what: &str) -> Result<u64, StoreError> {
+        let changed = run_execute(self.connection()?, statement, what).await;
+        self.give_back();
+        changed
     }
 }
 
@@ -98,18 +116,14 @@ fn parameters(statement: &Statement) -> Vec<&(dyn ToSql + Sync)> {
         .collect()
 }
 
-/// Runs `statement` on `connection`; its rows.
-async fn run(
+/// `statement` prepared on `connection` (once per connection: deadpool caches it).
+async fn prepare(
     connection: &Object,
     statement: &Statement,
     what: &str,
-) -> Result<Vec<Row>, StoreError> {
-    let prepared = connection
-        .prepare_typed_cached(statement.sql, &types(statement))
-        .await
-        .map_err(failed(what))?;
+) -> Result<tokio_postgres::Statement, StoreError> {
     connection
-        .query(&prepared, &parameters(statement))
+        .prepare_typed_cached(statement.sql, &types(statement))
         .await
         .map_err(failed(what))
 }
@@ -120,10 +134,7 @@ async fn run_execute(
     statement: &Statement,
     what: &str,
 ) -> Result<u64, StoreError> {
-    let prepared = connection
-        .prepare_typed_cached(statement.sql, &types(statement))
-        .await
-        .map_err(failed(what))?;
+    let prepared = prepare(connection, statement, what).await?;
     connection
         .execute(&prepared, &parameters(statement))
         .await
@@ -165,15 +176,10 @@ impl Postgres {
         statement: Statement,
         what: &'static str,
     ) -> Result<u64, StoreError> {
-        let mut checkout = Checkout::take(&self.pool).await?;
-        let Some(connection) = checkout.connection.as_ref() else {
-            return Err(StoreError::new(
-                "a connection was used after it was given back",
-            ));
-        };
-        let changed = run_execute(connection, &statement, what).await;
-        drop(checkout.connection.take());
-        changed
+        Checkout::take(&self.pool)
+            .await?
+            .execute(&statement, what)
+            .await
     }
 
     /// Runs `change` and, if it changed one row, `then`: one transaction. Says whether

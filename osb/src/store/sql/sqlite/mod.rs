@@ -39,6 +39,29 @@ impl Worker {
             .clone()
     }
 
+    /// Hands the rows of `statement` to `each` until it answers `false`.
+    fn rows(
+        &mut self,
+        statement: &Statement,
+        what: &'static str,
+        mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let sql = self.sql(statement);
+        let mut prepared = self
+            .connection
+            .prepare_cached(&sql)
+            .map_err(|err| sqlite_fault(what, err))?;
+        let mut rows = prepared
+            .query(rusqlite::params_from_iter(statement.params.iter()))
+            .map_err(|err| sqlite_fault(what, err))?;
+        while let Some(row) = rows.next().map_err(|err| sqlite_fault(what, err))? {
+            if !each(row)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn execute(&mut self, statement: &Statement) -> rusqlite::Result<usize> {
         let sql = self.sql(statement);
         let mut prepared = self.connection.prepare_cached(&sql)?;
@@ -140,8 +163,15 @@ impl Sqlite {
         what: &'static str,
         map: impl Fn(&dyn Cells) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<Option<T>, StoreError> {
-        let mut first = self.query(statement, what, map, 1).await?;
-        Ok(first.pop())
+        self.call(move |worker| {
+            let mut first = None;
+            worker.rows(&statement, what, |row| {
+                first = Some(map(row)?);
+                Ok(false)
+            })?;
+            Ok(first)
+        })
+        .await
     }
 
     /// Every row of `statement`, each made into a `T` by `map`.
@@ -151,32 +181,12 @@ impl Sqlite {
         what: &'static str,
         map: impl Fn(&dyn Cells) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<Vec<T>, StoreError> {
-        self.query(statement, what, map, usize::MAX).await
-    }
-
-    /// The first `limit` rows of `statement`, each made into a `T` by `map`.
-    async fn query<T: Send + 'static>(
-        &self,
-        statement: Statement,
-        what: &'static str,
-        map: impl Fn(&dyn Cells) -> Result<T, StoreError> + Send + 'static,
-        limit: usize,
-    ) -> Result<Vec<T>, StoreError> {
         self.call(move |worker| {
-            let sql = worker.sql(&statement);
-            let mut prepared = worker
-                .connection
-                .prepare_cached(&sql)
-                .map_err(|err| sqlite_fault(what, err))?;
-            let mut rows = prepared
-                .query(rusqlite::params_from_iter(statement.params.iter()))
-                .map_err(|err| sqlite_fault(what, err))?;
             let mut all = Vec::new();
-            while all.len() < limit
-                && let Some(row) = rows.next().map_err(|err| sqlite_fault(what, err))?
-            {
+            worker.rows(&statement, what, |row| {
                 all.push(map(row)?);
-            }
+                Ok(true)
+            })?;
             Ok(all)
         })
         .await
