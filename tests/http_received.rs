@@ -19,6 +19,7 @@ fn expected_meta() -> RequestMeta {
         originating_identity: Some(OriginatingIdentity::parse(CF_IDENTITY).unwrap()),
         request_identity: Some(RID.to_owned()),
         principal: Some(Principal::new(USER)),
+        ..RequestMeta::default()
     }
 }
 
@@ -120,6 +121,7 @@ async fn requests_without_identities_carry_none() {
                 originating_identity: None,
                 request_identity: None,
                 principal: Some(Principal::new(USER)),
+                ..RequestMeta::default()
             }
         );
         // A Kubernetes identity, Base64 without padding.

@@ -3,10 +3,14 @@
 use crate::api::ApiVersion;
 use crate::auth::Principal;
 
+use super::http::HttpContext;
 use super::identity::OriginatingIdentity;
 
 /// Facts about a request that every handler may want, the same for all operations.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Equality compares the OSB facts and leaves [`http`](RequestMeta::http) out (its
+/// extensions cannot be compared).
+#[derive(Debug, Clone)]
 pub struct RequestMeta {
     /// The version from `X-Broker-API-Version`.
     pub api_version: ApiVersion,
@@ -16,6 +20,18 @@ pub struct RequestMeta {
     pub request_identity: Option<String>,
     /// Who authenticated, unless authentication is off.
     pub principal: Option<Principal>,
+    /// The HTTP request itself: headers, extensions (what middleware handed on), and
+    /// whether the client went away.
+    pub http: HttpContext,
+}
+
+impl PartialEq for RequestMeta {
+    fn eq(&self, other: &Self) -> bool {
+        self.api_version == other.api_version
+            && self.originating_identity == other.originating_identity
+            && self.request_identity == other.request_identity
+            && self.principal == other.principal
+    }
 }
 
 impl Default for RequestMeta {
@@ -25,6 +41,7 @@ impl Default for RequestMeta {
             originating_identity: None,
             request_identity: None,
             principal: None,
+            http: HttpContext::default(),
         }
     }
 }

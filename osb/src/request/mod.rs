@@ -33,6 +33,7 @@ macro_rules! vendor_fields {
 pub(crate) mod binding;
 mod body;
 mod context;
+mod http;
 mod identity;
 pub(crate) mod instance;
 mod interrupted;
@@ -43,6 +44,7 @@ pub(crate) mod position;
 
 pub(crate) use body::RawBody;
 pub use context::{BindResource, CloudFoundryContext, Context, KubernetesContext, PreviousValues};
+pub use http::HttpContext;
 pub use identity::{InvalidIdentity, OriginatingIdentity};
 pub use interrupted::Interrupted;
 pub use meta::RequestMeta;

@@ -32,6 +32,7 @@ use tracing::{Instrument, Span};
 use crate::api::Endpoint;
 use crate::dispatch::Dispatch;
 use crate::error::{Error, ErrorKind};
+use crate::request::HttpContext;
 
 use super::correlation::Correlation;
 use super::input;
@@ -54,7 +55,7 @@ pub(super) trait Route<D: Dispatch>: 'static {
     fn work(
         shared: &Arc<Shared<D>>,
         path: PathIds<Self::Ids>,
-        parts: Parts,
+        http: HttpContext,
         body: Body,
         span: &Span,
     ) -> impl Future<Output = Result<Response, Error>> + Send;
@@ -75,14 +76,17 @@ macro_rules! route {
             fn work(
                 $shared: &std::sync::Arc<$crate::router::shared::Shared<D>>,
                 path: $crate::router::handlers::PathIds<$ids_type>,
-                $parts: http::request::Parts,
+                http: $crate::request::HttpContext,
                 $body: axum::body::Body,
                 span: &tracing::Span,
             ) -> impl Future<Output = Result<axum::response::Response, $crate::error::Error>> + Send
             {
                 async move {
-                    let $meta = $shared.preamble(&$parts).await?;
+                    let $meta = $shared.preamble(http.parts()).await?.meta(http);
                     let $ids = $crate::router::handlers::read_ids(path, span)?;
+                    // The head, read where the route reads it; it goes to the handler
+                    // with the meta.
+                    let $parts = $meta.http.parts();
                     $work
                 }
             }
@@ -90,11 +94,11 @@ macro_rules! route {
     };
 }
 
-/// In a write route: `accepts_incomplete` and the JSON body, then the head freed.
+/// In a write route: `accepts_incomplete` and the JSON body.
 ///
-/// Inline, not an `async fn`: in a future of its own, the head and body were held
-/// twice while it ran, and the write routes' work went past the 1,032 bytes malloc's
-/// per-thread cache serves.
+/// Inline, not an `async fn`: in a future of its own, the body was held twice while
+/// it ran, and the write routes' work went past the 1,032 bytes malloc's per-thread
+/// cache serves.
 macro_rules! write_body {
     ($shared:ident, $parts:ident, $body:ident) => {{
         // Only the flag is kept: the whole `Query` would sit in this future across
@@ -102,13 +106,8 @@ macro_rules! write_body {
         let accepts_incomplete =
             $crate::router::input::Query::parse($parts.uri.query())?.accepts_incomplete;
         let bytes =
-            $crate::router::input::read_json_body(&$parts, $body, $shared.config.body_limit)
+            $crate::router::input::read_json_body($parts, $body, $shared.config.body_limit)
                 .await?;
-        // Freed before the body's strings are made: with them all alive at once, the
-        // request's small blocks overflowed glibc's per-thread cache, and the next
-        // large allocation merged the overflow back (docs/PERFORMANCE.md, «The
-        // allocator's slow paths»).
-        drop($parts);
         (accepts_incomplete, bytes)
     }};
 }
@@ -157,15 +156,21 @@ pub(super) fn handle<D: Dispatch, R: Route<D>>(
     async move {
         let correlation = Correlation::of(&parts);
         let span = span(R::ENDPOINT, &parts, &correlation);
-        let work = R::work(&shared, path, parts, body, &span);
-        run(
+        let http = HttpContext::from_parts(parts);
+        // Dropped with this future if the connection closes first: the handler learns
+        // that its client went away (HttpContext::disconnected).
+        let watch = http.watch();
+        let work = R::work(&shared, path, http, body, &span);
+        let response = run(
             &shared,
             R::ENDPOINT,
             correlation,
             span.clone(),
             Box::pin(work).as_mut(),
         )
-        .await
+        .await;
+        watch.answered();
+        response
     }
 }
 

@@ -12,7 +12,7 @@ use crate::api::{
 };
 use crate::auth::Auth;
 use crate::error::{Error, ErrorKind};
-use crate::request::{OriginatingIdentity, RequestMeta};
+use crate::request::{HttpContext, OriginatingIdentity, RequestMeta};
 use crate::text::quoted;
 
 use super::respond;
@@ -35,6 +35,28 @@ impl Default for Config {
             missing_version: MissingVersion::PreconditionFailed,
             body_limit: 1024 * 1024,
             require_org_and_space: true,
+        }
+    }
+}
+
+/// What [`Shared::preamble`] read of a request: its [`RequestMeta`] but the HTTP
+/// context (the catalog, which has no handler, never makes one).
+pub(super) struct Preamble {
+    api_version: ApiVersion,
+    originating_identity: Option<OriginatingIdentity>,
+    request_identity: Option<String>,
+    principal: Option<crate::auth::Principal>,
+}
+
+impl Preamble {
+    /// The meta of the request whose HTTP side is `http`.
+    pub(super) fn meta(self, http: HttpContext) -> RequestMeta {
+        RequestMeta {
+            api_version: self.api_version,
+            originating_identity: self.originating_identity,
+            request_identity: self.request_identity,
+            principal: self.principal,
+            http,
         }
     }
 }
@@ -64,7 +86,7 @@ impl<D> Shared<D> {
     /// Authenticates, then checks the API version and decodes the identity headers,
     /// in that order: a platform's credentials are checked before anything else
     /// (osb-checker's 401 probes send no valid version header and no body).
-    pub(super) async fn preamble(&self, parts: &Parts) -> Result<RequestMeta, Error> {
+    pub(super) async fn preamble(&self, parts: &Parts) -> Result<Preamble, Error> {
         let principal = self.auth.authenticate(parts).await?;
         let api_version = self.check_version(parts.headers.get(API_VERSION_HEADER))?;
         let originating_identity = match parts.headers.get(ORIGINATING_IDENTITY_HEADER) {
@@ -85,7 +107,7 @@ impl<D> Shared<D> {
             .headers
             .get(REQUEST_IDENTITY_HEADER)
             .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-        Ok(RequestMeta {
+        Ok(Preamble {
             api_version,
             originating_identity,
             request_identity,
