@@ -642,3 +642,207 @@ async fn logs_are_plain_on_a_pipe_and_json_on_request() {
         }
     }
 }
+
+/// GET `path` over HTTPS from the broker at `addr`, trusting only `ca` (DER), with the
+/// examples' credentials if `authenticated`, presenting `identity` if any: the status
+/// and body.
+async fn https_get(
+    addr: std::net::SocketAddr,
+    ca: tokio_rustls::rustls::pki_types::CertificateDer<'static>,
+    path: &str,
+    authenticated: bool,
+    identity: Option<(&rcgen::Certificate, &rcgen::KeyPair)>,
+) -> (u16, String) {
+    use http_body_util::BodyExt as _;
+    use tokio_rustls::rustls;
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca).unwrap();
+    // rustls deprecates its *ring* provider (no post-quantum key exchange); the
+    // framework serves with it.
+    #[allow(deprecated)]
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let config = match identity {
+        None => config.with_no_client_auth(),
+        Some((cert, key)) => {
+            let key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+            config
+                .with_client_auth_cert(vec![cert.der().clone()], key)
+                .unwrap()
+        }
+    };
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .expect("TLS handshake");
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let mut request = http::Request::get(path)
+        .header("host", "localhost")
+        .header("x-broker-api-version", "2.17");
+    if authenticated {
+        request = request.header("authorization", basic("admin", "admin"));
+    }
+    let request = request
+        .body(http_body_util::Empty::<hyper::body::Bytes>::new())
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(20), sender.send_request(request))
+        .await
+        .expect("an answer in time")
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+/// Starts the reference broker, which serves HTTPS (as `common::process::start` does
+/// for HTTP).
+async fn start_https(args: &[&str], env: &[(&str, &str)]) -> Running {
+    let mut child = tokio::process::Command::new(examples_dir().join("reference"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env("OSB_LISTEN", "127.0.0.1:0")
+        .env("OSB_STORE", "memory")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start");
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
+    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("a line in time")
+        .unwrap()
+        .expect("a line");
+    let addr = line
+        .strip_prefix("reference broker listening on https://")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|addr| addr.parse().ok())
+        .unwrap_or_else(|| panic!("no https address in {line:?}"));
+    // Keep draining stdout so the broker never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Running { child, addr }
+}
+
+/// The reference broker over HTTPS (`--tls-cert`, `--tls-key`, or `OSB_TLS_…`): the
+/// catalog with basic authentication; a TLS file that cannot be used stops it at
+/// start-up with one line that names the file.
+#[tokio::test]
+async fn reference_serves_https_with_the_tls_files_given() {
+    let dir = std::env::temp_dir().join(osb_tests::unique("osb-reference-tls"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let server = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let cert_path = dir.join("tls.crt");
+    let key_path = dir.join("tls.key");
+    std::fs::write(&cert_path, server.pem() + &ca.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let (cert_arg, key_arg) = (cert_path.to_str().unwrap(), key_path.to_str().unwrap());
+
+    let to = start_https(&["--tls-cert", cert_arg, "--tls-key", key_arg], &[]).await;
+
+    let (status, body) = https_get(to.addr, ca.der().clone(), "/v2/catalog", true, None).await;
+    assert_eq!(status, 200, "{body}");
+    let catalog: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(catalog["services"][0]["name"], "inmemory-db");
+    let (status, _) = https_get(to.addr, ca.der().clone(), "/v2/catalog", false, None).await;
+    assert_eq!(status, 401);
+    drop(to);
+
+    // Mutual TLS: client certificates from the CA, allowed by common name instead of
+    // basic credentials.
+    let ca_path = dir.join("platform-ca.crt");
+    std::fs::write(&ca_path, ca.pem()).unwrap();
+    let client = |name: &str| {
+        let mut params = rcgen::CertificateParams::new(Vec::new()).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let key = rcgen::KeyPair::generate().unwrap();
+        (params.signed_by(&key, &issuer).unwrap(), key)
+    };
+    let (platform, platform_key) = client("platform");
+    let (intruder, intruder_key) = client("intruder");
+    let to = start_https(
+        &[],
+        &[
+            ("OSB_TLS_CERT", cert_arg),
+            ("OSB_TLS_KEY", key_arg),
+            ("OSB_TLS_CLIENT_CA", ca_path.to_str().unwrap()),
+            ("OSB_TLS_CLIENT_SUBJECTS", "cf-prod,platform"),
+        ],
+    )
+    .await;
+    let get = |identity| https_get(to.addr, ca.der().clone(), "/v2/catalog", false, identity);
+    let (status, body) = get(Some((&platform, &platform_key))).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = get(Some((&intruder, &intruder_key))).await;
+    assert_eq!(status, 401, "{body}");
+    drop(to);
+
+    // The same from the environment, with a key file that is not there.
+    let missing = dir.join("missing.key");
+    let output = tokio::process::Command::new(examples_dir().join("reference"))
+        .env("OSB_LISTEN", "127.0.0.1:0")
+        .env("OSB_STORE", "memory")
+        .env("OSB_TLS_CERT", cert_arg)
+        .env("OSB_TLS_KEY", &missing)
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "reference broker: could not read {}: No such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
+    assert!(output.stdout.is_empty());
+
+    // One without the other is a usage error; --help tells of both.
+    let output = tokio::process::Command::new(examples_dir().join("reference"))
+        .args(["--tls-cert", cert_arg])
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let help = tokio::process::Command::new(examples_dir().join("reference"))
+        .arg("--help")
+        .output()
+        .await
+        .expect("run");
+    let help = String::from_utf8_lossy(&help.stdout);
+    for expected in [
+        "--tls-cert <PATH>",
+        "[env: OSB_TLS_CERT=]",
+        "--tls-key <PATH>",
+        "checked every 10 s and reloaded when",
+        "--tls-client-ca <PATH>",
+        "--tls-client-subject <NAME>",
+        "[env: OSB_TLS_CLIENT_SUBJECTS=]",
+        "--tls-client-fingerprint <HEX>",
+    ] {
+        assert!(help.contains(expected), "{expected:?} in {help}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

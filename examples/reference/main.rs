@@ -8,6 +8,9 @@
 //! cargo run --example reference -- --store sqlite:///var/lib/broker/state.db
 //! cargo run --example reference -- --store postgres://postgres@127.0.0.1:5432/test
 //! cargo run --example reference -- --catalog         # print the catalog JSON and exit
+//! cargo run --example reference -- --tls-cert tls.crt --tls-key tls.key   # HTTPS
+//! cargo run --example reference -- --tls-cert tls.crt --tls-key tls.key \
+//!     --tls-client-ca platform-ca.crt --tls-client-subject cf-prod       # mutual TLS
 //! ```
 //!
 //! `--help` lists every option; each can also come from the environment:
@@ -18,14 +21,22 @@
 //! `OSB_STORE_KEY` (base64 of 32 bytes: encrypts bindings' credentials at rest),
 //! `OSB_STORE_PREVIOUS_KEY` (the key being rotated out: what it encrypted is
 //! re-encrypted with `OSB_STORE_KEY` at start-up), `OSB_LOG_FORMAT` (`auto`, `text`,
-//! `json`); `RUST_LOG` sets the levels (default `info`).
+//! `json`), `OSB_TLS_CERT` and `OSB_TLS_KEY` (PEM files: serve HTTPS; checked every
+//! 10 s and reloaded when they change), `OSB_TLS_CLIENT_CA` (PEM file: require client
+//! certificates issued by these authorities), `OSB_TLS_CLIENT_SUBJECTS` and
+//! `OSB_TLS_CLIENT_FINGERPRINTS` (comma-separated common names and SHA-256
+//! fingerprints: authenticate by client certificate instead of basic authentication);
+//! `RUST_LOG` sets the levels (default `info`).
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use osb::auth::{Auth, BasicAuth, ClientCertAuth};
 use osb::dsl::CatalogDef;
+use osb::server::{ServeOptions, Tls};
 use osb::store::{EncryptionKey, MemoryStore, SqlOptions, SqlStore, StateConfig};
 use osb_examples::reference::{self, Reference};
 
@@ -96,6 +107,51 @@ struct Cli {
     /// (one JSON object a line). Levels from RUST_LOG (default info).
     #[arg(long, env = "OSB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
     log_format: LogFormat,
+
+    /// Serve HTTPS with the certificate chain in this PEM file (the broker's certificate
+    /// first), with --tls-key. The TLS files are checked every 10 s and reloaded when
+    /// they change: new connections get the new certificate, without a restart.
+    #[arg(long, env = "OSB_TLS_CERT", value_name = "PATH", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// The PEM file with the private key of --tls-cert.
+    #[arg(long, env = "OSB_TLS_KEY", value_name = "PATH", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Require a client certificate issued by one of the certificate authorities in
+    /// this PEM file (mutual TLS); needs --tls-cert.
+    #[arg(
+        long,
+        env = "OSB_TLS_CLIENT_CA",
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
+    tls_client_ca: Option<PathBuf>,
+
+    /// Allow the client certificates with this common name (repeatable; the variable
+    /// takes a comma-separated list). With this or --tls-client-fingerprint, requests
+    /// are authenticated by client certificate instead of basic authentication; needs
+    /// --tls-client-ca.
+    #[arg(
+        long = "tls-client-subject",
+        env = "OSB_TLS_CLIENT_SUBJECTS",
+        value_name = "NAME",
+        value_delimiter = ',',
+        requires = "tls_client_ca"
+    )]
+    tls_client_subjects: Vec<String>,
+
+    /// Allow the client certificate with this SHA-256 fingerprint, in hexadecimal with or
+    /// without `:` (repeatable; the variable takes a comma-separated list); needs
+    /// --tls-client-ca.
+    #[arg(
+        long = "tls-client-fingerprint",
+        env = "OSB_TLS_CLIENT_FINGERPRINTS",
+        value_name = "HEX",
+        value_delimiter = ',',
+        requires = "tls_client_ca"
+    )]
+    tls_client_fingerprints: Vec<String>,
 }
 
 /// How logs are written.
@@ -116,7 +172,31 @@ struct Settings {
     store: String,
     store_options: SqlOptions,
     rotating: bool,
+    tls: Option<TlsFiles>,
+    /// Who may call, when client certificates authenticate instead of basic auth.
+    client_cert_auth: Option<ClientCertAuth>,
 }
+
+/// The PEM files HTTPS is served with.
+struct TlsFiles {
+    cert: PathBuf,
+    key: PathBuf,
+    client_ca: Option<PathBuf>,
+}
+
+impl TlsFiles {
+    /// Reads the files; an error names the file.
+    fn load(&self) -> Result<Tls, osb::server::TlsError> {
+        let tls = Tls::from_pem_files(&self.cert, &self.key)?;
+        match &self.client_ca {
+            Some(client_ca) => tls.client_ca_file(client_ca),
+            None => Ok(tls),
+        }
+    }
+}
+
+/// How often the TLS files are checked for changes.
+const TLS_WATCH_INTERVAL: Duration = Duration::from_secs(10);
 
 impl Settings {
     fn from(cli: Cli) -> Result<Self, String> {
@@ -137,6 +217,34 @@ impl Settings {
         if let Some(key) = previous {
             store_options = store_options.previous_encryption_key(key);
         }
+        let tls = match (cli.tls_cert, cli.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert,
+                key,
+                client_ca: cli.tls_client_ca,
+            }),
+            // clap requires both together.
+            _ => None,
+        };
+        for fingerprint in &cli.tls_client_fingerprints {
+            let digits = fingerprint.trim().replace(':', "");
+            if digits.len() != 64 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "OSB_TLS_CLIENT_FINGERPRINTS: {fingerprint:?} is not a SHA-256 fingerprint (64 hexadecimal digits)"
+                ));
+            }
+        }
+        let client_cert_auth = (!cli.tls_client_subjects.is_empty()
+            || !cli.tls_client_fingerprints.is_empty())
+        .then(|| {
+            let auth = cli
+                .tls_client_subjects
+                .into_iter()
+                .fold(ClientCertAuth::new(), ClientCertAuth::subject);
+            cli.tls_client_fingerprints
+                .iter()
+                .fold(auth, ClientCertAuth::fingerprint)
+        });
         Ok(Self {
             listen: cli.listen,
             username: cli.username,
@@ -146,6 +254,8 @@ impl Settings {
             store: cli.store,
             store_options,
             rotating,
+            tls,
+            client_cert_auth,
         })
     }
 }
@@ -204,10 +314,14 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
-    let mut builder = reference::builder(settings.delay).auth(osb::auth::BasicAuth::new(
-        settings.username,
-        settings.password,
-    ));
+    // Read before anything else starts: an unusable file stops the broker at once,
+    // with an error that names it.
+    let tls = settings.tls.as_ref().map(TlsFiles::load).transpose()?;
+    let auth: Auth = match settings.client_cert_auth {
+        Some(client_cert_auth) => client_cert_auth.into(),
+        None => BasicAuth::new(settings.username, settings.password).into(),
+    };
+    let mut builder = reference::builder(settings.delay).auth(auth);
     if let Some(lease) = settings.lease {
         builder = builder.state_config(StateConfig {
             lease,
@@ -239,12 +353,22 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .map(|service| service.name)
         .collect();
+    let mut options = ServeOptions::new();
+    let scheme = match tls {
+        Some(tls) => {
+            // Ends with the server, when the last clone of `tls` is dropped.
+            tls.watch(TLS_WATCH_INTERVAL);
+            options = options.tls(tls);
+            "https"
+        }
+        None => "http",
+    };
     println!(
-        "reference broker listening on http://{} serving {} (state: {store})",
+        "reference broker listening on {scheme}://{} serving {} (state: {store})",
         listener.local_addr()?,
         names.join(", ")
     );
-    osb::serve(listener, app).await?;
+    osb::server::serve_with_options(listener, app, options, osb::server::shutdown_signal()).await?;
     Ok(())
 }
 

@@ -3,9 +3,14 @@
 //! The runtime authenticates every request before it looks at anything else (version
 //! header, path, body), and answers a failure with `401 Unauthorized`, a
 //! `WWW-Authenticate` challenge and an OSB error body.
+//!
+//! With the feature `tls`, a broker served over HTTPS can also authenticate the
+//! platform by its client certificate: `ClientCertAuth`.
 
 mod basic;
 mod bearer;
+#[cfg(feature = "tls")]
+mod client_cert;
 mod principal;
 mod secrets;
 
@@ -19,6 +24,8 @@ use crate::error::Error;
 
 pub use basic::BasicAuth;
 pub use bearer::BearerAuth;
+#[cfg(feature = "tls")]
+pub use client_cert::{ClientCertAuth, ClientCertificate};
 pub use principal::Principal;
 
 /// A custom way to authenticate the platform, in place of basic auth.

@@ -10,6 +10,14 @@
 //! To serve the router yourself (nested in an application, behind `axum::serve` or
 //! another server), give your server the same limits: a header-read timeout, an idle
 //! timeout for keep-alive connections, a cap on connections, and a drain deadline.
+//!
+//! # HTTPS
+//!
+//! With the feature `tls`, `ServeOptions::tls` serves HTTPS instead of plain HTTP,
+//! with certificates from PEM files that can be reloaded while serving, and optionally
+//! requires client certificates (mutual TLS): see `Tls`. Each connection's handshake
+//! runs in the connection's own task, within the request-head timeout; a failed one
+//! closes that connection only.
 
 use std::future::Future;
 use std::io;
@@ -26,6 +34,12 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+#[cfg(feature = "tls")]
+mod tls;
+
+#[cfg(feature = "tls")]
+pub use tls::{Tls, TlsError};
+
 /// How [`serve_with_options`] serves. The defaults suit a broker facing a platform:
 ///
 /// | setting | default |
@@ -33,11 +47,15 @@ use tokio::task::JoinSet;
 /// | [`request_head_timeout`](ServeOptions::request_head_timeout) | 30 s |
 /// | [`max_connections`](ServeOptions::max_connections) | 512 |
 /// | [`drain_timeout`](ServeOptions::drain_timeout) | 30 s |
+///
+/// They serve plain HTTP; with the feature `tls`, `ServeOptions::tls` serves HTTPS.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     request_head_timeout: Duration,
     max_connections: usize,
     drain_timeout: Duration,
+    #[cfg(feature = "tls")]
+    tls: Option<Tls>,
 }
 
 impl Default for ServeOptions {
@@ -46,6 +64,8 @@ impl Default for ServeOptions {
             request_head_timeout: Duration::from_secs(30),
             max_connections: 512,
             drain_timeout: Duration::from_secs(30),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -84,6 +104,18 @@ impl ServeOptions {
         self.drain_timeout = timeout;
         self
     }
+
+    /// Serves HTTPS with `tls` instead of plain HTTP. Each connection's TLS handshake
+    /// runs in the connection's own task and must finish within the
+    /// [request-head timeout](ServeOptions::request_head_timeout); a handshake that
+    /// fails or times out is logged at debug level and closes that connection only.
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    #[must_use]
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = Some(tls);
+        self
+    }
 }
 
 /// Serves `app` with the default [`ServeOptions`] until `signal` completes, then
@@ -112,6 +144,7 @@ pub async fn serve_with_options(
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(options.request_head_timeout);
+    let http = Arc::new(http);
     loop {
         // Forget the connections that ended.
         while connections.try_join_next().is_some() {}
@@ -135,6 +168,17 @@ pub async fn serve_with_options(
         };
         // Answers are small and written whole: send them at once.
         let _ = stream.set_nodelay(true);
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &options.tls {
+            let (tls, app, http) = (tls.clone(), app.clone(), Arc::clone(&http));
+            let watcher = graceful.watcher();
+            let timeout = options.request_head_timeout;
+            connections.spawn(async move {
+                tls::serve_connection(&tls, stream, app, http, watcher, timeout).await;
+                drop(slot);
+            });
+            continue;
+        }
         let connection =
             http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
         let connection = graceful.watch(connection);
