@@ -846,3 +846,46 @@ async fn reference_serves_https_with_the_tls_files_given() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `--metrics-route` serves the metrics in Prometheus's text format, behind the
+/// broker's credentials; `OSB_METRICS_PUBLIC=true` serves them to anyone.
+#[tokio::test]
+async fn reference_serves_its_metrics_where_asked() {
+    let to = start("reference", &["--metrics-route", "/metrics"], &[]).await;
+    assert_eq!(call(&to, ask(Method::GET, "/v2/catalog")).await.status, 200);
+    // Without credentials: the broker's 401.
+    call(&to, req(Method::GET, "/metrics"))
+        .await
+        .assert_error(401);
+    let reply = call(&to, ask(Method::GET, "/metrics")).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    let text = reply.text();
+    assert!(
+        text.lines().any(|line| line.starts_with(
+            r#"osb_requests_total{operation="catalog",service="",plan="",status="200"} "#
+        )),
+        "{text}"
+    );
+
+    let public = start(
+        "reference",
+        &[],
+        &[
+            ("OSB_METRICS_ROUTE", "/internal/metrics"),
+            ("OSB_METRICS_PUBLIC", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(call(&public, ask(Method::GET, "/v2/catalog")).await.status, 200);
+    let reply = call(&public, req(Method::GET, "/internal/metrics")).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(
+        reply.text().contains("# TYPE osb_requests_total counter"),
+        "{}",
+        reply.text()
+    );
+}

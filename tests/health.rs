@@ -136,7 +136,7 @@ fn paths_that_cannot_be_health_routes_fail_the_build() {
     ];
     for (builder, message) in cases {
         let err = builder.build().err().unwrap();
-        assert!(matches!(err, BuildError::HealthRoute { .. }), "{err:?}");
+        assert!(matches!(err, BuildError::OperatorRoute { .. }), "{err:?}");
         assert_eq!(err.to_string(), message);
     }
 }

@@ -368,3 +368,40 @@ async fn every_request_is_logged_and_answered_with_its_id() {
         assert!(line.contains("request completed"), "{line}");
     }
 }
+
+/// A request's span follows OpenTelemetry's HTTP conventions and carries the plan and
+/// the latency (issue 21, item 3): every line of the request has them.
+#[tokio::test]
+async fn request_spans_carry_the_http_conventions_plan_and_latency() {
+    let logs = logged(tracing::Level::INFO, || async {
+        let app = reference::builder(Duration::from_millis(1))
+            .auth(osb::auth::BasicAuth::new("admin", "admin"))
+            .store(MemoryStore::new())
+            .build()
+            .unwrap();
+        let answer = req(Method::PUT, "/v2/service_instances/span-1")
+            .header("authorization", &basic("admin", "admin"))
+            .header("x-request-id", "span-rid")
+            .json(provision_body(SMALL))
+            .send(&app)
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.text());
+    })
+    .await;
+    let line = logs
+        .lines()
+        .find(|line| line.contains("request completed") && line.contains("span-rid"))
+        .unwrap_or_else(|| panic!("no completed request: {logs}"));
+    for field in [
+        "http.request.method=PUT",
+        "http.route=\"/v2/service_instances/:instance_id\"",
+        "osb.operation=\"provision\"",
+        "instance_id=\"span-1\"",
+        &format!("osb.service_id=\"{SERVICE}\""),
+        &format!("osb.plan_id=\"{SMALL}\""),
+        "http.response.status_code=201",
+        "latency_ms=",
+    ] {
+        assert!(line.contains(field), "{field} missing: {line}");
+    }
+}

@@ -30,7 +30,11 @@ fn with_tenant(router: axum::Router) -> axum::Router {
 
 /// The answer of a handler that read the tenant and a header: its dashboard URL.
 fn dashboard(request: &Provision<impl Sized>) -> String {
-    let tenant = request.meta.http.extension::<Tenant>().map_or("none", |t| t.0);
+    let tenant = request
+        .meta
+        .http
+        .extension::<Tenant>()
+        .map_or("none", |t| t.0);
     let trace = request
         .meta
         .http
@@ -48,8 +52,13 @@ struct Db;
 
 impl Broker for Db {
     fn catalog(&self) -> Catalog {
-        Catalog::new([ServiceOffering::new("svc", "db", "A database")
-            .plan(Plan::new("plan", "small", "A small one"))])
+        Catalog::new([
+            ServiceOffering::new("svc", "db", "A database").plan(Plan::new(
+                "plan",
+                "small",
+                "A small one",
+            )),
+        ])
     }
 
     async fn provision(&self, request: Provision) -> Result<Provisioned, Error> {
@@ -123,10 +132,7 @@ mod dsl {
         }
 
         #[deprovision]
-        async fn deprovision(
-            &self,
-            _: osb::Deprovision,
-        ) -> Result<osb::Deprovisioned, Error> {
+        async fn deprovision(&self, _: osb::Deprovision) -> Result<osb::Deprovisioned, Error> {
             Ok(osb::Deprovisioned::completed())
         }
     }

@@ -25,8 +25,10 @@
 //! 10 s and reloaded when they change), `OSB_TLS_CLIENT_CA` (PEM file: require client
 //! certificates issued by these authorities), `OSB_TLS_CLIENT_SUBJECTS` and
 //! `OSB_TLS_CLIENT_FINGERPRINTS` (comma-separated common names and SHA-256
-//! fingerprints: authenticate by client certificate instead of basic authentication);
-//! `RUST_LOG` sets the levels (default `info`).
+//! fingerprints: authenticate by client certificate instead of basic authentication),
+//! `OSB_METRICS_ROUTE` (a path such as `/metrics`: serve the metrics in Prometheus's
+//! text format, behind the broker's authentication) and `OSB_METRICS_PUBLIC` (`true`:
+//! serve them without authentication); `RUST_LOG` sets the levels (default `info`).
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
@@ -103,6 +105,26 @@ struct Cli {
     #[arg(long, env = "OSB_STORE_PREVIOUS_KEY", hide_env_values = true)]
     store_previous_key: Option<String>,
 
+    /// Serve the metrics in Prometheus's text format at this path (such as
+    /// /metrics), behind the broker's authentication unless --metrics-public. Off by
+    /// default.
+    #[arg(long, env = "OSB_METRICS_ROUTE", value_name = "PATH")]
+    metrics_route: Option<String>,
+
+    /// Serve --metrics-route without authentication (for a Prometheus that scrapes
+    /// without credentials).
+    #[arg(
+        long,
+        env = "OSB_METRICS_PUBLIC",
+        requires = "metrics_route",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        default_value_t = false,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    metrics_public: bool,
+
     /// Log format: `auto` (readable, coloured only on a terminal), `text` or `json`
     /// (one JSON object a line). Levels from RUST_LOG (default info).
     #[arg(long, env = "OSB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
@@ -175,6 +197,8 @@ struct Settings {
     tls: Option<TlsFiles>,
     /// Who may call, when client certificates authenticate instead of basic auth.
     client_cert_auth: Option<ClientCertAuth>,
+    /// Where the metrics are served, and whether without authentication.
+    metrics: Option<(String, bool)>,
 }
 
 /// The PEM files HTTPS is served with.
@@ -256,6 +280,7 @@ impl Settings {
             rotating,
             tls,
             client_cert_auth,
+            metrics: cli.metrics_route.map(|path| (path, cli.metrics_public)),
         })
     }
 }
@@ -341,10 +366,15 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         (builder.store(store), without_password(&settings.store))
     };
     // Unauthenticated probes for Kubernetes and Cloud Foundry's health check.
-    let app = builder
+    let mut builder = builder
         .liveness_route("/healthz")
-        .readiness_route("/readyz")
-        .build()?;
+        .readiness_route("/readyz");
+    builder = match settings.metrics {
+        Some((path, true)) => builder.public_metrics_route(path),
+        Some((path, false)) => builder.metrics_route(path),
+        None => builder,
+    };
+    let app = builder.build()?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|err| format!("could not listen on {}: {err}", settings.listen))?;

@@ -152,7 +152,7 @@
 //! [`serve`], [`Error`], the nine requests ([`Provision`], …) and their answers
 //! ([`Provisioned`], …), and the macros. Everything else lives in the module of its
 //! topic, and only there: [`api`] (versions, headers, endpoints), [`auth`],
-//! [`catalog`], [`request`] and [`response`] (what requests and answers carry besides
+//! [`catalog`], [`metrics`], [`request`] and [`response`] (what requests and answers carry besides
 //! their ids and status), [`store`], [`server`], [`dsl`], [`schema`] and `testing`.
 //! `docs/LAYOUT.md` in the repository says where each job of the runtime lives.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -174,6 +174,7 @@ mod dispatch;
 pub mod dsl;
 mod error;
 mod lifecycle;
+pub mod metrics;
 mod raw_json;
 pub mod request;
 pub mod response;

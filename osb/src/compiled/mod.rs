@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::catalog::Catalog;
 use crate::error::{Error, ErrorKind};
+use crate::metrics::PlanLabels;
 use crate::store::record::FingerprintPrefix;
 use crate::text::quoted;
 
@@ -65,6 +66,7 @@ impl CompiledCatalog {
                     let entry = PlanEntry {
                         broker,
                         service_id: service.id.clone(),
+                        id: plan.id.clone(),
                         position,
                         name: plan.name.clone(),
                         bindable: service.is_plan_bindable(plan),
@@ -82,6 +84,7 @@ impl CompiledCatalog {
                         bind_schema: compile(plan.bind_parameters_schema(), "bind"),
                         maximum_polling_duration: plan.maximum_polling_duration,
                         fingerprint_prefix: FingerprintPrefix::new(&[&service.id, &plan.id]),
+                        labels: PlanLabels::new(&service.name, &plan.name),
                     };
                     compiled
                         .plans_by_id

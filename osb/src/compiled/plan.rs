@@ -2,6 +2,7 @@
 
 use crate::catalog::{AsyncOperations, MaintenanceInfo, Requirement};
 use crate::error::Error;
+use crate::metrics::PlanLabels;
 use crate::store::record::FingerprintPrefix;
 use crate::text::quoted;
 
@@ -16,11 +17,11 @@ pub(crate) struct BrokerRef(pub(crate) usize);
 pub(crate) struct PlanRef(usize);
 
 impl PlanRef {
-    pub(super) fn at(index: usize) -> Self {
+    pub(crate) fn at(index: usize) -> Self {
         Self(index)
     }
 
-    pub(super) fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self.0
     }
 }
@@ -30,6 +31,7 @@ pub(crate) struct PlanEntry {
     /// The broker that serves it.
     pub(crate) broker: BrokerRef,
     pub(crate) service_id: String,
+    pub(crate) id: String,
     /// Position among the plans of the broker's catalog: what the code
     /// `#[osb::broker]` generates dispatches on.
     pub(crate) position: usize,
@@ -50,6 +52,8 @@ pub(crate) struct PlanEntry {
     /// The service and plan ids that begin the fingerprint of every provision and
     /// bind on this plan, hashed once.
     pub(crate) fingerprint_prefix: FingerprintPrefix,
+    /// The `service` and `plan` labels of its requests' metrics.
+    pub(crate) labels: PlanLabels,
 }
 
 impl PlanEntry {

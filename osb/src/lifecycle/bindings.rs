@@ -208,7 +208,7 @@ fn settle_bind(
         if let Some((work, id)) = background {
             let (iid, bid) = claimed.ids();
             let key = ResourceKey::Binding(iid.to_owned(), bid.to_owned());
-            spawn(lifecycle, key, id, work, Some);
+            spawn(lifecycle, OperationKind::Bind, key, id, work, Some);
         }
         Ok(answer)
     }

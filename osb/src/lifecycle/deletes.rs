@@ -220,7 +220,7 @@ pub(super) fn delete<D: Deletion>(
             return Err(lost_race(&what()));
         }
         if let (Some(work), Some(id)) = (background, &operation) {
-            spawn(&lifecycle, key, id.clone(), work, |()| None);
+            spawn(&lifecycle, kind, key, id.clone(), work, |()| None);
         }
         Ok(D::join(Completion::Accepted(operation), vendor))
     }

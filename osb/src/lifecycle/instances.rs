@@ -227,7 +227,9 @@ fn settle_provision(
         }
         if let Some((work, id)) = background {
             let key = ResourceKey::Instance(claimed.instance_id().to_owned());
-            spawn(lifecycle, key, id, work, |()| None);
+            spawn(lifecycle, OperationKind::Provision, key, id, work, |()| {
+                None
+            });
         }
         Ok(answer)
     }
@@ -446,7 +448,14 @@ pub(super) fn update(
         }
         if let Some(work) = background {
             let key = ResourceKey::Instance(record.instance_id.clone());
-            spawn(&lifecycle, key, operation_id, work, |()| None);
+            spawn(
+                &lifecycle,
+                OperationKind::Update,
+                key,
+                operation_id,
+                work,
+                |()| None,
+            );
         }
         Ok(answer)
     }

@@ -12,25 +12,29 @@ use futures_util::FutureExt as _;
 use crate::error::{Error, ErrorKind};
 use crate::response::binding::Binding;
 use crate::response::{Background, OperationState};
-use crate::store::{KeyRef, ResourceKey};
+use crate::store::{KeyRef, OperationKind, ResourceKey};
 
 use super::settle::{Ended, settle};
 use super::shared::{Lifecycle, now_ms};
 
-/// Runs `work` for the resource under `key`, then records how it ended (and, for a
-/// bind, the binding `made` of what the work returned).
+/// Runs `work` (an operation of `kind`) for the resource under `key`, then records how
+/// it ended (and, for a bind, the binding `made` of what the work returned).
 pub(super) fn spawn<T: Send + 'static>(
     lifecycle: &Arc<Lifecycle>,
+    kind: OperationKind,
     key: ResourceKey,
     operation: String,
     work: Background<T>,
     made: fn(T) -> Option<Binding>,
 ) {
     let lifecycle = lifecycle.clone();
+    crate::metrics::async_started(kind.as_str());
     tokio::spawn(async move {
         let state = &*lifecycle;
         let mut work = work.0;
-        let ended = match run(state, (&key).into(), &operation, work.as_mut()).await {
+        let result = run(state, (&key).into(), &operation, work.as_mut()).await;
+        crate::metrics::async_finished(kind.as_str(), result.is_ok());
+        let ended = match result {
             Ok(result) => Ended::Succeeded(made(result)),
             Err(err) => Ended::Failed(err),
         };

@@ -67,6 +67,7 @@ async fn take_over(lifecycle: &Arc<Lifecycle>, key: ResourceKey, stale_before: i
         .plan_by_id(&interrupted.plan_id)
         .map(|(_, plan)| plan.broker);
     let operation = interrupted.operation.clone().unwrap_or_default();
+    let kind = interrupted.kind;
     let work = match broker {
         Some(broker) => {
             let lifecycle = lifecycle.clone();
@@ -80,10 +81,17 @@ async fn take_over(lifecycle: &Arc<Lifecycle>, key: ResourceKey, stale_before: i
             ))
         }),
     };
-    spawn(lifecycle, key, operation, work, |resumed| match resumed {
-        Resumed::Completed => None,
-        Resumed::Bound(binding) => Some(binding),
-    });
+    spawn(
+        lifecycle,
+        kind,
+        key,
+        operation,
+        work,
+        |resumed| match resumed {
+            Resumed::Completed => None,
+            Resumed::Bound(binding) => Some(binding),
+        },
+    );
 }
 
 async fn claim(

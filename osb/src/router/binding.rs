@@ -21,7 +21,7 @@ route!(
     Bind,
     Bind,
     (String, String),
-    |shared, meta, (instance_id, binding_id), parts, body| {
+    |shared, meta, (instance_id, binding_id), parts, body, trace| {
         let (accepts_incomplete, bytes) = write_body!(shared, parts, body);
         // The parsed body and the request are made in this block, which ends before the
         // broker's future is awaited: kept in scope, they stayed in this future (800
@@ -31,6 +31,7 @@ route!(
             let service_id = input::required(fields.service_id, "service_id")?;
             let plan_id = input::required(fields.plan_id, "plan_id")?;
             let (plan_ref, plan) = shared.backend.catalog().resolve(&service_id, &plan_id)?;
+            trace.plan(plan_ref, plan);
             if !plan.bindable {
                 // «Binding»: Platforms MUST NOT bind instances of a plan that is not bindable.
                 return Err(Error::bad_request(format!(
@@ -100,8 +101,13 @@ route!(
     Unbind,
     Unbind,
     (String, String),
-    |shared, meta, ids, parts, _body| {
-        let named = deleting(shared.backend.catalog(), &parts, AsyncOperations::UNBIND)?;
+    |shared, meta, ids, parts, _body, trace| {
+        let named = deleting(
+            shared.backend.catalog(),
+            parts,
+            AsyncOperations::UNBIND,
+            trace,
+        )?;
         let (instance_id, binding_id) = ids;
         let request = Unbind {
             instance_id,
@@ -121,8 +127,13 @@ route!(
     FetchBinding,
     FetchBinding,
     (String, String),
-    |shared, meta, ids, parts, _body| {
-        let (query, owner) = hinted(shared.backend.catalog(), &parts, ErrorKind::BindingNotFound)?;
+    |shared, meta, ids, parts, _body, trace| {
+        let (query, owner) = hinted(
+            shared.backend.catalog(),
+            parts,
+            ErrorKind::BindingNotFound,
+            trace,
+        )?;
         let (instance_id, binding_id) = ids;
         let request = FetchBinding {
             instance_id,
@@ -140,8 +151,13 @@ route!(
     BindingLastOperation,
     BindingLastOperation,
     (String, String),
-    |shared, meta, ids, parts, _body| {
-        let (query, owner) = hinted(shared.backend.catalog(), &parts, ErrorKind::BindingNotFound)?;
+    |shared, meta, ids, parts, _body, trace| {
+        let (query, owner) = hinted(
+            shared.backend.catalog(),
+            parts,
+            ErrorKind::BindingNotFound,
+            trace,
+        )?;
         let (instance_id, binding_id) = ids;
         let request = BindingLastOperation {
             instance_id,

@@ -24,9 +24,7 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
 use futures_util::FutureExt;
-use http::request::Parts;
 use serde::de::DeserializeOwned;
-use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 use crate::api::Endpoint;
@@ -38,6 +36,7 @@ use super::correlation::Correlation;
 use super::input;
 use super::respond;
 use super::shared::Shared;
+use super::trace::Trace;
 
 /// A route of the OSB API beyond the catalog, served by [`handle`].
 pub(super) trait Route<D: Dispatch>: 'static {
@@ -57,17 +56,18 @@ pub(super) trait Route<D: Dispatch>: 'static {
         path: PathIds<Self::Ids>,
         http: HttpContext,
         body: Body,
-        span: &Span,
+        trace: &Trace,
     ) -> impl Future<Output = Result<Response, Error>> + Send;
 }
 
 /// A [`Route`] impl whose work runs after the shared prologue, all in one future (see
 /// [`Route::work`]): `Shared::preamble` binds `$meta`, [`read_ids`] binds `$ids`, and
-/// `$work` reads and checks the rest of the request from `$parts` and `$body`.
+/// `$work` reads and checks the rest of the request from `$parts` and `$body`, and
+/// tells `$trace` the plan it names.
 macro_rules! route {
     (
         $request:ty, $endpoint:ident, $ids_type:ty,
-        |$shared:ident, $meta:ident, $ids:pat, $parts:ident, $body:ident| $work:block
+        |$shared:ident, $meta:ident, $ids:pat, $parts:ident, $body:ident, $trace:ident| $work:block
     ) => {
         impl<D: $crate::dispatch::Dispatch> $crate::router::handlers::Route<D> for $request {
             const ENDPOINT: $crate::api::Endpoint = $crate::api::Endpoint::$endpoint;
@@ -78,12 +78,12 @@ macro_rules! route {
                 path: $crate::router::handlers::PathIds<$ids_type>,
                 http: $crate::request::HttpContext,
                 $body: axum::body::Body,
-                span: &tracing::Span,
+                $trace: &$crate::router::trace::Trace,
             ) -> impl Future<Output = Result<axum::response::Response, $crate::error::Error>> + Send
             {
                 async move {
                     let $meta = $shared.preamble(http.parts()).await?.meta(http);
-                    let $ids = $crate::router::handlers::read_ids(path, span)?;
+                    let $ids = $crate::router::handlers::read_ids(path, &$trace.span)?;
                     // The head, read where the route reads it; it goes to the handler
                     // with the meta.
                     let $parts = $meta.http.parts();
@@ -106,8 +106,7 @@ macro_rules! write_body {
         let accepts_incomplete =
             $crate::router::input::Query::parse($parts.uri.query())?.accepts_incomplete;
         let bytes =
-            $crate::router::input::read_json_body($parts, $body, $shared.config.body_limit)
-                .await?;
+            $crate::router::input::read_json_body($parts, $body, $shared.config.body_limit).await?;
         (accepts_incomplete, bytes)
     }};
 }
@@ -155,17 +154,17 @@ pub(super) fn handle<D: Dispatch, R: Route<D>>(
     let (parts, body) = request.into_parts();
     async move {
         let correlation = Correlation::of(&parts);
-        let span = span(R::ENDPOINT, &parts, &correlation);
+        let trace = Trace::start(R::ENDPOINT, &parts, &correlation);
         let http = HttpContext::from_parts(parts);
         // Dropped with this future if the connection closes first: the handler learns
         // that its client went away (HttpContext::disconnected).
         let watch = http.watch();
-        let work = R::work(&shared, path, http, body, &span);
+        let work = R::work(&shared, path, http, body, &trace);
         let response = run(
             &shared,
             R::ENDPOINT,
             correlation,
-            span.clone(),
+            &trace,
             Box::pin(work).as_mut(),
         )
         .await;
@@ -186,27 +185,10 @@ pub(super) fn read_ids<I: Ids>(path: PathIds<I>, span: &Span) -> Result<I, Error
     Ok(ids)
 }
 
-/// One span per request: method, route, ids, the request's id (`correlation`) and, at
-/// the end, status.
-fn span(endpoint: Endpoint, parts: &Parts, correlation: &Correlation) -> Span {
-    let span = tracing::info_span!(
-        "osb_request",
-        method = %parts.method,
-        route = endpoint.name(),
-        instance_id = Empty,
-        binding_id = Empty,
-        request_id = Empty,
-        status = Empty,
-    );
-    if !span.is_disabled() {
-        span.record("request_id", correlation.id().as_ref());
-    }
-    span
-}
-
 /// Runs `work` inside the request span, answers its error with the OSB error body of
-/// `endpoint` and a panic with a 500, and echoes the request's id (`correlation`; the
-/// specification's «Request Identity» on every response, when the platform sent one).
+/// `endpoint` and a panic with a 500, echoes the request's id (`correlation`; the
+/// specification's «Request Identity» on every response, when the platform sent one),
+/// and finishes the request's `trace` (status, latency, metrics).
 /// Done here rather than with tower layers around the router: each layer boxed and
 /// cloned the route's service on every request, about a tenth of the instructions of
 /// a catalog request.
@@ -220,10 +202,11 @@ async fn run<D: Dispatch>(
     shared: &Arc<Shared<D>>,
     endpoint: Endpoint,
     correlation: Correlation,
-    span: Span,
+    trace: &Trace,
     work: Pin<&mut impl Future<Output = Result<Response, Error>>>,
 ) -> Response {
     shared.backend.on_request();
+    let span = &trace.span;
     // With the level off, the span is disabled: skip entering it on every poll.
     let result = if span.is_disabled() {
         AssertUnwindSafe(work).catch_unwind().await
@@ -238,9 +221,7 @@ async fn run<D: Dispatch>(
             Ok(Err(err)) => shared.error_response(&err, endpoint),
             Err(panic) => panicked(panic.as_ref()),
         };
-        if !span.is_disabled() {
-            span.record("status", response.status().as_u16());
-        }
+        trace.finish(shared.backend.catalog(), response.status().as_u16());
         tracing::info!("request completed");
         response
     });
@@ -267,12 +248,12 @@ pub(super) fn catalog<D: Dispatch>(
     let (parts, _) = request.into_parts();
     async move {
         let correlation = Correlation::of(&parts);
-        let span = span(Endpoint::Catalog, &parts, &correlation);
+        let trace = Trace::start(Endpoint::Catalog, &parts, &correlation);
         let work = async {
             shared.preamble(&parts).await?;
             Ok(shared.catalog_response(parts.headers.get(http::header::IF_NONE_MATCH)))
         };
-        run(&shared, Endpoint::Catalog, correlation, span, pin!(work)).await
+        run(&shared, Endpoint::Catalog, correlation, &trace, pin!(work)).await
     }
 }
 
@@ -312,7 +293,7 @@ async fn rejected<D: Dispatch>(
         shared,
         Endpoint::Catalog,
         correlation,
-        Span::none(),
+        &Trace::off_api(),
         pin!(work),
     )
     .await

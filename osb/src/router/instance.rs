@@ -21,7 +21,7 @@ route!(
     Provision,
     Provision,
     String,
-    |shared, meta, instance_id, parts, body| {
+    |shared, meta, instance_id, parts, body, trace| {
         let (accepts_incomplete, bytes) = write_body!(shared, parts, body);
         let fields: ProvisionBody = input::parse_body(&bytes)?;
         let service_id = input::required(fields.service_id, "service_id")?;
@@ -41,6 +41,7 @@ route!(
             )
         };
         let (plan_ref, plan) = shared.backend.catalog().resolve(&service_id, &plan_id)?;
+        trace.plan(plan_ref, plan);
         let parameters = input::parameters(fields.parameters)?;
         if let Some(schema) = &plan.provision_schema {
             schema.check(parameters.as_ref())?;
@@ -70,7 +71,7 @@ route!(
     Update,
     Update,
     String,
-    |shared, meta, instance_id, parts, body| {
+    |shared, meta, instance_id, parts, body, trace| {
         let (accepts_incomplete, bytes) = write_body!(shared, parts, body);
         let fields: UpdateBody = input::parse_body(&bytes)?;
         let service_id = input::required(fields.service_id, "service_id")?;
@@ -97,6 +98,15 @@ route!(
                     quoted(&previous.name)
                 )));
             }
+        }
+        match (new_plan, previous_plan) {
+            (Some((plan, entry)), _) => trace.plan(plan, entry),
+            (None, Some((id, _))) => {
+                if let Some((plan, entry)) = catalog.plan_by_id(id) {
+                    trace.plan(plan, entry);
+                }
+            }
+            (None, None) => {}
         }
         let named = new_plan.map(|(plan, _)| plan);
         let target = new_plan
@@ -134,11 +144,12 @@ route!(
     Deprovision,
     Deprovision,
     String,
-    |shared, meta, ids, parts, _body| {
+    |shared, meta, ids, parts, _body, trace| {
         let named = deleting(
             shared.backend.catalog(),
-            &parts,
+            parts,
             AsyncOperations::DEPROVISION,
+            trace,
         )?;
         let request = Deprovision {
             instance_id: ids,
@@ -157,11 +168,12 @@ route!(
     FetchInstance,
     FetchInstance,
     String,
-    |shared, meta, ids, parts, _body| {
+    |shared, meta, ids, parts, _body, trace| {
         let (query, owner) = hinted(
             shared.backend.catalog(),
-            &parts,
+            parts,
             ErrorKind::InstanceNotFound,
+            trace,
         )?;
         let request = FetchInstance {
             instance_id: ids,
@@ -178,11 +190,12 @@ route!(
     LastOperation,
     LastOperation,
     String,
-    |shared, meta, ids, parts, _body| {
+    |shared, meta, ids, parts, _body, trace| {
         let (query, owner) = hinted(
             shared.backend.catalog(),
-            &parts,
+            parts,
             ErrorKind::InstanceNotFound,
+            trace,
         )?;
         let request = LastOperation {
             instance_id: ids,

@@ -6,10 +6,13 @@ mod handlers;
 mod health;
 mod input;
 mod instance;
+#[cfg(feature = "prometheus")]
+mod metrics_route;
 mod resolve;
 mod respond;
 mod routes;
 mod shared;
+mod trace;
 
 use std::sync::Arc;
 
@@ -81,16 +84,21 @@ pub enum BuildError {
     /// A parameter schema could not be compiled.
     #[error("invalid parameter schema: {}", .0.join("; "))]
     Schema(Vec<String>),
-    /// A health route's path cannot be served.
+    /// The path of a health or metrics route cannot be served.
     #[error("invalid {kind} route {path:?}: {reason}")]
-    HealthRoute {
-        /// `liveness` or `readiness`.
+    OperatorRoute {
+        /// `liveness`, `readiness` or `metrics`.
         kind: &'static str,
         /// The path given.
         path: String,
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The metrics route needs the Prometheus recorder, which could not be installed.
+    #[cfg(feature = "prometheus")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+    #[error(transparent)]
+    Metrics(#[from] crate::metrics::MetricsError),
 }
 
 /// Builds a router for one or several brokers (openbrokerapi's `serve_multiple`):
@@ -125,7 +133,7 @@ pub struct Builder {
     state_config: StateConfig,
     /// The type name of the first [stateful](Broker::STATEFUL) broker added, if any.
     stateful: Option<&'static str>,
-    health: HealthRoutes,
+    operator: OperatorRoutes,
 }
 
 impl Default for Builder {
@@ -145,7 +153,7 @@ impl Builder {
             store: None,
             state_config: StateConfig::default(),
             stateful: None,
-            health: HealthRoutes::default(),
+            operator: OperatorRoutes::default(),
         }
     }
 
@@ -234,10 +242,10 @@ impl Builder {
     /// while the process serves requests. For a Kubernetes `livenessProbe` or Cloud
     /// Foundry's `http` health check. Off by default; the path must be a plain path
     /// outside `/v2` (else [`build`](Builder::build) fails with
-    /// [`BuildError::HealthRoute`]).
+    /// [`BuildError::OperatorRoute`]).
     #[must_use]
     pub fn liveness_route(mut self, path: impl Into<String>) -> Self {
-        self.health.liveness = Some(path.into());
+        self.operator.liveness = Some(path.into());
         self
     }
 
@@ -249,7 +257,40 @@ impl Builder {
     /// [`liveness_route`](Builder::liveness_route).
     #[must_use]
     pub fn readiness_route(mut self, path: impl Into<String>) -> Self {
-        self.health.readiness = Some(path.into());
+        self.operator.readiness = Some(path.into());
+        self
+    }
+
+    /// Serves the process's metrics ([`crate::metrics`]) at `GET path` in Prometheus's
+    /// text format, to the callers the router's [authentication](Builder::auth) lets
+    /// in (see [`public_metrics_route`](Builder::public_metrics_route) for a scraper
+    /// without credentials). Installs the Prometheus recorder as the process's global
+    /// `metrics` recorder ([`Prometheus::install`](crate::metrics::Prometheus::install)):
+    /// [`build`](Builder::build) fails with [`BuildError::Metrics`] if another one is
+    /// installed. The path as for [`liveness_route`](Builder::liveness_route).
+    #[cfg(feature = "prometheus")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+    #[must_use]
+    pub fn metrics_route(mut self, path: impl Into<String>) -> Self {
+        self.operator.metrics = Some(MetricsRoute {
+            path: path.into(),
+            public: false,
+            prometheus: None,
+        });
+        self
+    }
+
+    /// As [`metrics_route`](Builder::metrics_route), without authentication: for a
+    /// Prometheus that scrapes without credentials, on a port only it reaches.
+    #[cfg(feature = "prometheus")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+    #[must_use]
+    pub fn public_metrics_route(mut self, path: impl Into<String>) -> Self {
+        self.operator.metrics = Some(MetricsRoute {
+            path: path.into(),
+            public: true,
+            prometheus: None,
+        });
         self
     }
 
@@ -259,13 +300,20 @@ impl Builder {
             return Err(BuildError::NoBroker);
         }
         let auth = self.auth.ok_or(BuildError::NoAuth)?;
-        self.health.check()?;
+        self.operator.check()?;
         if self.store.is_none()
             && let Some(name) = self.stateful
         {
             return Err(BuildError::StoreRequired(name));
         }
         catalog::validate(&self.catalogs)?;
+        #[cfg_attr(not(feature = "prometheus"), allow(unused_mut))]
+        let mut operator = self.operator;
+        #[cfg(feature = "prometheus")]
+        if let Some(route) = &mut operator.metrics {
+            route.prometheus = Some(crate::metrics::Prometheus::install()?);
+        }
+        crate::metrics::describe();
         let compiled = CompiledCatalog::new(&self.catalogs).map_err(BuildError::Schema)?;
         if !auth.is_enabled() {
             tracing::warn!(
@@ -282,46 +330,74 @@ impl Builder {
                 let lifecycle = lifecycle::over(direct, store, self.state_config);
                 routes(
                     Arc::new(Shared::new(lifecycle, catalog_json, auth, self.config)),
-                    &self.health,
+                    &operator,
                 )
             }
             None => routes(
                 Arc::new(Shared::new(direct, catalog_json, auth, self.config)),
-                &self.health,
+                &operator,
             ),
         })
     }
 }
 
-/// The paths of the health routes a router serves, if any.
+/// The routes for operators a router serves besides the OSB API, if any: health and
+/// metrics.
 #[derive(Debug, Default)]
-struct HealthRoutes {
+struct OperatorRoutes {
     liveness: Option<String>,
     readiness: Option<String>,
+    #[cfg(feature = "prometheus")]
+    metrics: Option<MetricsRoute>,
 }
 
-impl HealthRoutes {
-    /// Each path is servable, and the two differ.
+/// Where the metrics are served, and to whom.
+#[cfg(feature = "prometheus")]
+#[derive(Debug)]
+struct MetricsRoute {
+    path: String,
+    public: bool,
+    /// The recorder, once [`Builder::build`] installed it.
+    prometheus: Option<crate::metrics::Prometheus>,
+}
+
+impl OperatorRoutes {
+    /// The routes asked for, by kind.
+    fn paths(&self) -> Vec<(&'static str, &str)> {
+        let mut paths = Vec::new();
+        if let Some(path) = &self.liveness {
+            paths.push(("liveness", path.as_str()));
+        }
+        if let Some(path) = &self.readiness {
+            paths.push(("readiness", path.as_str()));
+        }
+        #[cfg(feature = "prometheus")]
+        if let Some(route) = &self.metrics {
+            paths.push(("metrics", route.path.as_str()));
+        }
+        paths
+    }
+
+    /// Each path is servable, and they differ.
     fn check(&self) -> Result<(), BuildError> {
-        for (kind, path) in [("liveness", &self.liveness), ("readiness", &self.readiness)] {
-            if let Some(path) = path
-                && let Some(reason) = health::invalid(path)
-            {
-                return Err(BuildError::HealthRoute {
+        let paths = self.paths();
+        for (index, &(kind, path)) in paths.iter().enumerate() {
+            let reason = health::invalid(path).or_else(|| {
+                paths[..index]
+                    .iter()
+                    .find(|(_, earlier)| *earlier == path)
+                    .map(|(earlier, _)| match *earlier {
+                        "liveness" => "it is the liveness route's path too",
+                        _ => "it is the readiness route's path too",
+                    })
+            });
+            if let Some(reason) = reason {
+                return Err(BuildError::OperatorRoute {
                     kind,
-                    path: path.clone(),
+                    path: path.to_owned(),
                     reason,
                 });
             }
-        }
-        if let (Some(live), Some(ready)) = (&self.liveness, &self.readiness)
-            && live == ready
-        {
-            return Err(BuildError::HealthRoute {
-                kind: "readiness",
-                path: ready.clone(),
-                reason: "it is the liveness route's path too",
-            });
         }
         Ok(())
     }

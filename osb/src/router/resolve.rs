@@ -1,5 +1,5 @@
 //! What a request's query names in the catalog: the owner of a read, the plan of a
-//! delete.
+//! delete (told to the request's trace).
 
 use http::request::Parts;
 
@@ -8,6 +8,7 @@ use crate::compiled::{BrokerRef, CompiledCatalog, PlanRef};
 use crate::error::{Error, ErrorKind};
 
 use super::input::Query;
+use super::trace::Trace;
 
 /// The query of a read (fetch, poll), and the broker its hints name (`None`: they
 /// name none, every broker is asked); hints naming nothing known answer `missing`.
@@ -15,6 +16,7 @@ pub(super) fn hinted(
     catalog: &CompiledCatalog,
     parts: &Parts,
     missing: ErrorKind,
+    trace: &Trace,
 ) -> Result<(Query, Option<BrokerRef>), Error> {
     let query = Query::parse(parts.uri.query())?;
     let owner = catalog.owner_by_hints(
@@ -22,6 +24,13 @@ pub(super) fn hinted(
         query.plan_id.as_deref(),
         missing,
     )?;
+    if let Some((plan, entry)) = query
+        .plan_id
+        .as_deref()
+        .and_then(|id| catalog.plan_by_id(id))
+    {
+        trace.plan(plan, entry);
+    }
     Ok((query, owner))
 }
 
@@ -41,10 +50,12 @@ pub(super) fn deleting(
     catalog: &CompiledCatalog,
     parts: &Parts,
     operation: AsyncOperations,
+    trace: &Trace,
 ) -> Result<Deleting, Error> {
     let mut query = Query::parse(parts.uri.query())?;
     let (service_id, plan_id) = query.required_ids()?;
     let (plan, entry) = catalog.resolve(&service_id, &plan_id)?;
+    trace.plan(plan, entry);
     entry.check_async(operation, query.accepts_incomplete)?;
     Ok(Deleting {
         position: entry.position,

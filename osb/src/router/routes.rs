@@ -1,5 +1,5 @@
-//! The ten routes of the OSB API, the health routes asked for, and the answers to
-//! every other path.
+//! The ten routes of the OSB API, the health and metrics routes asked for, and the
+//! answers to every other path.
 
 use std::sync::Arc;
 
@@ -11,21 +11,46 @@ use crate::dispatch::Dispatch;
 use crate::request::binding::{Bind, BindingLastOperation, FetchBinding, Unbind};
 use crate::request::instance::{Deprovision, FetchInstance, LastOperation, Provision, Update};
 
-use super::HealthRoutes;
+use super::OperatorRoutes;
 use super::handlers::{catalog, handle, method_not_allowed, not_found};
 use super::health::{live, ready};
+#[cfg(feature = "prometheus")]
+use super::metrics_route;
 use super::shared::Shared;
 
-/// The router of `shared`, with the health routes of `health` (checked already).
-pub(super) fn routes<D: Dispatch>(shared: Arc<Shared<D>>, health: &HealthRoutes) -> Router {
+/// The router of `shared`, with the health and metrics routes of `operator` (checked
+/// already).
+pub(super) fn routes<D: Dispatch>(shared: Arc<Shared<D>>, operator: &OperatorRoutes) -> Router {
     const INSTANCE: &str = "/v2/service_instances/{instance_id}";
     const BINDING: &str = "/v2/service_instances/{instance_id}/service_bindings/{binding_id}";
     let mut router = Router::new();
-    if let Some(path) = &health.liveness {
+    if let Some(path) = &operator.liveness {
         router = router.route(path, get(live));
     }
-    if let Some(path) = &health.readiness {
+    if let Some(path) = &operator.readiness {
         router = router.route(path, get(ready::<D>));
+    }
+    #[cfg(feature = "prometheus")]
+    if let Some(super::MetricsRoute {
+        path,
+        public,
+        prometheus: Some(prometheus),
+    }) = &operator.metrics
+    {
+        let prometheus = prometheus.clone();
+        router = if *public {
+            router.route(
+                path.as_str(),
+                get(move || std::future::ready(metrics_route::public(&prometheus))),
+            )
+        } else {
+            router.route(
+                path.as_str(),
+                get(move |shared, request| {
+                    metrics_route::authenticated::<D>(shared, prometheus.clone(), request)
+                }),
+            )
+        };
     }
     router
         .route("/v2/catalog", get(catalog::<D>))

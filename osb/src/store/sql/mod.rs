@@ -27,7 +27,7 @@ mod statement;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
@@ -127,17 +127,28 @@ impl SqlStore {
         })
     }
 
-    /// Runs one call of the store, `what`, within the store's timeout; a failure that
-    /// passes says to retry after as long.
+    /// Runs one call of the store, `what`, within the store's timeout, timed for the
+    /// metrics (`crate::metrics`); a failure that passes says to retry after as long.
+    ///
+    /// Timed here, inside the call's boxed future, rather than by the lifecycle around
+    /// it: the timer there made the bind's request future too large for glibc's
+    /// per-thread cache (`lifecycle::dispatch`'s tests).
     async fn bounded<T>(
         &self,
-        what: &str,
+        what: &'static str,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
+        let started = Instant::now();
         let result = match tokio::time::timeout(self.timeout, call).await {
             Ok(result) => result,
             Err(_) => Err(timed_out(what, self.timeout)),
         };
+        let error = match &result {
+            Ok(_) => None,
+            Err(err) if err.is_unavailable() => Some("unavailable"),
+            Err(_) => Some("other"),
+        };
+        crate::metrics::store_call(what, started.elapsed(), error);
         result.map_err(|err| {
             let err = err.with_retry_after(self.timeout.max(Duration::from_secs(1)));
             if err.is_unavailable() {
