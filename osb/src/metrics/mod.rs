@@ -164,6 +164,7 @@ pub(crate) fn async_finished(operation: &'static str, succeeded: bool) {
 }
 
 /// A store call `call` took `took`; `error` says how it failed, if it did.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn store_call(call: &'static str, took: Duration, error: Option<&'static str>) {
     metrics::histogram!(STORE_CALL_DURATION_SECONDS, "call" => call).record(took.as_secs_f64());
     if let Some(error) = error {
