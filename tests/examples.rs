@@ -880,7 +880,10 @@ async fn reference_serves_its_metrics_where_asked() {
         ],
     )
     .await;
-    assert_eq!(call(&public, ask(Method::GET, "/v2/catalog")).await.status, 200);
+    assert_eq!(
+        call(&public, ask(Method::GET, "/v2/catalog")).await.status,
+        200
+    );
     let reply = call(&public, req(Method::GET, "/internal/metrics")).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     assert!(

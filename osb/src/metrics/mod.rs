@@ -33,7 +33,10 @@ mod prometheus;
 
 use std::time::Duration;
 
-use metrics::{Label, SharedString};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+
+use metrics::{Counter, Histogram, Label, SharedString};
 
 #[cfg(feature = "prometheus")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
@@ -85,41 +88,74 @@ pub(crate) fn describe() {
 }
 
 /// The `service` and `plan` labels of a plan's requests, made once when the router is
-/// built (shared strings: a request clones two pointers).
-#[derive(Clone)]
+/// built, and the handles of their series, registered at their first request.
 pub(crate) struct PlanLabels {
     service: SharedString,
     plan: SharedString,
+    series: Series,
 }
 
 impl PlanLabels {
     pub(crate) fn new(service_name: &str, plan_name: &str) -> Self {
         Self {
-            service: SharedString::from(std::sync::Arc::<str>::from(service_name)),
-            plan: SharedString::from(std::sync::Arc::<str>::from(plan_name)),
+            service: SharedString::from(Arc::<str>::from(service_name)),
+            plan: SharedString::from(Arc::<str>::from(plan_name)),
+            series: Series::default(),
         }
     }
 }
 
+/// The series of requests without a plan: shared by every router, as the recorder is.
+static NO_PLAN: LazyLock<PlanLabels> = LazyLock::new(|| PlanLabels::new("", ""));
+
+/// A plan's request series by operation and status: registered with the recorder once,
+/// then counted through their handles. Registering builds a key (an allocation, the
+/// labels hashed) and looks it up in the recorder; a handle adds to an atomic.
+#[derive(Default)]
+struct Series(
+    RwLock<HashMap<(&'static str, u16), (Counter, Histogram), foldhash::fast::RandomState>>,
+);
+
 /// Counts and times an answered request.
+///
+/// The handles are kept from a series' first request on: a recorder installed after
+/// it does not receive that series (install it before serving).
 pub(crate) fn request(
     operation: &'static str,
     plan: Option<&PlanLabels>,
     status: u16,
     took: Duration,
 ) {
-    let (service, plan) = match plan {
-        Some(labels) => (labels.service.clone(), labels.plan.clone()),
-        None => (SharedString::const_str(""), SharedString::const_str("")),
-    };
+    let plan = plan.unwrap_or(&NO_PLAN);
+    let seconds = took.as_secs_f64();
+    let known = plan
+        .series
+        .0
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&(operation, status))
+        .map(|(counter, histogram)| {
+            counter.increment(1);
+            histogram.record(seconds);
+        });
+    if known.is_some() {
+        return;
+    }
     let labels = vec![
         Label::from_static_parts("operation", operation),
-        Label::new("service", service),
-        Label::new("plan", plan),
+        Label::new("service", plan.service.clone()),
+        Label::new("plan", plan.plan.clone()),
         Label::new("status", status_label(status)),
     ];
-    metrics::counter!(REQUESTS_TOTAL, labels.clone()).increment(1);
-    metrics::histogram!(REQUEST_DURATION_SECONDS, labels).record(took.as_secs_f64());
+    let counter = metrics::counter!(REQUESTS_TOTAL, labels.clone());
+    let histogram = metrics::histogram!(REQUEST_DURATION_SECONDS, labels);
+    counter.increment(1);
+    histogram.record(seconds);
+    plan.series
+        .0
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert((operation, status), (counter, histogram));
 }
 
 /// A status code as a label, without an allocation for the codes the runtime answers.
