@@ -112,9 +112,10 @@ static NO_PLAN: LazyLock<PlanLabels> = LazyLock::new(|| PlanLabels::new("", ""))
 /// then counted through their handles. Registering builds a key (an allocation, the
 /// labels hashed) and looks it up in the recorder; a handle adds to an atomic.
 #[derive(Default)]
-struct Series(
-    RwLock<HashMap<(&'static str, u16), (Counter, Histogram), foldhash::fast::RandomState>>,
-);
+struct Series(RwLock<HandlesBy>);
+
+/// The handles of each (operation, status) series seen so far.
+type HandlesBy = HashMap<(&'static str, u16), (Counter, Histogram), foldhash::fast::RandomState>;
 
 /// Counts and times an answered request.
 ///
