@@ -387,6 +387,18 @@ fn free_port() -> u16 {
 /// Runs `program` with `args` in `dir` with exactly the `OSB_…` variables of `env`
 /// (none inherited), and waits for its «listening on» line.
 async fn start(program: &Path, args: &[&str], dir: PathBuf, env: &[(String, String)]) -> Broker {
+    try_start(program, args, dir, env)
+        .await
+        .unwrap_or_else(|| panic!("{} ended before listening", program.display()))
+}
+
+/// As [`start`], or `None` if the program ends before it listens.
+async fn try_start(
+    program: &Path,
+    args: &[&str],
+    dir: PathBuf,
+    env: &[(String, String)],
+) -> Option<Broker> {
     let mut command = Command::new(program);
     command
         .args(args)
@@ -409,13 +421,13 @@ async fn start(program: &Path, args: &[&str], dir: PathBuf, env: &[(String, Stri
     let line = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(line) = lines.next_line().await.expect("read stdout") {
             if line.contains("listening on ") {
-                return line;
+                return Some(line);
             }
         }
-        panic!("the broker ended before listening");
+        None
     })
     .await
-    .expect("the broker listened in time");
+    .expect("the broker listened in time")?;
     let (scheme, rest) = line
         .split_once("listening on ")
         .and_then(|(_, rest)| rest.split_once("://"))
@@ -426,12 +438,12 @@ async fn start(program: &Path, args: &[&str], dir: PathBuf, env: &[(String, Stri
         .and_then(|addr| addr.parse().ok())
         .unwrap_or_else(|| panic!("no address in {line:?}"));
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Broker {
+    Some(Broker {
         child,
         addr,
         scheme: scheme.to_owned(),
         dir,
-    }
+    })
 }
 
 /// GET `path` as a probe sends it: no credentials, no API version header.
@@ -500,9 +512,8 @@ async fn the_cloud_foundry_health_checks_answer_on_the_app_as_pushed() {
     let dir = scratch_dir("deploy-cloudfoundry");
     std::os::unix::fs::symlink(examples_dir().join("reference"), dir.join("reference"))
         .expect("link the binary into the app directory");
-    let port = free_port();
     // The manifest's env, its ((variables)) given, PostgreSQL replaced by SQLite.
-    let mut env: Vec<(String, String)> = osb_pairs(&block(&manifest, "env:"))
+    let env: Vec<(String, String)> = osb_pairs(&block(&manifest, "env:"))
         .into_iter()
         .map(|(key, value)| match key.as_str() {
             "OSB_USERNAME" => (key, "cf-platform".to_owned()),
@@ -514,8 +525,20 @@ async fn the_cloud_foundry_health_checks_answer_on_the_app_as_pushed() {
             }
         })
         .collect();
-    env.push(("PORT".to_owned(), port.to_string()));
-    let broker = start(Path::new("sh"), &["-c", &command], dir, &env).await;
+    // A port free a moment ago may be taken meanwhile by another test: then the
+    // broker says it could not listen and exits, and another port is tried.
+    let mut started = None;
+    for _ in 0..3 {
+        let port = free_port();
+        let mut env = env.clone();
+        env.push(("PORT".to_owned(), port.to_string()));
+        if let Some(broker) = try_start(Path::new("sh"), &["-c", &command], dir.clone(), &env).await
+        {
+            started = Some((broker, port));
+            break;
+        }
+    }
+    let (broker, port) = started.expect("the app listened on one of three free ports");
     assert_eq!(broker.addr.port(), port, "the app listens on $PORT");
     assert_eq!(
         broker.scheme, "http",
