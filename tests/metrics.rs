@@ -297,3 +297,32 @@ async fn failed_store_calls_are_counted() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An authenticator that panics.
+struct Panics;
+
+#[osb::async_trait]
+impl osb::auth::Authenticator for Panics {
+    async fn authenticate(
+        &self,
+        _request: &http::request::Parts,
+    ) -> Result<Option<osb::auth::Principal>, Error> {
+        panic!("the token service is on fire")
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_authenticator_on_the_metrics_route_is_a_500() {
+    let router = Builder::new()
+        .broker(Db { service: "panics" })
+        .auth(Panics)
+        .metrics_route("/metrics")
+        .build()
+        .unwrap();
+    let (status, text, content_type) = scrape(&TestClient::new(router), "/metrics").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(body["description"].is_string(), "{text}");
+    assert!(!text.contains("on fire"), "{text}");
+}
