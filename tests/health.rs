@@ -5,37 +5,14 @@
 
 use http::{Method, StatusCode};
 use osb::auth::BasicAuth;
-use osb::catalog::{Catalog, Plan, ServiceOffering};
 use osb::store::{MemoryStore, SqlStore};
 use osb::testing::TestClient;
-use osb::{Broker, BuildError, Builder, Deprovision, Deprovisioned, Error, Provision, Provisioned};
-use osb_tests::unique;
-
-struct Db;
-
-impl Broker for Db {
-    fn catalog(&self) -> Catalog {
-        Catalog::new([
-            ServiceOffering::new("svc", "db", "A database").plan(Plan::new(
-                "plan",
-                "small",
-                "A small one",
-            )),
-        ])
-    }
-
-    async fn provision(&self, _request: Provision) -> Result<Provisioned, Error> {
-        Ok(Provisioned::created())
-    }
-
-    async fn deprovision(&self, _request: Deprovision) -> Result<Deprovisioned, Error> {
-        Ok(Deprovisioned::completed())
-    }
-}
+use osb::{BuildError, Builder};
+use osb_tests::{OnePlan, unique};
 
 fn builder() -> Builder {
     Builder::new()
-        .broker(Db)
+        .broker(OnePlan)
         .auth(BasicAuth::new("admin", "secret"))
 }
 

@@ -11,3 +11,28 @@ pub fn unique(name: &str) -> String {
         .map_or(0, |elapsed| elapsed.as_nanos());
     format!("{name}-{}-{nanos}", std::process::id())
 }
+
+/// A broker of one offering, `db` (id `svc`), with one plan, `small` (id `plan`), whose
+/// provision and deprovision succeed at once: for tests of what surrounds the handlers
+/// (health routes, TLS).
+pub struct OnePlan;
+
+impl osb::Broker for OnePlan {
+    fn catalog(&self) -> osb::catalog::Catalog {
+        osb::catalog::Catalog::new([
+            osb::catalog::ServiceOffering::new("svc", "db", "A database")
+                .plan(osb::catalog::Plan::new("plan", "small", "A small one")),
+        ])
+    }
+
+    async fn provision(&self, _request: osb::Provision) -> Result<osb::Provisioned, osb::Error> {
+        Ok(osb::Provisioned::created())
+    }
+
+    async fn deprovision(
+        &self,
+        _request: osb::Deprovision,
+    ) -> Result<osb::Deprovisioned, osb::Error> {
+        Ok(osb::Deprovisioned::completed())
+    }
+}

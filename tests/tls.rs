@@ -14,11 +14,10 @@ use http_body_util::{BodyExt as _, Empty};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
+use osb::Builder;
 use osb::auth::{Auth, BasicAuth, ClientCertAuth, ClientCertificate};
-use osb::catalog::{Catalog, Plan, ServiceOffering};
 use osb::server::{ServeOptions, Tls, TlsError, serve_with_options};
-use osb::{Broker, Builder, Deprovision, Deprovisioned, Error, Provision, Provisioned};
-use osb_tests::unique;
+use osb_tests::{OnePlan, unique};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair,
@@ -36,28 +35,6 @@ use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 /// Longer than any of these tests may wait for something that must happen: a guard
 /// against a hang, not a measurement.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-struct Db;
-
-impl Broker for Db {
-    fn catalog(&self) -> Catalog {
-        Catalog::new([
-            ServiceOffering::new("svc", "db", "A database").plan(Plan::new(
-                "plan",
-                "small",
-                "A small one",
-            )),
-        ])
-    }
-
-    async fn provision(&self, _request: Provision) -> Result<Provisioned, Error> {
-        Ok(Provisioned::created())
-    }
-
-    async fn deprovision(&self, _request: Deprovision) -> Result<Deprovisioned, Error> {
-        Ok(Deprovisioned::completed())
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Certificates
@@ -194,7 +171,7 @@ impl Served {
 }
 
 async fn serve_with(tls: Tls, auth: impl Into<Auth>, options: ServeOptions) -> Served {
-    let app = Builder::new().broker(Db).auth(auth).build().unwrap();
+    let app = Builder::new().broker(OnePlan).auth(auth).build().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
