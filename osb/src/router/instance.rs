@@ -88,9 +88,13 @@ route!(
             .previous_values
             .as_ref()
             .and_then(|previous| previous.plan_id.as_deref())
-            .and_then(|id| catalog.plan_by_id(id).map(|(_, entry)| (id, entry)))
-            .filter(|(_, entry)| entry.service_id == service_id);
-        if let (Some(new_id), Some((previous_id, previous))) = (&plan_id, previous_plan) {
+            .and_then(|id| {
+                catalog
+                    .plan_by_id(id)
+                    .map(|(plan, entry)| (id, plan, entry))
+            })
+            .filter(|(_, _, entry)| entry.service_id == service_id);
+        if let (Some(new_id), Some((previous_id, _, previous))) = (&plan_id, previous_plan) {
             // «Updating a Service Instance»: plan changes only where plan_updateable is true.
             if new_id != previous_id && !previous.plan_updateable {
                 return Err(Error::plan_change_not_supported().with_description(format!(
@@ -99,19 +103,13 @@ route!(
                 )));
             }
         }
-        match (new_plan, previous_plan) {
-            (Some((plan, entry)), _) => trace.plan(plan, entry),
-            (None, Some((id, _))) => {
-                if let Some((plan, entry)) = catalog.plan_by_id(id) {
-                    trace.plan(plan, entry);
-                }
-            }
-            (None, None) => {}
+        // The plan the update ends on: the one it names, else the one in force.
+        let target = new_plan.or(previous_plan.map(|(_, plan, entry)| (plan, entry)));
+        if let Some((plan, entry)) = target {
+            trace.plan(plan, entry);
         }
         let named = new_plan.map(|(plan, _)| plan);
-        let target = new_plan
-            .map(|(_, entry)| entry)
-            .or(previous_plan.map(|(_, entry)| entry));
+        let target = target.map(|(_, entry)| entry);
         let parameters = input::parameters(fields.parameters)?;
         if let Some(target) = target {
             if let (Some(schema), Some(parameters)) = (&target.update_schema, &parameters) {
