@@ -169,6 +169,9 @@ pub mod api;
 pub mod auth;
 mod broker;
 pub mod catalog;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod client;
 mod compiled;
 mod dispatch;
 pub mod dsl;
@@ -187,6 +190,7 @@ pub mod store;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod text;
+pub mod wire;
 
 pub use broker::Broker;
 pub use error::{Error, ErrorKind};

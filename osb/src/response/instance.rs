@@ -1,5 +1,7 @@
 //! The answers about service instances: provision, update, deprovision, fetch.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -10,6 +12,7 @@ use super::completion::Completion;
 use super::fields::INSTANCE_DETAILS_FIELDS;
 use super::json::Json;
 use super::vendor::VendorFields;
+use crate::wire::InstanceDetailsBody;
 
 /// Service Instance Metadata: labels and attributes («Service Instance Metadata»).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
@@ -113,21 +116,14 @@ impl Deprovisioned {
 }
 
 /// The answer to a fetch-instance request (`200 OK`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct InstanceDetails {
-    #[serde(skip_serializing_if = "Option::is_none")]
     service_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     plan_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     dashboard_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) parameters: Option<Json>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     maintenance_info: Option<MaintenanceInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<InstanceMetadata>,
-    #[serde(flatten)]
     vendor: VendorFields,
 }
 
@@ -174,4 +170,25 @@ impl InstanceDetails {
     }
 
     vendor_field_methods!(INSTANCE_DETAILS_FIELDS, "a fetched instance");
+}
+
+impl Serialize for InstanceDetails {
+    /// As [`InstanceDetailsBody`].
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let parameters = match &self.parameters {
+            None => None,
+            Some(Json::Raw(raw)) => Some(Cow::Borrowed(&**raw)),
+            Some(Json::Invalid(err)) => return Err(serde::ser::Error::custom(err)),
+        };
+        InstanceDetailsBody {
+            service_id: self.service_id.as_deref().map(Cow::Borrowed),
+            plan_id: self.plan_id.as_deref().map(Cow::Borrowed),
+            dashboard_url: self.dashboard_url.as_deref().map(Cow::Borrowed),
+            parameters,
+            maintenance_info: self.maintenance_info.as_ref().map(Cow::Borrowed),
+            metadata: self.metadata.as_ref().map(Cow::Borrowed),
+            vendor: Cow::Borrowed(&self.vendor),
+        }
+        .serialize(serializer)
+    }
 }

@@ -2,7 +2,11 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Serialize, Serializer};
+
+use crate::wire::LastOperationBody;
 
 use super::fields::{BINDING_OPERATION_STATUS_FIELDS, OPERATION_STATUS_FIELDS};
 use super::vendor::VendorFields;
@@ -115,18 +119,13 @@ pub enum OperationState {
 ///     .retry_after(Duration::from_secs(5));
 /// let failed = OperationReport::failed().description("quota exceeded").instance_usable(true);
 /// ```
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct OperationReport {
     state: OperationState,
-    #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     instance_usable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     update_repeatable: Option<bool>,
-    #[serde(flatten)]
     vendor: VendorFields,
-    #[serde(skip)]
     pub(crate) retry_after: Option<Duration>,
 }
 
@@ -164,14 +163,11 @@ impl OperationReport {
 }
 
 /// The answer to polling a binding operation (`200 OK`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct BindingOperationReport {
     state: OperationState,
-    #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    #[serde(flatten)]
     vendor: VendorFields,
-    #[serde(skip)]
     pub(crate) retry_after: Option<Duration>,
 }
 
@@ -192,6 +188,34 @@ impl BindingOperationReport {
         BINDING_OPERATION_STATUS_FIELDS,
         "a binding operation status"
     );
+}
+
+impl Serialize for OperationReport {
+    /// As [`LastOperationBody`].
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        LastOperationBody {
+            state: self.state,
+            description: self.description.as_deref().map(Cow::Borrowed),
+            instance_usable: self.instance_usable,
+            update_repeatable: self.update_repeatable,
+            vendor: Cow::Borrowed(&self.vendor),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl Serialize for BindingOperationReport {
+    /// As [`LastOperationBody`], without the fields only an instance's poll has.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        LastOperationBody {
+            state: self.state,
+            description: self.description.as_deref().map(Cow::Borrowed),
+            instance_usable: None,
+            update_repeatable: None,
+            vendor: Cow::Borrowed(&self.vendor),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// How resumed work ended well.

@@ -13,9 +13,10 @@ use crate::request::position::PlanPosition;
 use crate::text::quoted;
 
 use super::handlers::{route, write_body};
-use super::input::{self, BindBody};
+use super::input;
 use super::resolve::{deleting, hinted};
 use super::respond;
+use crate::wire::BindRequest;
 
 route!(
     Bind,
@@ -27,7 +28,7 @@ route!(
         // broker's future is awaited: kept in scope, they stayed in this future (800
         // bytes) while the bind ran.
         let (plan, call) = {
-            let fields: BindBody = input::parse_body(&bytes)?;
+            let fields: BindRequest = input::parse_body(&bytes)?;
             let service_id = input::required(fields.service_id, "service_id")?;
             let plan_id = input::required(fields.plan_id, "plan_id")?;
             let (plan_ref, plan) = shared.backend.catalog().resolve(&service_id, &plan_id)?;

@@ -6,14 +6,12 @@ use axum::extract::rejection::PathRejection;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::catalog::MaintenanceInfo;
 use crate::error::{Error, ErrorKind};
-use crate::request::json::{maintenance_info, object, serde_message};
-use crate::request::{BindResource, Context, Parameters, PreviousValues};
+use crate::request::json::serde_message;
+use crate::request::{BindResource, Parameters};
 
 use crate::text::quoted;
 
@@ -266,42 +264,6 @@ pub(crate) fn parameters(raw: Option<Box<RawValue>>) -> Result<Option<Parameters
     raw.map(Parameters::from_raw).transpose()
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ProvisionBody {
-    pub(crate) service_id: Option<String>,
-    pub(crate) plan_id: Option<String>,
-    pub(crate) context: Option<Context>,
-    pub(crate) organization_guid: Option<String>,
-    pub(crate) space_guid: Option<String>,
-    pub(crate) parameters: Option<Box<RawValue>>,
-    #[serde(default, deserialize_with = "maintenance_info")]
-    pub(crate) maintenance_info: Option<MaintenanceInfo>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct UpdateBody {
-    pub(crate) service_id: Option<String>,
-    pub(crate) plan_id: Option<String>,
-    pub(crate) context: Option<Context>,
-    pub(crate) parameters: Option<Box<RawValue>>,
-    #[serde(default, deserialize_with = "object")]
-    pub(crate) previous_values: Option<PreviousValues>,
-    #[serde(default, deserialize_with = "maintenance_info")]
-    pub(crate) maintenance_info: Option<MaintenanceInfo>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct BindBody {
-    pub(crate) service_id: Option<String>,
-    pub(crate) plan_id: Option<String>,
-    pub(crate) context: Option<Context>,
-    pub(crate) app_guid: Option<String>,
-    /// Kept as sent, to be stored and compared as sent; read by [`bind_resource`].
-    pub(crate) bind_resource: Option<Box<RawValue>>,
-    pub(crate) parameters: Option<Box<RawValue>>,
-    pub(crate) predecessor_binding_id: Option<String>,
-}
-
 /// Reads a bind request's `bind_resource`, kept as sent; an error names the field
 /// inside it as [`parse_body`] does (`bind_resource.app_guid: …`), and an empty
 /// `app_guid` is one.
@@ -358,23 +320,25 @@ mod tests {
 
     #[test]
     fn body_errors_name_the_field() {
-        let err = parse_body::<ProvisionBody>(br#"{"service_id": 7}"#)
+        let err = parse_body::<crate::wire::ProvisionRequest>(br#"{"service_id": 7}"#)
             .err()
             .unwrap();
         assert_eq!(
             err.description(),
             "invalid request body: service_id: invalid type: integer `7`, expected a string"
         );
-        let err = parse_body::<ProvisionBody>(br#"{"service_id": "a""#)
+        let err = parse_body::<crate::wire::ProvisionRequest>(br#"{"service_id": "a""#)
             .err()
             .unwrap();
         assert_eq!(
             err.description(),
             "invalid request body: EOF while parsing an object"
         );
-        let err = parse_body::<ProvisionBody>(b"[]").err().unwrap();
+        let err = parse_body::<crate::wire::ProvisionRequest>(b"[]")
+            .err()
+            .unwrap();
         assert_eq!(err.description(), "the request body must be a JSON object");
-        let err = parse_body::<ProvisionBody>(br#"{"context": [1]}"#)
+        let err = parse_body::<crate::wire::ProvisionRequest>(br#"{"context": [1]}"#)
             .err()
             .unwrap();
         assert_eq!(

@@ -13,9 +13,10 @@ use crate::request::position::PlanPosition;
 use crate::text::quoted;
 
 use super::handlers::{route, write_body};
-use super::input::{self, ProvisionBody, UpdateBody};
+use super::input;
 use super::resolve::{deleting, hinted};
 use super::respond;
+use crate::wire::{ProvisionRequest, UpdateRequest};
 
 route!(
     Provision,
@@ -23,7 +24,7 @@ route!(
     String,
     |shared, meta, instance_id, parts, body, trace| {
         let (accepts_incomplete, bytes) = write_body!(shared, parts, body);
-        let fields: ProvisionBody = input::parse_body(&bytes)?;
+        let fields: ProvisionRequest = input::parse_body(&bytes)?;
         let service_id = input::required(fields.service_id, "service_id")?;
         let plan_id = input::required(fields.plan_id, "plan_id")?;
         let (organization_guid, space_guid) = if shared.config.require_org_and_space {
@@ -73,7 +74,7 @@ route!(
     String,
     |shared, meta, instance_id, parts, body, trace| {
         let (accepts_incomplete, bytes) = write_body!(shared, parts, body);
-        let fields: UpdateBody = input::parse_body(&bytes)?;
+        let fields: UpdateRequest = input::parse_body(&bytes)?;
         let service_id = input::required(fields.service_id, "service_id")?;
         let catalog = shared.backend.catalog();
         let owner = catalog.requested_service(&service_id)?;

@@ -1,6 +1,7 @@
 //! Turning handler results into HTTP responses, with the status the specification
 //! prescribes and a body that never holds what it must not.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -17,6 +18,7 @@ use crate::response::completion::Completion;
 use crate::response::instance::{Deprovisioned, InstanceDetails, Provisioned, Updated};
 use crate::response::operation::{BindingOperationReport, OperationReport};
 use crate::response::{InstanceMetadata, VendorFields};
+use crate::wire::{ErrorBody, InstanceBody, OperationBody};
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
@@ -79,25 +81,15 @@ fn log_fault(reason: &str) {
 
 /// The OSB error body for `err` on `endpoint`, logged by severity.
 pub(crate) fn error(err: &Error, endpoint: Endpoint, challenge: Option<HeaderValue>) -> Response {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        error: Option<&'static str>,
-        description: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        instance_usable: Option<bool>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        update_repeatable: Option<bool>,
-    }
     let status = err.kind().status(endpoint);
     if status.is_server_error() {
         tracing::error!(error = %ErrorChain(err), "request failed");
     } else {
         tracing::debug!(error = %err, "request rejected");
     }
-    let body = Body {
-        error: err.kind().code(),
-        description: err.description(),
+    let body = ErrorBody {
+        error: err.kind().code().map(Cow::Borrowed),
+        description: Some(Cow::Borrowed(err.description())),
         instance_usable: err.instance_usable_on(endpoint),
         update_repeatable: err.update_repeatable_on(endpoint),
     };
@@ -124,26 +116,6 @@ impl std::fmt::Display for ErrorChain<'_> {
         }
         Ok(())
     }
-}
-
-#[derive(Serialize)]
-struct InstanceBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    dashboard_url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    operation: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<&'a InstanceMetadata>,
-    #[serde(flatten)]
-    vendor: &'a VendorFields,
-}
-
-#[derive(Serialize)]
-struct OperationBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    operation: Option<&'a str>,
-    #[serde(flatten)]
-    vendor: &'a VendorFields,
 }
 
 /// No vendor fields: the answers that have none of their own.
@@ -204,10 +176,10 @@ fn instance_response(
     json(
         status,
         &InstanceBody {
-            dashboard_url,
-            operation,
-            metadata,
-            vendor,
+            dashboard_url: dashboard_url.map(Cow::Borrowed),
+            operation: operation.map(Cow::Borrowed),
+            metadata: metadata.map(Cow::Borrowed),
+            vendor: Cow::Borrowed(vendor),
         },
     )
 }
@@ -250,12 +222,18 @@ fn deleted(
             StatusCode::OK,
             &OperationBody {
                 operation: None,
-                vendor,
+                vendor: Cow::Borrowed(vendor),
             },
         ),
         Completion::Accepted(op) => {
             match accepted_operation(op.as_deref(), accepts_incomplete, endpoint) {
-                Ok(operation) => json(StatusCode::ACCEPTED, &OperationBody { operation, vendor }),
+                Ok(operation) => json(
+                    StatusCode::ACCEPTED,
+                    &OperationBody {
+                        operation: operation.map(Cow::Borrowed),
+                        vendor: Cow::Borrowed(vendor),
+                    },
+                ),
                 Err(reason) => broken(&reason),
             }
         }
@@ -330,8 +308,8 @@ pub(crate) fn bound(result: Bound, accepts_incomplete: bool) -> Response {
                 Ok(operation) => json(
                     StatusCode::ACCEPTED,
                     &OperationBody {
-                        operation,
-                        vendor: &NO_VENDOR_FIELDS,
+                        operation: operation.map(Cow::Borrowed),
+                        vendor: Cow::Borrowed(&NO_VENDOR_FIELDS),
                     },
                 ),
                 Err(reason) => broken(&reason),
