@@ -77,7 +77,11 @@ async fn the_reference_broker_passes() {
         skipped
             .iter()
             .all(|c| c.rule.contains("a plan of another offering")
-                || c.rule.contains("with other parameters gets 409")),
+                || c.rule.contains("with other parameters gets 409")
+                // The reference plans are not binding_rotatable; `large` has no
+                // maintenance_info.
+                || c.rule.starts_with("Binding Rotation")
+                || c.rule == "Provisioning: plan `large` answers 422 MaintenanceInfoConflict to another maintenance_info version"),
         "{skipped:#?}"
     );
 }
@@ -133,7 +137,7 @@ async fn a_broker_without_bookkeeping_fails_with_the_rules_named() {
     // A failure shows the request and the response.
     let text = report.to_string();
     assert!(
-        text.contains("request:  PUT /v2/service_instances/osb-conformance-a-"),
+        text.contains("request:  PUT /v2/service_instances/osb-check-"),
         "{text}"
     );
     assert!(text.contains("response: 201 {}"), "{text}");

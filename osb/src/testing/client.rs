@@ -30,14 +30,37 @@ use crate::api::API_VERSION_HEADER;
 /// ```
 #[derive(Clone)]
 pub struct TestClient {
-    router: Router,
+    transport: Transport,
     headers: HeaderMap,
 }
+
+/// Where the requests go.
+#[derive(Clone)]
+enum Transport {
+    /// A router, in-process.
+    Router(Router),
+    /// A broker at a URL, through [`crate::client::Client::send_raw`].
+    #[cfg(feature = "client")]
+    Http(crate::client::Client),
+}
+
+/// The status a [`TestResponse`] shows when no answer came over HTTP (the body says
+/// why): not a status any broker sends.
+pub const NO_ANSWER: StatusCode = match StatusCode::from_u16(599) {
+    Ok(status) => status,
+    Err(_) => StatusCode::BAD_GATEWAY,
+};
 
 impl fmt::Debug for TestClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
+        let transport = match &self.transport {
+            Transport::Router(_) => String::from("router"),
+            #[cfg(feature = "client")]
+            Transport::Http(client) => client.url().to_owned(),
+        };
         f.debug_struct("TestClient")
+            .field("transport", &transport)
             .field("headers", &names)
             .finish()
     }
@@ -48,7 +71,27 @@ impl TestClient {
     pub fn new(router: Router) -> Self {
         let mut headers = HeaderMap::new();
         headers.insert(API_VERSION_HEADER, HeaderValue::from_static("2.17"));
-        Self { router, headers }
+        Self {
+            transport: Transport::Router(router),
+            headers,
+        }
+    }
+
+    /// A client for the broker `client` reaches over HTTP(S), sending the same
+    /// defaults: `client`'s own headers (credentials, version) are sent, and can be
+    /// replaced or removed here like the others. A request that gets no answer shows
+    /// as status [`NO_ANSWER`] with the error as its body.
+    #[cfg(feature = "client")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+    pub fn http(client: crate::client::Client) -> Self {
+        let mut headers = client.default_headers().clone();
+        if !headers.contains_key(API_VERSION_HEADER) {
+            headers.insert(API_VERSION_HEADER, HeaderValue::from_static("2.17"));
+        }
+        Self {
+            transport: Transport::Http(client),
+            headers,
+        }
     }
 
     /// Sends HTTP basic credentials with every request.
@@ -79,6 +122,12 @@ impl TestClient {
         self
     }
 
+    /// Whether `name` is among the headers sent by default.
+    pub fn has_header(&self, name: impl TryInto<HeaderName>) -> bool {
+        name.try_into()
+            .is_ok_and(|name| self.headers.contains_key(name))
+    }
+
     /// Stops sending a default header (credentials, the version, …).
     #[must_use]
     pub fn without_header(mut self, name: impl TryInto<HeaderName>) -> Self {
@@ -103,7 +152,12 @@ impl TestClient {
     pub async fn send_raw(&self, request: Request<Body>) -> TestResponse {
         let method = request.method().clone();
         let path = request.uri().to_string();
-        let response = match self.router.clone().oneshot(request).await {
+        let router = match &self.transport {
+            Transport::Router(router) => router.clone(),
+            #[cfg(feature = "client")]
+            Transport::Http(client) => return send_http(client, request).await,
+        };
+        let response = match router.oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},
         };
@@ -230,6 +284,44 @@ impl TestClient {
             operation,
         );
         self.request(Method::GET, &path).send().await
+    }
+}
+
+/// Sends `request` over HTTP; no answer becomes a [`NO_ANSWER`] response.
+#[cfg(feature = "client")]
+async fn send_http(client: &crate::client::Client, request: Request<Body>) -> TestResponse {
+    let method = request.method().clone();
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| request.uri().to_string(), ToString::to_string);
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    match client
+        .send_raw(method.clone(), &path, parts.headers, body)
+        .await
+    {
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            TestResponse {
+                method,
+                path,
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            }
+        }
+        Err(err) => TestResponse {
+            method,
+            path,
+            status: NO_ANSWER,
+            headers: HeaderMap::new(),
+            body: Bytes::from(format!("<no answer: {err}>")),
+        },
     }
 }
 

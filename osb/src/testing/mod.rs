@@ -37,6 +37,6 @@ mod client;
 mod conformance;
 mod store;
 
-pub use client::{TestClient, TestRequest, TestResponse};
-pub use conformance::{Check, Conformance, Outcome, PlanFixture, Report};
+pub use client::{NO_ANSWER, TestClient, TestRequest, TestResponse};
+pub use conformance::{Check, Conformance, Fixture, FixtureError, Outcome, PlanFixture, Report};
 pub use store::{sample_binding, sample_instance, store_contract};

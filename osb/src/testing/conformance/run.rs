@@ -1,264 +1,40 @@
-//! The conformance suite a broker author runs against their own broker.
+//! One run of the suite: the checks, in the order they run.
 
-use std::collections::HashMap;
-use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{TestClient, TestResponse};
+use super::{Check, Conformance, Created, Outcome, PlanFixture, Report};
 use crate::api::REQUEST_IDENTITY_HEADER;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Plan, ServiceOffering};
+use crate::testing::{TestClient, TestResponse};
+use crate::wire::BindingBody;
 
-/// What to send for one plan: valid parameters, and optionally requests that differ
-/// from them, to check the 409 answers.
-#[derive(Debug, Clone, Default)]
-pub struct PlanFixture {
-    provision: Option<Value>,
-    conflicting_provision: Option<Value>,
-    bind: Option<Value>,
-    bind_resource: Option<Value>,
-    conflicting_bind_resource: Option<Value>,
-}
+/// The catalog schema of the specification's openapi.yaml (v2.17), made by
+/// conformance/spec/catalog_schema.py.
+const CATALOG_SCHEMA: &str = include_str!("../catalog.schema.json");
 
-impl PlanFixture {
-    /// No parameters at all (`parameters` is left out of every request).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Valid provision `parameters`.
-    #[must_use]
-    pub fn provision(mut self, parameters: Value) -> Self {
-        self.provision = Some(parameters);
-        self
-    }
-
-    /// Other valid provision `parameters`: re-provisioning the same id with them must
-    /// answer 409. Without them, the suite uses another plan of the same offering.
-    #[must_use]
-    pub fn conflicting_provision(mut self, parameters: Value) -> Self {
-        self.conflicting_provision = Some(parameters);
-        self
-    }
-
-    /// Valid bind `parameters`.
-    #[must_use]
-    pub fn bind(mut self, parameters: Value) -> Self {
-        self.bind = Some(parameters);
-        self
-    }
-
-    /// The `bind_resource` to bind with (default `{"app_guid": "osb-conformance-app"}`).
-    #[must_use]
-    pub fn bind_resource(mut self, resource: Value) -> Self {
-        self.bind_resource = Some(resource);
-        self
-    }
-
-    /// Another `bind_resource`: re-binding the same id with it must answer 409. Without
-    /// it, the 409 check for bindings is skipped (a broker may ignore the resource).
-    #[must_use]
-    pub fn conflicting_bind_resource(mut self, resource: Value) -> Self {
-        self.conflicting_bind_resource = Some(resource);
-        self
-    }
-}
-
-/// The outcome of one check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The broker did what the rule says.
-    Passed,
-    /// It did not; the text shows the request and response.
-    Failed(String),
-    /// The check does not apply to this broker, and why.
-    Skipped(String),
-}
-
-/// One rule checked against the broker.
-#[derive(Debug, Clone)]
-pub struct Check {
-    /// The rule, naming the specification section it comes from.
-    pub rule: String,
-    /// What happened.
-    pub outcome: Outcome,
-}
-
-/// Everything the suite checked.
-#[derive(Debug, Clone, Default)]
-pub struct Report {
-    /// The checks, in the order they ran.
-    pub checks: Vec<Check>,
-}
-
-impl Report {
-    /// The checks that failed.
-    pub fn failures(&self) -> impl Iterator<Item = &Check> {
-        self.checks
-            .iter()
-            .filter(|check| matches!(check.outcome, Outcome::Failed(_)))
-    }
-
-    /// How many checks passed.
-    pub fn passed(&self) -> usize {
-        self.checks
-            .iter()
-            .filter(|check| check.outcome == Outcome::Passed)
-            .count()
-    }
-
-    /// Panics with every failure, each naming its rule, request and response.
-    #[track_caller]
-    pub fn assert_passed(&self) {
-        if self.failures().next().is_some() {
-            panic!("the broker breaks rules of the OSB API:\n{self}");
-        }
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for check in &self.checks {
-            match &check.outcome {
-                Outcome::Passed => writeln!(f, "passed   {}", check.rule)?,
-                Outcome::Skipped(why) => writeln!(f, "skipped  {} ({why})", check.rule)?,
-                Outcome::Failed(details) => {
-                    writeln!(f, "FAILED   {}", check.rule)?;
-                    for line in details.lines() {
-                        writeln!(f, "           {line}")?;
-                    }
-                }
-            }
-        }
-        let failed = self.failures().count();
-        write!(
-            f,
-            "{} passed, {failed} failed, {} skipped",
-            self.passed(),
-            self.checks.len() - self.passed() - failed
-        )
-    }
-}
-
-/// The conformance suite: the rules of the specification every broker must follow,
-/// checked in-process against a broker's router.
-///
-/// It reads the catalog, then for every plan provisions, fetches, binds, unbinds and
-/// deprovisions resources (polling asynchronous operations), and probes the answers
-/// the framework and the specification require: 401 without credentials, the version
-/// header rules, 400 for malformed bodies and unknown ids, 201 → 200 → 409 for
-/// provision and bind, 410 for deleting what does not exist, 404 for fetching it,
-/// `AsyncRequired`, the request identity echo.
-///
-/// ```
-/// # async fn demo(router: axum::Router) {
-/// use osb::testing::{Conformance, PlanFixture};
-/// use serde_json::json;
-///
-/// let report = Conformance::new(router)
-///     .basic_auth("admin", "admin")
-///     .plan("plan-small-id", PlanFixture::new().provision(json!({"size_mb": 64})))
-///     .run()
-///     .await;
-/// report.assert_passed();
-/// # }
-/// ```
-#[derive(Debug)]
-pub struct Conformance {
-    client: TestClient,
-    authenticated: bool,
-    plans: HashMap<String, PlanFixture>,
-    missing_version: StatusCode,
-    poll_timeout: Duration,
-    poll_interval: Duration,
-}
-
-impl Conformance {
-    /// A suite for `router`, which must accept requests without credentials unless
-    /// [`Conformance::basic_auth`] or [`Conformance::bearer`] says otherwise.
-    pub fn new(router: Router) -> Self {
-        Self {
-            client: TestClient::new(router),
-            authenticated: false,
-            plans: HashMap::new(),
-            missing_version: StatusCode::PRECONDITION_FAILED,
-            poll_timeout: Duration::from_secs(30),
-            poll_interval: Duration::from_millis(20),
-        }
-    }
-
-    /// The broker's basic-auth credentials; the 401 checks then run.
-    #[must_use]
-    pub fn basic_auth(mut self, username: &str, password: &str) -> Self {
-        self.client = self.client.basic_auth(username, password);
-        self.authenticated = true;
-        self
-    }
-
-    /// The broker's bearer token; the 401 checks then run.
-    #[must_use]
-    pub fn bearer(mut self, token: &str) -> Self {
-        self.client = self.client.bearer(token);
-        self.authenticated = true;
-        self
-    }
-
-    /// What to send for plan `plan_id`. Plans without a fixture get no parameters.
-    #[must_use]
-    pub fn plan(mut self, plan_id: &str, fixture: PlanFixture) -> Self {
-        self.plans.insert(plan_id.to_owned(), fixture);
-        self
-    }
-
-    /// The status expected for a request without `X-Broker-API-Version` (default 412;
-    /// 400 for a router built with `MissingVersion::BadRequest`).
-    #[must_use]
-    pub fn missing_version_status(mut self, status: StatusCode) -> Self {
-        self.missing_version = status;
-        self
-    }
-
-    /// How long an asynchronous operation may take (default 30 s) and how often to
-    /// poll it (default 20 ms).
-    #[must_use]
-    pub fn polling(mut self, timeout: Duration, interval: Duration) -> Self {
-        self.poll_timeout = timeout;
-        self.poll_interval = interval;
-        self
-    }
-
-    /// Runs every check and reports.
-    pub async fn run(&self) -> Report {
-        let mut run = Run {
-            suite: self,
-            report: Report::default(),
-            next_id: 0,
-        };
-        let Some(catalog) = run.catalog().await else {
-            return run.report;
-        };
-        run.authentication().await;
-        run.version_header().await;
-        run.request_identity().await;
-        run.bad_requests(&catalog).await;
-        run.missing_resources(&catalog).await;
-        for service in &catalog.services {
-            for plan in &service.plans {
-                run.lifecycle(&catalog, service, plan).await;
-            }
-        }
-        run.report
-    }
+/// What is being polled, for the checks that depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PollKind {
+    /// A provision: its answers carry no field of a failed update.
+    Provision,
+    /// A bind.
+    Bind,
+    /// A deprovision or an unbind: `410 Gone` ends it well.
+    Delete,
 }
 
 /// One run of the suite: the checks so far.
-struct Run<'a> {
+pub(super) struct Run<'a> {
     suite: &'a Conformance,
     report: Report,
     next_id: u32,
+    /// Makes this run's ids its own, so that runs against a broker that keeps its
+    /// state never meet each other's instances.
+    token: String,
+    deadline: Option<Instant>,
 }
 
 /// A request and its response, for failure messages.
@@ -275,14 +51,107 @@ fn exchange(body: Option<&Value>, response: &TestResponse) -> String {
     text
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    pub(super) fn new(suite: &'a Conformance, deadline: Option<Instant>) -> Self {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos());
+        Self {
+            suite,
+            report: Report::default(),
+            next_id: 0,
+            token: format!("{:08x}", (nanos as u64 ^ (nanos >> 64) as u64) as u32),
+            deadline,
+        }
+    }
+
+    pub(super) fn finish(self) -> Report {
+        self.report
+    }
+
+    /// Every check, in order.
+    pub(super) async fn all(&mut self) {
+        let Some(catalog) = self.catalog().await else {
+            return;
+        };
+        self.authentication().await;
+        self.version_header().await;
+        self.request_identity().await;
+        self.bad_requests(&catalog).await;
+        self.missing_resources(&catalog).await;
+        for service in &catalog.services {
+            for plan in &service.plans {
+                if let Some(why) = self.excluded(service, plan) {
+                    self.record(
+                        format!("Provisioning: plan `{}` is exercised", plan.name),
+                        Outcome::Skipped(why),
+                    );
+                    continue;
+                }
+                if self.out_of_time() {
+                    self.record(
+                        format!("Provisioning: plan `{}` is exercised", plan.name),
+                        Outcome::Skipped(String::from("the time limit ran out")),
+                    );
+                    continue;
+                }
+                self.lifecycle(&catalog, service, plan).await;
+            }
+        }
+    }
+
+    fn out_of_time(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// Why a plan is left out, if it is.
+    fn excluded(&self, service: &ServiceOffering, plan: &Plan) -> Option<String> {
+        if let Some(wanted) = &self.suite.service
+            && *wanted != service.id
+            && *wanted != service.name
+        {
+            return Some(format!("the fixture names offering `{wanted}`"));
+        }
+        if self.suite.only_listed_plans && self.fixture_of(plan).is_none() {
+            return Some(String::from("the fixture does not list it"));
+        }
+        None
+    }
+
+    /// The plan's fixture, by id or by name.
+    fn fixture_of(&self, plan: &Plan) -> Option<&PlanFixture> {
+        self.suite
+            .plans
+            .get(&plan.id)
+            .or_else(|| self.suite.plans.get(&plan.name))
+    }
+
     fn client(&self) -> &TestClient {
         &self.suite.client
     }
 
     fn id(&mut self, what: &str) -> String {
         self.next_id += 1;
-        format!("osb-conformance-{what}-{}", self.next_id)
+        format!("osb-check-{}-{what}-{}", self.token, self.next_id)
+    }
+
+    /// Remembers an instance to deprovision at the end.
+    fn created(&self, instance_id: &str, service: &ServiceOffering, plan: &Plan) {
+        if let Ok(mut created) = self.suite.created.lock() {
+            created.push(Created {
+                instance_id: instance_id.to_owned(),
+                service_id: service.id.clone(),
+                plan_id: plan.id.clone(),
+            });
+        }
+    }
+
+    /// Forgets an instance the broker deleted.
+    fn deleted(&self, instance_id: &str) {
+        if let Ok(mut created) = self.suite.created.lock() {
+            created.retain(|created| created.instance_id != instance_id);
+        }
     }
 
     fn record(&mut self, rule: impl Into<String>, outcome: Outcome) {
@@ -332,6 +201,7 @@ impl Run<'_> {
         if !self.expect(rule, None, &response, 200) {
             return None;
         }
+        self.catalog_schema(&response);
         let catalog: Catalog = match serde_json::from_slice(&response.body) {
             Ok(catalog) => catalog,
             Err(err) => {
@@ -352,6 +222,32 @@ impl Run<'_> {
             Err(err) => self.record(rule, Outcome::Failed(err.problems().join("\n"))),
         }
         Some(catalog)
+    }
+
+    /// «Catalog Management»: the body validates against the catalog schema of the
+    /// specification's openapi.yaml (v2.17).
+    fn catalog_schema(&mut self, response: &TestResponse) {
+        let rule =
+            "Catalog Management: the catalog validates against the v2.17 openapi.yaml schema";
+        let validator = serde_json::from_str::<Value>(CATALOG_SCHEMA)
+            .ok()
+            .and_then(|schema| jsonschema::draft7::new(&schema).ok());
+        let Some(validator) = validator else {
+            self.record(
+                rule,
+                Outcome::Skipped(String::from("the schema could not be loaded")),
+            );
+            return;
+        };
+        let problems: Vec<String> = validator
+            .iter_errors(&response.json())
+            .map(|error| format!("{}: {error}", error.instance_path()))
+            .collect();
+        if problems.is_empty() {
+            self.record(rule, Outcome::Passed);
+        } else {
+            self.record(rule, Outcome::Failed(problems.join("\n")));
+        }
     }
 
     async fn authentication(&mut self) {
@@ -484,6 +380,14 @@ impl Run<'_> {
                 "Provisioning: a request without service_id gets 400",
                 json!({"plan_id": plan.id, "organization_guid": "org", "space_guid": "space"}),
             ),
+            (
+                "Provisioning: an empty service_id gets 400",
+                provision_body("", &plan.id, None),
+            ),
+            (
+                "Provisioning: an empty plan_id gets 400",
+                provision_body(&service.id, "", None),
+            ),
         ];
         for (rule, body) in cases {
             let response = self.client().provision(&id, &body, true).await;
@@ -576,16 +480,36 @@ impl Run<'_> {
         }
     }
 
+    /// How long to poll an operation of `plan`: the suite's limit, or the plan's
+    /// `maximum_polling_duration` when shorter, never past the run's deadline.
+    fn poll_limit(&self, plan: &Plan) -> Duration {
+        let mut limit = self.suite.poll_timeout;
+        if let Some(seconds) = plan.maximum_polling_duration {
+            limit = limit.min(Duration::from_secs(seconds));
+        }
+        if let Some(deadline) = self.deadline {
+            limit = limit.min(deadline.saturating_duration_since(Instant::now()));
+        }
+        limit
+    }
+
     /// Polls `last_operation` (of an instance, or of a binding) until it is no longer
-    /// `in progress`; `true` if it reports `succeeded`.
+    /// `in progress`; `true` if it reports `succeeded`. Sleeps for the broker's
+    /// `Retry-After` when it sends one (within the limit), and checks its form and,
+    /// for a provision, that the answers carry no field of a failed update.
     async fn poll(
         &mut self,
         rule: &str,
         instance_id: &str,
         binding_id: Option<&str>,
         operation: Option<&str>,
+        plan: &Plan,
+        kind: PollKind,
     ) -> bool {
         let started = Instant::now();
+        let limit = self.poll_limit(plan);
+        let mut retry_after_checked = false;
+        let mut fields_checked = false;
         loop {
             let response = match binding_id {
                 None => self.client().last_operation(instance_id, operation).await,
@@ -595,19 +519,61 @@ impl Run<'_> {
                         .await
                 }
             };
-            let state = response.json()["state"].as_str().map(str::to_owned);
+            let mut pause = self.suite.poll_interval;
+            if let Some(value) = response.header("retry-after")
+                && !retry_after_checked
+            {
+                retry_after_checked = true;
+                let value = value.trim();
+                let rule = format!(
+                    "Polling Last Operation: plan `{}`'s Retry-After is a number of seconds or an HTTP date",
+                    plan.name
+                );
+                match value.parse::<u64>() {
+                    Ok(seconds) => {
+                        pause = Duration::from_secs(seconds);
+                        self.record(rule, Outcome::Passed);
+                    }
+                    Err(_) if looks_like_http_date(value) => self.record(rule, Outcome::Passed),
+                    Err(_) => self.record(rule, Outcome::Failed(exchange(None, &response))),
+                }
+            }
+            let body = response.json();
+            if kind == PollKind::Provision
+                && binding_id.is_none()
+                && !fields_checked
+                && response.status == StatusCode::OK
+            {
+                fields_checked = true;
+                let rule = format!(
+                    "Polling Last Operation: plan `{}`'s provision answers carry no instance_usable or update_repeatable",
+                    plan.name
+                );
+                if body.get("instance_usable").is_some() || body.get("update_repeatable").is_some()
+                {
+                    self.record(rule, Outcome::Failed(exchange(None, &response)));
+                } else {
+                    self.record(rule, Outcome::Passed);
+                }
+            }
+            let state = body["state"].as_str().map(str::to_owned);
             match (response.status.as_u16(), state.as_deref()) {
-                (200, Some("in progress")) if started.elapsed() < self.suite.poll_timeout => {
-                    tokio::time::sleep(self.suite.poll_interval).await;
+                (200, Some("in progress")) if started.elapsed() < limit => {
+                    let left = limit.saturating_sub(started.elapsed());
+                    tokio::time::sleep(pause.min(left)).await;
                 }
                 (200, Some("succeeded")) => {
                     self.record(rule, Outcome::Passed);
                     return true;
                 }
+                // «Polling Last Operation»: 410 Gone tells a finished delete too.
+                (410, _) if kind == PollKind::Delete => {
+                    self.record(rule, Outcome::Passed);
+                    return true;
+                }
                 _ => {
                     let details = format!(
-                        "expected 200 with state `succeeded` within {:?}\n{}",
-                        self.suite.poll_timeout,
+                        "expected 200 with state `succeeded` within {limit:?}\n{}",
                         exchange(None, &response)
                     );
                     self.record(rule, Outcome::Failed(details));
@@ -617,21 +583,68 @@ impl Run<'_> {
         }
     }
 
+    /// «Provisioning» (2.15): a provision naming another `maintenance_info.version`
+    /// than the plan's gets 422 `MaintenanceInfoConflict`.
+    async fn maintenance_conflict(
+        &mut self,
+        service: &ServiceOffering,
+        plan: &Plan,
+        fixture: &PlanFixture,
+    ) {
+        let rule = format!(
+            "Provisioning: plan `{}` answers 422 MaintenanceInfoConflict to another maintenance_info version",
+            plan.name
+        );
+        if plan.maintenance_info.is_none() {
+            self.record(
+                rule,
+                Outcome::Skipped(String::from("the plan has no maintenance_info")),
+            );
+            return;
+        }
+        let id = self.id(&format!("{}-maintenance", plan.name));
+        self.created(&id, service, plan);
+        let mut body = provision_body(&service.id, &plan.id, fixture.provision.as_ref());
+        body["maintenance_info"] = json!({"version": "0.0.0-osb-check"});
+        let response = self.client().provision(&id, &body, true).await;
+        if self.expect(&rule, Some(&body), &response, 422) {
+            if response.json()["error"] != "MaintenanceInfoConflict" {
+                let last = self.report.checks.len() - 1;
+                self.report.checks[last].outcome = Outcome::Failed(format!(
+                    "expected the error code MaintenanceInfoConflict\n{}",
+                    exchange(Some(&body), &response)
+                ));
+            }
+            self.deleted(&id);
+        }
+    }
+
     async fn lifecycle(
         &mut self,
         catalog: &Catalog,
         service: &crate::catalog::ServiceOffering,
         plan: &crate::catalog::Plan,
     ) {
-        let fixture = self.suite.plans.get(&plan.id).cloned().unwrap_or_default();
+        let fixture = self.fixture_of(plan).cloned().unwrap_or_default();
         let name = &plan.name;
+        self.maintenance_conflict(service, plan, &fixture).await;
         let id = self.id(name);
+        self.created(&id, service, plan);
         let body = provision_body(&service.id, &plan.id, fixture.provision.as_ref());
 
         // «Synchronous and Asynchronous Operations»: learn whether the plan is async-only.
         let first = self.client().provision(&id, &body, false).await;
         let asynchronous = first.status == StatusCode::UNPROCESSABLE_ENTITY
             && first.json()["error"] == "AsyncRequired";
+        if fixture.async_only && !asynchronous {
+            self.record(
+                format!("Asynchronous Operations: plan `{name}` answers 422 AsyncRequired without accepts_incomplete"),
+                Outcome::Failed(format!(
+                    "the fixture says the plan is asynchronous only\n{}",
+                    exchange(Some(&body), &first)
+                )),
+            );
+        }
         let created = if asynchronous {
             self.record(
                 format!("Asynchronous Operations: plan `{name}` answers 422 AsyncRequired without accepts_incomplete"),
@@ -668,6 +681,8 @@ impl Run<'_> {
                 &id,
                 None,
                 operation.as_deref(),
+                plan,
+                PollKind::Provision,
             )
             .await
         } else {
@@ -727,9 +742,39 @@ impl Run<'_> {
             }
         }
 
+        if service.instances_retrievable == Some(true) {
+            let path = format!(
+                "/v2/service_instances/{id}?service_id={}&plan_id={}",
+                encode(&service.id),
+                encode(&plan.id)
+            );
+            let response = self.client().request(Method::GET, &path).send().await;
+            self.expect(
+                &format!("Fetching a Service Instance: plan `{name}`'s instance answers 200 to a fetch with the service_id and plan_id hints"),
+                None,
+                &response,
+                200,
+            );
+        }
+
         if service.is_plan_bindable(plan) {
             self.binding(service, plan, &fixture, &id).await;
         }
+
+        let response = self
+            .client()
+            .request(
+                Method::DELETE,
+                &format!("/v2/service_instances/{id}?accepts_incomplete=true"),
+            )
+            .send()
+            .await;
+        self.expect(
+            "Deprovisioning: a request without service_id and plan_id gets 400",
+            None,
+            &response,
+            400,
+        );
 
         let deleted = self
             .client()
@@ -748,6 +793,8 @@ impl Run<'_> {
                     &id,
                     None,
                     operation.as_deref(),
+                    plan,
+                    PollKind::Delete,
                 )
                 .await
             }
@@ -760,6 +807,7 @@ impl Run<'_> {
             )
         };
         if done {
+            self.deleted(&id);
             let again = self
                 .client()
                 .deprovision(&id, &service.id, &plan.id, asynchronous)
@@ -786,6 +834,107 @@ impl Run<'_> {
         }
     }
 
+    /// «Binding» › «Body»: the answer has the specification's shape (`endpoints` of
+    /// 2.15, `metadata` of 2.16 with `renew_before` ≤ `expires_at`, credentials an
+    /// object).
+    fn binding_shape(&mut self, name: &str, body: &Value, response: &TestResponse) {
+        let rule = format!(
+            "Binding: plan `{name}`'s binding has the specification's shape (credentials, endpoints, volume_mounts, metadata)"
+        );
+        let problem = match serde_json::from_slice::<BindingBody<'static>>(&response.body) {
+            Err(err) => Some(format!("the body is not a binding: {err}")),
+            Ok(binding) => {
+                let times = binding
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.expires_at.zip(m.renew_before));
+                if let Some((expires, renew)) = times
+                    && renew > expires
+                {
+                    Some(String::from(
+                        "metadata.renew_before is after metadata.expires_at",
+                    ))
+                } else if binding
+                    .credentials
+                    .as_ref()
+                    .is_some_and(|c| !c.get().trim_start().starts_with('{'))
+                {
+                    Some(String::from("credentials is not a JSON object"))
+                } else {
+                    None
+                }
+            }
+        };
+        match problem {
+            None => self.record(rule, Outcome::Passed),
+            Some(problem) => self.record(
+                rule,
+                Outcome::Failed(format!("{problem}\n{}", exchange(Some(body), response))),
+            ),
+        }
+    }
+
+    /// «Binding Rotation» (2.17): a bind naming `predecessor_binding_id` makes a new
+    /// binding while the old one stays; both are unbound after.
+    async fn rotation(
+        &mut self,
+        service: &ServiceOffering,
+        plan: &Plan,
+        fixture: &PlanFixture,
+        instance_id: &str,
+        predecessor: &str,
+        asynchronous: bool,
+    ) {
+        let name = &plan.name;
+        let successor = self.id(&format!("{name}-successor"));
+        let mut body = json!({
+            "service_id": service.id,
+            "plan_id": plan.id,
+            "predecessor_binding_id": predecessor,
+            "context": {"platform": "cloudfoundry"},
+        });
+        if let Some(parameters) = &fixture.bind {
+            body["parameters"] = parameters.clone();
+        }
+        let response = self
+            .client()
+            .bind(instance_id, &successor, &body, asynchronous)
+            .await;
+        let rule = format!(
+            "Binding Rotation: plan `{name}` rotates a binding with predecessor_binding_id"
+        );
+        let made = if asynchronous {
+            self.expect(&rule, Some(&body), &response, 202)
+                && {
+                    let operation = response.json()["operation"].as_str().map(str::to_owned);
+                    self.poll(
+                    &format!("Polling Last Operation for Service Bindings: plan `{name}`'s rotated bind succeeds"),
+                    instance_id,
+                    Some(&successor),
+                    operation.as_deref(),
+                    plan,
+                    PollKind::Bind,
+                )
+                .await
+                }
+        } else {
+            self.expect(&rule, Some(&body), &response, 201)
+        };
+        if made {
+            // The successor goes at once; the predecessor is unbound by the caller.
+            let response = self
+                .client()
+                .unbind(instance_id, &successor, &service.id, &plan.id, true)
+                .await;
+            if !matches!(response.status.as_u16(), 200 | 202) {
+                self.record(
+                    format!("Binding Rotation: plan `{name}`'s rotated binding unbinds"),
+                    Outcome::Failed(exchange(None, &response)),
+                );
+            }
+        }
+    }
+
     async fn binding(
         &mut self,
         service: &crate::catalog::ServiceOffering,
@@ -800,10 +949,28 @@ impl Run<'_> {
             .clone()
             .unwrap_or_else(|| json!({"app_guid": "osb-conformance-app"}));
         let body = bind_body(&service.id, &plan.id, &resource, fixture.bind.as_ref());
+        let mut without_service = body.clone();
+        if let Some(fields) = without_service.as_object_mut() {
+            fields.remove("service_id");
+        }
+        let missing_id = self.id(&format!("{name}-binding-bad"));
+        let response = self
+            .client()
+            .bind(instance_id, &missing_id, &without_service, true)
+            .await;
+        self.expect(
+            "Binding: a request without service_id gets 400",
+            Some(&without_service),
+            &response,
+            400,
+        );
         let first = self
             .client()
             .bind(instance_id, &binding_id, &body, false)
             .await;
+        if first.status == StatusCode::CREATED {
+            self.binding_shape(name, &body, &first);
+        }
         let asynchronous_bind = first.status == StatusCode::UNPROCESSABLE_ENTITY
             && first.json()["error"] == "AsyncRequired";
         let created = if asynchronous_bind {
@@ -833,6 +1000,8 @@ impl Run<'_> {
                 instance_id,
                 Some(&binding_id),
                 operation.as_deref(),
+                plan,
+                PollKind::Bind,
             )
             .await
         } else {
@@ -874,6 +1043,24 @@ impl Run<'_> {
                 Outcome::Skipped(String::from("no conflicting bind_resource given")),
             ),
         }
+        if plan.binding_rotatable == Some(true) {
+            self.rotation(
+                service,
+                plan,
+                fixture,
+                instance_id,
+                &binding_id,
+                asynchronous_bind,
+            )
+            .await;
+        } else {
+            self.record(
+                format!(
+                    "Binding Rotation: plan `{name}` rotates a binding with predecessor_binding_id"
+                ),
+                Outcome::Skipped(String::from("the plan is not binding_rotatable")),
+            );
+        }
         if service.bindings_retrievable == Some(true) {
             let response = self.client().fetch_binding(instance_id, &binding_id).await;
             self.expect(
@@ -906,6 +1093,8 @@ impl Run<'_> {
                     instance_id,
                     Some(&binding_id),
                     operation.as_deref(),
+                    plan,
+                        PollKind::Delete,
                 )
                 .await
             }
@@ -972,4 +1161,23 @@ fn bind_body(
         body["parameters"] = parameters.clone();
     }
     body
+}
+
+/// Whether `value` has the shape of an HTTP date (RFC 9110 IMF-fixdate, such as
+/// `Sun, 06 Nov 1994 08:49:37 GMT`).
+fn looks_like_http_date(value: &str) -> bool {
+    let parts: Vec<&str> = value.split(' ').collect();
+    parts.len() == 6
+        && parts[0].len() == 4
+        && parts[0].ends_with(',')
+        && parts[1].len() == 2
+        && parts[1].bytes().all(|b| b.is_ascii_digit())
+        && parts[3].len() == 4
+        && parts[4].len() == 8
+        && parts[5] == "GMT"
+}
+
+/// A query value, form-encoded.
+fn encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
