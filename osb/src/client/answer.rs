@@ -28,7 +28,6 @@ impl<T> Answer<T> {
 
 /// The answer to a bind: the binding, or an operation to poll.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub enum BindAnswer {
     /// `200` (an identical binding existed) or `201` (created): the binding.
     Bound(BindingBody<'static>),

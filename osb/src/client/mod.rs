@@ -159,13 +159,12 @@ impl ClientBuilder {
                 "invalid broker URL {url:?}: the scheme must be http or https"
             )));
         }
-        let mut http = reqwest::Client::builder()
+        // reqwest needs a TLS backend even for http:// (it would otherwise look for a
+        // process-wide rustls provider, and panic without one).
+        let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none());
-        if parsed.scheme() == "https" {
-            http = http.tls_backend_preconfigured(self.tls.config()?);
-        }
-        let http = http
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_backend_preconfigured(self.tls.config()?)
             .build()
             .map_err(|err| ClientError::Settings(chain(&err)))?;
         Ok(Client {
@@ -203,6 +202,11 @@ fn chain(err: &(dyn std::error::Error + 'static)) -> String {
 
 /// A fresh request identity: a random UUID (version 4).
 fn request_identity() -> String {
+    random_id()
+}
+
+/// A random UUID (version 4), as platforms make instance and binding ids.
+pub fn random_id() -> String {
     let bytes: [u8; 16] = rand::random();
     let n = u128::from_be_bytes(bytes);
     let n = (n & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
