@@ -30,7 +30,12 @@ pub(crate) struct Broker {
     #[arg(long, env = "OSB_BROKER_USERNAME", global = true)]
     pub(crate) username: Option<String>,
     /// Basic-auth password.
-    #[arg(long, env = "OSB_BROKER_PASSWORD", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "OSB_BROKER_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
     pub(crate) password: Option<String>,
     /// A bearer token instead of basic auth.
     #[arg(long, env = "OSB_BROKER_TOKEN", global = true, hide_env_values = true)]

@@ -34,7 +34,10 @@ pub(crate) async fn run(client: Client, args: &Check) -> Exit {
     let suite = Conformance::with_client(TestClient::http(client))
         .fixture(fixture)
         .missing_version_status(missing_version)
-        .polling(Duration::from_secs(args.poll_timeout), Duration::from_millis(250))
+        .polling(
+            Duration::from_secs(args.poll_timeout),
+            Duration::from_millis(250),
+        )
         .time_limit(Duration::from_secs(args.timeout));
     let report = tokio::select! {
         report = suite.run() => report,

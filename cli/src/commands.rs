@@ -14,12 +14,19 @@ use crate::output;
 use crate::{Exit, catalog};
 
 /// Runs one command; the error is the call's.
-pub(crate) async fn run(client: &Client, command: Command, json: bool) -> Result<Exit, ClientError> {
+pub(crate) async fn run(
+    client: &Client,
+    command: Command,
+    json: bool,
+) -> Result<Exit, ClientError> {
     match command {
         Command::Catalog => {
             let catalog = catalog(client).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&catalog).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&catalog).unwrap_or_default()
+                );
             } else {
                 output::catalog_table(&catalog);
             }
@@ -33,14 +40,20 @@ pub(crate) async fn run(client: &Client, command: Command, json: bool) -> Result
         Command::Fetch(args) => {
             let body = match &args.binding {
                 None => serde_json::to_value(client.fetch_instance(&args.id).await?),
-                Some(binding) => serde_json::to_value(client.fetch_binding(&args.id, binding).await?),
+                Some(binding) => {
+                    serde_json::to_value(client.fetch_binding(&args.id, binding).await?)
+                }
             };
             output::answer(json, "fetched", &body.unwrap_or_default(), None);
             Ok(Exit::Done)
         }
         Command::LastOperation(args) => {
             let polled = match &args.binding {
-                None => client.last_operation(&args.id, args.operation.as_deref()).await?,
+                None => {
+                    client
+                        .last_operation(&args.id, args.operation.as_deref())
+                        .await?
+                }
                 Some(binding) => {
                     client
                         .binding_last_operation(&args.id, binding, args.operation.as_deref())
@@ -66,7 +79,9 @@ fn resolve<'c>(
         .iter()
         .find(|s| s.id == service || s.name == service)
         .ok_or_else(|| {
-            ClientError::Settings(format!("the catalog has no offering with the id or name {service:?}"))
+            ClientError::Settings(format!(
+                "the catalog has no offering with the id or name {service:?}"
+            ))
         })?;
     let plan = match plan {
         None => None,
@@ -86,7 +101,10 @@ fn resolve<'c>(
     Ok((offering, plan))
 }
 
-async fn resolve_plan(client: &Client, plan: &args::Plan) -> Result<(ServiceOffering, Plan), ClientError> {
+async fn resolve_plan(
+    client: &Client,
+    plan: &args::Plan,
+) -> Result<(ServiceOffering, Plan), ClientError> {
     let catalog = catalog(client).await?;
     let (service, found) = resolve(&catalog, &plan.service, Some(&plan.plan))?;
     match found {
@@ -100,7 +118,9 @@ fn parameters(text: Option<&str>) -> Result<Option<Value>, ClientError> {
         serde_json::from_str::<Value>(text)
             .ok()
             .filter(Value::is_object)
-            .ok_or_else(|| ClientError::Settings(format!("--params must be a JSON object, not {text:?}")))
+            .ok_or_else(|| {
+                ClientError::Settings(format!("--params must be a JSON object, not {text:?}"))
+            })
     })
     .transpose()
 }
@@ -140,7 +160,11 @@ fn show(bar: &ProgressBar, what: &str) -> impl FnMut(&LastOperationBody<'_>) {
 
 /// The exit code of an operation's last state: a failed operation is a broker error.
 fn state_exit(body: &LastOperationBody<'_>) -> Exit {
-    if body.state == OperationState::Failed { Exit::Broker } else { Exit::Done }
+    if body.state == OperationState::Failed {
+        Exit::Broker
+    } else {
+        Exit::Done
+    }
 }
 
 /// Polls an instance's operation to its end, printing the result.
@@ -154,7 +178,9 @@ async fn wait_instance(
     extra: Value,
 ) -> Result<Exit, ClientError> {
     let bar = spinner(what);
-    let done = client.wait_for_instance(id, operation, &wait, show(&bar, what)).await;
+    let done = client
+        .wait_for_instance(id, operation, &wait, show(&bar, what))
+        .await;
     bar.finish_and_clear();
     let done = done?;
     let mut body = extra;
@@ -163,10 +189,15 @@ async fn wait_instance(
     Ok(state_exit(&done))
 }
 
-async fn provision(client: &Client, args: args::Provision, json: bool) -> Result<Exit, ClientError> {
+async fn provision(
+    client: &Client,
+    args: args::Provision,
+    json: bool,
+) -> Result<Exit, ClientError> {
     let (service, plan) = resolve_plan(client, &args.plan).await?;
     let id = args.id.unwrap_or_else(random_id);
-    let mut request = ProvisionRequest::new(&service.id, &plan.id).organization(&args.org, &args.space);
+    let mut request =
+        ProvisionRequest::new(&service.id, &plan.id).organization(&args.org, &args.space);
     if let Some(parameters) = parameters(args.params.as_deref())? {
         request = request.parameters(&parameters);
     }
@@ -179,7 +210,16 @@ async fn provision(client: &Client, args: args::Provision, json: bool) -> Result
     if answer.is_accepted() && args.run.wait {
         let operation = answer.body.operation.clone();
         let wait = wait_for(Some(&plan), &args.run);
-        return wait_instance(client, &id, operation.as_deref(), wait, "provision", json, body).await;
+        return wait_instance(
+            client,
+            &id,
+            operation.as_deref(),
+            wait,
+            "provision",
+            json,
+            body,
+        )
+        .await;
     }
     body["status_text"] = output::status_text(answer.status).into();
     output::answer(json, "provision", &body, Some(&id));
@@ -205,7 +245,16 @@ async fn update(client: &Client, args: args::Update, json: bool) -> Result<Exit,
     if answer.is_accepted() && args.run.wait {
         let operation = answer.body.operation.clone();
         let wait = wait_for(plan, &args.run);
-        return wait_instance(client, &args.id, operation.as_deref(), wait, "update", json, body).await;
+        return wait_instance(
+            client,
+            &args.id,
+            operation.as_deref(),
+            wait,
+            "update",
+            json,
+            body,
+        )
+        .await;
     }
     output::answer(json, "update", &body, None);
     Ok(Exit::Done)
@@ -224,7 +273,16 @@ async fn deprovision(client: &Client, args: args::Target, json: bool) -> Result<
     if answer.is_accepted() && args.run.wait {
         let operation = answer.body.operation.clone();
         let wait = wait_for(Some(&plan), &args.run).deleting();
-        return wait_instance(client, &args.id, operation.as_deref(), wait, "deprovision", json, body).await;
+        return wait_instance(
+            client,
+            &args.id,
+            operation.as_deref(),
+            wait,
+            "deprovision",
+            json,
+            body,
+        )
+        .await;
     }
     output::answer(json, "deprovision", &body, None);
     Ok(Exit::Done)
@@ -243,7 +301,9 @@ async fn bind(client: &Client, args: args::Bind, json: bool) -> Result<Exit, Cli
     if let Some(predecessor) = &args.predecessor {
         request = request.predecessor(predecessor);
     }
-    let answer = client.bind(&args.instance, &id, &request, !args.run.sync).await?;
+    let answer = client
+        .bind(&args.instance, &id, &request, !args.run.sync)
+        .await?;
     let status = answer.status.as_u16();
     match answer.body {
         BindAnswer::Bound(binding) => {
@@ -260,13 +320,18 @@ async fn bind(client: &Client, args: args::Bind, json: bool) -> Result<Exit, Cli
             let wait = wait_for(Some(&plan), &args.run);
             let bar = spinner("bind");
             let done = client
-                .wait_for_binding(&args.instance, &id, operation.operation.as_deref(), &wait, show(&bar, "bind"))
+                .wait_for_binding(
+                    &args.instance,
+                    &id,
+                    operation.operation.as_deref(),
+                    &wait,
+                    show(&bar, "bind"),
+                )
                 .await;
             bar.finish_and_clear();
             let done = done?;
             body["last_operation"] = serde_json::to_value(&done).unwrap_or_default();
-            if done.state == OperationState::Succeeded
-                && service.bindings_retrievable == Some(true)
+            if done.state == OperationState::Succeeded && service.bindings_retrievable == Some(true)
             {
                 let binding = client.fetch_binding(&args.instance, &id).await?;
                 body["binding"] = serde_json::to_value(binding).unwrap_or_default();
@@ -277,10 +342,20 @@ async fn bind(client: &Client, args: args::Bind, json: bool) -> Result<Exit, Cli
     }
 }
 
-async fn unbind(client: &Client, args: args::BindingTarget, json: bool) -> Result<Exit, ClientError> {
+async fn unbind(
+    client: &Client,
+    args: args::BindingTarget,
+    json: bool,
+) -> Result<Exit, ClientError> {
     let (service, plan) = resolve_plan(client, &args.plan).await?;
     let answer = client
-        .unbind(&args.instance, &args.id, &service.id, &plan.id, !args.run.sync)
+        .unbind(
+            &args.instance,
+            &args.id,
+            &service.id,
+            &plan.id,
+            !args.run.sync,
+        )
         .await?;
     let mut body = json!({
         "instance_id": args.instance,
@@ -292,7 +367,13 @@ async fn unbind(client: &Client, args: args::BindingTarget, json: bool) -> Resul
         let wait = wait_for(Some(&plan), &args.run).deleting();
         let bar = spinner("unbind");
         let done = client
-            .wait_for_binding(&args.instance, &args.id, answer.body.operation.as_deref(), &wait, show(&bar, "unbind"))
+            .wait_for_binding(
+                &args.instance,
+                &args.id,
+                answer.body.operation.as_deref(),
+                &wait,
+                show(&bar, "unbind"),
+            )
             .await;
         bar.finish_and_clear();
         let done = done?;

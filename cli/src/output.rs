@@ -73,7 +73,9 @@ pub(crate) fn answer(json: bool, what: &str, body: &Value, new_id: Option<&str>)
         println!("{body}");
         return;
     }
-    let status = body["status"].as_u64().map(|s| format!(" ({s} {})", status_name(s as u16)));
+    let status = body["status"]
+        .as_u64()
+        .map(|s| format!(" ({s} {})", status_name(s as u16)));
     println!("{what}{}", status.unwrap_or_default());
     if let Some(id) = new_id {
         println!("id: {id}");
@@ -84,8 +86,14 @@ pub(crate) fn answer(json: bool, what: &str, body: &Value, new_id: Option<&str>)
         }
     }
     for key in ["answer", "last_operation", "binding"] {
-        if let Some(value) = body.get(key).filter(|v| v.as_object().is_some_and(|o| !o.is_empty())) {
-            println!("{key}: {}", serde_json::to_string_pretty(value).unwrap_or_default());
+        if let Some(value) = body
+            .get(key)
+            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+        {
+            println!(
+                "{key}: {}",
+                serde_json::to_string_pretty(value).unwrap_or_default()
+            );
         }
     }
     if body.get("status").is_none() && body.get("answer").is_none() {

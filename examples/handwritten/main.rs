@@ -42,6 +42,7 @@ fn catalog() -> Catalog {
         "A small database, provisioned synchronously.",
     )
     .free(true)
+    .binding_rotatable(true)
     .maintenance_info(MaintenanceInfo::new("1.0.0").description("The first release."))
     .metadata(PlanMetadata {
         display_name: Some("Small".into()),

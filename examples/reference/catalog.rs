@@ -25,6 +25,7 @@ pub struct InmemoryDb;
     provision = SmallParams,
     update = SmallParams,
     bind = osb::schema::NoParams,
+    binding_rotatable,
     maintenance_info(version = "1.0.0", description = "The first release."),
     metadata(display_name = "Small", bullets("Up to 1 GiB", "Synchronous"))
 )]

@@ -1,0 +1,148 @@
+//! Requests the broker must refuse (400) and resources that do not exist (404, 410).
+
+use http::Method;
+use serde_json::json;
+
+use super::Run;
+use super::bodies::*;
+use crate::catalog::Catalog;
+use crate::testing::conformance::Outcome;
+
+impl Run<'_> {
+    pub(super) async fn bad_requests(&mut self, catalog: &Catalog) {
+        let Some(service) = catalog.services.first() else {
+            return;
+        };
+        let Some(plan) = service.plans.first() else {
+            return;
+        };
+        let id = self.id("bad");
+        let response = self
+            .client()
+            .request(
+                Method::PUT,
+                &format!("/v2/service_instances/{id}?accepts_incomplete=true"),
+            )
+            .header("content-type", "application/json")
+            .body("{\"service_id\": ")
+            .send()
+            .await;
+        self.expect(
+            "Provisioning: a malformed JSON body gets 400",
+            None,
+            &response,
+            400,
+        );
+        let cases = [
+            (
+                "Provisioning: an unknown service_id gets 400",
+                provision_body("osb-conformance-unknown-service", &plan.id, None),
+            ),
+            (
+                "Provisioning: an unknown plan_id gets 400",
+                provision_body(&service.id, "osb-conformance-unknown-plan", None),
+            ),
+            (
+                "Provisioning: a request without service_id gets 400",
+                json!({"plan_id": plan.id, "organization_guid": "org", "space_guid": "space"}),
+            ),
+            (
+                "Provisioning: an empty service_id gets 400",
+                provision_body("", &plan.id, None),
+            ),
+            (
+                "Provisioning: an empty plan_id gets 400",
+                provision_body(&service.id, "", None),
+            ),
+        ];
+        for (rule, body) in cases {
+            let response = self.client().provision(&id, &body, true).await;
+            self.expect(rule, Some(&body), &response, 400);
+        }
+        let foreign = catalog
+            .services
+            .iter()
+            .filter(|other| other.id != service.id)
+            .flat_map(|other| other.plans.first())
+            .next();
+        let rule = "Provisioning: a plan of another offering gets 400";
+        match foreign {
+            Some(foreign) => {
+                let body = provision_body(&service.id, &foreign.id, None);
+                let response = self.client().provision(&id, &body, true).await;
+                self.expect(rule, Some(&body), &response, 400);
+            }
+            None => self.record(
+                rule,
+                Outcome::Skipped(String::from("the catalog has one offering")),
+            ),
+        }
+    }
+
+    pub(super) async fn missing_resources(&mut self, catalog: &Catalog) {
+        let Some(service) = catalog.services.first() else {
+            return;
+        };
+        let Some(plan) = service.plans.first() else {
+            return;
+        };
+        let id = self.id("missing");
+        let response = self
+            .client()
+            .deprovision(&id, &service.id, &plan.id, true)
+            .await;
+        self.expect(
+            "Deprovisioning: deleting an instance that does not exist gets 410",
+            None,
+            &response,
+            410,
+        );
+        if let Some(bindable) = catalog.services.iter().find_map(|s| {
+            s.plans
+                .iter()
+                .find(|p| s.is_plan_bindable(p))
+                .map(|p| (s, p))
+        }) {
+            let (s, p) = bindable;
+            let response = self
+                .client()
+                .unbind(&id, "osb-conformance-missing-binding", &s.id, &p.id, true)
+                .await;
+            self.expect(
+                "Unbinding: deleting a binding that does not exist gets 410",
+                None,
+                &response,
+                410,
+            );
+        }
+        if catalog
+            .services
+            .iter()
+            .any(|s| s.instances_retrievable == Some(true))
+        {
+            let response = self.client().fetch_instance(&id).await;
+            self.expect(
+                "Fetching a Service Instance: an instance that does not exist gets 404",
+                None,
+                &response,
+                404,
+            );
+        }
+        if catalog
+            .services
+            .iter()
+            .any(|s| s.bindings_retrievable == Some(true))
+        {
+            let response = self
+                .client()
+                .fetch_binding(&id, "osb-conformance-missing-binding")
+                .await;
+            self.expect(
+                "Fetching a Service Binding: a binding that does not exist gets 404",
+                None,
+                &response,
+                404,
+            );
+        }
+    }
+}
