@@ -10,7 +10,7 @@ use serde_json::Value;
 /// from them, to check the 409 answers.
 ///
 /// In a fixture file, each field is a key of the plan's object:
-/// `provision`, `conflicting_provision`, `bind`, `bind_resource`,
+/// `provision`, `conflicting_provision`, `update`, `bind`, `bind_resource`,
 /// `conflicting_bind_resource` and `async_only`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +19,8 @@ pub struct PlanFixture {
     pub(super) provision: Option<Value>,
     #[serde(default)]
     pub(super) conflicting_provision: Option<Value>,
+    #[serde(default)]
+    pub(super) update: Option<Value>,
     #[serde(default)]
     pub(super) bind: Option<Value>,
     #[serde(default)]
@@ -47,6 +49,14 @@ impl PlanFixture {
     #[must_use]
     pub fn conflicting_provision(mut self, parameters: Value) -> Self {
         self.conflicting_provision = Some(parameters);
+        self
+    }
+
+    /// Valid update `parameters` (default: an update that sends none and changes
+    /// nothing, which «Updating a Service Instance» answers with 200).
+    #[must_use]
+    pub fn update(mut self, parameters: Value) -> Self {
+        self.update = Some(parameters);
         self
     }
 

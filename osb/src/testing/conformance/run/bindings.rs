@@ -126,21 +126,7 @@ impl Run<'_> {
             .clone()
             .unwrap_or_else(|| json!({"app_guid": "osb-conformance-app"}));
         let body = bind_body(&service.id, &plan.id, &resource, fixture.bind.as_ref());
-        let mut without_service = body.clone();
-        if let Some(fields) = without_service.as_object_mut() {
-            fields.remove("service_id");
-        }
-        let missing_id = self.id(&format!("{name}-binding-bad"));
-        let response = self
-            .client()
-            .bind(instance_id, &missing_id, &without_service, true)
-            .await;
-        self.expect(
-            "Binding: a request without service_id gets 400",
-            Some(&without_service),
-            &response,
-            400,
-        );
+        self.bad_binds(name, instance_id, &body).await;
         let first = self
             .client()
             .bind(instance_id, &binding_id, &body, false)
@@ -162,6 +148,31 @@ impl Run<'_> {
                 202,
             ) {
                 return;
+            }
+            let refused = self
+                .client()
+                .request(
+                    http::Method::PUT,
+                    &format!(
+                        "/v2/service_instances/{}/service_bindings/{}?accepts_incomplete=false",
+                        encode(instance_id),
+                        encode(&binding_id)
+                    ),
+                )
+                .json(&body)
+                .send()
+                .await;
+            // Sent after the 202: a broker may answer it as a re-sent bind (202),
+            // never by binding synchronously.
+            let rule = format!(
+                "Asynchronous Operations: plan `{name}`'s bind with accepts_incomplete=false gets 422 AsyncRequired"
+            );
+            if refused.status == StatusCode::UNPROCESSABLE_ENTITY
+                && refused.json()["error"] == "AsyncRequired"
+            {
+                self.record(rule, Outcome::Passed);
+            } else {
+                self.record(rule, Outcome::Failed(exchange(Some(&body), &refused)));
             }
             if accepted.json().get("credentials").is_some() {
                 self.record(
@@ -192,10 +203,12 @@ impl Run<'_> {
         if !created {
             return;
         }
-        if !asynchronous_bind {
+        {
+            // «Binding»: an identical bind of an existing binding gets 200, also once
+            // an asynchronous bind has finished.
             let again = self
                 .client()
-                .bind(instance_id, &binding_id, &body, false)
+                .bind(instance_id, &binding_id, &body, asynchronous_bind)
                 .await;
             self.expect(
                 &format!("Binding: re-binding plan `{name}` identically gets 200"),
@@ -247,59 +260,7 @@ impl Run<'_> {
                 200,
             );
         }
-        let deleted = self
-            .client()
-            .unbind(
-                instance_id,
-                &binding_id,
-                &service.id,
-                &plan.id,
-                asynchronous_bind,
-            )
+        self.unbinding(service, plan, instance_id, &binding_id, asynchronous_bind)
             .await;
-        let done = if asynchronous_bind {
-            self.expect(
-                &format!("Unbinding: plan `{name}` unbinds asynchronously with 202"),
-                None,
-                &deleted,
-                202,
-            ) && {
-                let operation = deleted.json()["operation"].as_str().map(str::to_owned);
-                self.poll(
-                    &format!("Polling Last Operation for Service Bindings: plan `{name}`'s unbind succeeds"),
-                    instance_id,
-                    Some(&binding_id),
-                    operation.as_deref(),
-                    plan,
-                        PollKind::Delete,
-                )
-                .await
-            }
-        } else {
-            self.expect(
-                &format!("Unbinding: plan `{name}` unbinds with 200"),
-                None,
-                &deleted,
-                200,
-            )
-        };
-        if done {
-            let again = self
-                .client()
-                .unbind(
-                    instance_id,
-                    &binding_id,
-                    &service.id,
-                    &plan.id,
-                    asynchronous_bind,
-                )
-                .await;
-            self.expect(
-                &format!("Unbinding: unbinding plan `{name}`'s binding again gets 410"),
-                None,
-                &again,
-                410,
-            );
-        }
     }
 }

@@ -42,3 +42,17 @@ pub(super) fn bind_body(
 pub(super) fn encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
+
+/// `body` without the field `name`.
+pub(super) fn without(mut body: Value, name: &str) -> Value {
+    if let Some(fields) = body.as_object_mut() {
+        fields.remove(name);
+    }
+    body
+}
+
+/// `body` with the field `name` set to `value`.
+pub(super) fn with(mut body: Value, name: &str, value: Value) -> Value {
+    body[name] = value;
+    body
+}

@@ -4,7 +4,7 @@ use http::{Method, StatusCode};
 use serde_json::json;
 
 use super::bodies::*;
-use super::{PollKind, Run, exchange};
+use super::{PollKind, Refusal, Run, exchange};
 use crate::catalog::{Catalog, Plan, ServiceOffering};
 use crate::testing::conformance::{Outcome, PlanFixture};
 
@@ -75,6 +75,24 @@ impl Run<'_> {
             self.record(
                 format!("Asynchronous Operations: plan `{name}` answers 422 AsyncRequired without accepts_incomplete"),
                 Outcome::Passed,
+            );
+            let refused = self
+                .client()
+                .request(
+                    Method::PUT,
+                    &format!(
+                        "/v2/service_instances/{}?accepts_incomplete=false",
+                        encode(&id)
+                    ),
+                )
+                .json(&body)
+                .send()
+                .await;
+            self.expect(
+                &format!("Asynchronous Operations: plan `{name}` answers 422 AsyncRequired to accepts_incomplete=false"),
+                Some(&body),
+                &refused,
+                422,
             );
             let accepted = self.client().provision(&id, &body, true).await;
             if !self.expect(
@@ -183,30 +201,78 @@ impl Run<'_> {
             );
         }
 
+        self.update(service, plan, &fixture, &id, asynchronous)
+            .await;
+
         if service.is_plan_bindable(plan) {
             self.binding(service, plan, &fixture, &id).await;
         }
 
-        let response = self
-            .client()
-            .request(
-                Method::DELETE,
-                &format!("/v2/service_instances/{id}?accepts_incomplete=true"),
-            )
-            .send()
-            .await;
-        self.expect(
-            "Deprovisioning: a request without service_id and plan_id gets 400",
-            None,
-            &response,
-            400,
-        );
+        for (rule, query) in [
+            (
+                format!("Deprovisioning: plan `{name}`'s deprovision without service_id gets 400"),
+                format!("plan_id={}", encode(&plan.id)),
+            ),
+            (
+                format!("Deprovisioning: plan `{name}`'s deprovision without plan_id gets 400"),
+                format!("service_id={}", encode(&service.id)),
+            ),
+        ] {
+            let response = self
+                .client()
+                .request(
+                    Method::DELETE,
+                    &format!(
+                        "/v2/service_instances/{}?{query}&accepts_incomplete=true",
+                        encode(&id)
+                    ),
+                )
+                .send()
+                .await;
+            self.expect(&rule, None, &response, 400);
+        }
 
-        let deleted = self
-            .client()
-            .deprovision(&id, &service.id, &plan.id, asynchronous)
-            .await;
-        let done = if asynchronous {
+        // «Asynchronous Operations»: a deprovision without accepts_incomplete=true of
+        // an asynchronous plan's instance gets 422, or is done synchronously.
+        let mut deleted_synchronously = false;
+        if asynchronous {
+            for asks in [None, Some("false")] {
+                let mut path = format!(
+                    "/v2/service_instances/{}?service_id={}&plan_id={}",
+                    encode(&id),
+                    encode(&service.id),
+                    encode(&plan.id)
+                );
+                if let Some(value) = asks {
+                    path.push_str(&format!("&accepts_incomplete={value}"));
+                }
+                let response = self.client().request(Method::DELETE, &path).send().await;
+                let rule = format!(
+                    "Asynchronous Operations: plan `{name}`'s deprovision {} gets 422 AsyncRequired (or 200 if done synchronously)",
+                    if asks.is_none() {
+                        "without accepts_incomplete"
+                    } else {
+                        "with accepts_incomplete=false"
+                    }
+                );
+                match self.async_required(&rule, None, &response, 200) {
+                    Refusal::Refused => {}
+                    Refusal::Done => {
+                        deleted_synchronously = true;
+                        break;
+                    }
+                    Refusal::Failed => break,
+                }
+            }
+        }
+
+        let done = if deleted_synchronously {
+            true
+        } else if asynchronous {
+            let deleted = self
+                .client()
+                .deprovision(&id, &service.id, &plan.id, true)
+                .await;
             self.expect(
                 &format!("Deprovisioning: plan `{name}` deprovisions asynchronously with 202"),
                 None,
@@ -225,6 +291,10 @@ impl Run<'_> {
                 .await
             }
         } else {
+            let deleted = self
+                .client()
+                .deprovision(&id, &service.id, &plan.id, false)
+                .await;
             self.expect(
                 &format!("Deprovisioning: plan `{name}` deprovisions with 200"),
                 None,

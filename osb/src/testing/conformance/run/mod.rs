@@ -6,7 +6,11 @@ mod catalog;
 mod headers;
 mod instances;
 mod requests;
+mod routes;
+mod unbinding;
+mod updates;
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::StatusCode;
@@ -21,10 +25,23 @@ use crate::testing::{TestClient, TestResponse};
 enum PollKind {
     /// A provision: its answers carry no field of a failed update.
     Provision,
+    /// An update.
+    Update,
     /// A bind.
     Bind,
     /// A deprovision or an unbind: `410 Gone` ends it well.
     Delete,
+}
+
+/// How a broker answered a request that did not accept an asynchronous answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// 422 `AsyncRequired`.
+    Refused,
+    /// It did the operation synchronously.
+    Done,
+    /// Neither: the rule failed.
+    Failed,
 }
 
 /// One run of the suite: the checks so far.
@@ -36,6 +53,8 @@ pub(super) struct Run<'a> {
     /// state never meet each other's instances.
     token: String,
     deadline: Option<Instant>,
+    /// The plans whose `Retry-After` was checked: once per plan is enough.
+    retry_after_checked: HashSet<String>,
 }
 
 /// A request and its response, for failure messages.
@@ -63,6 +82,7 @@ impl<'a> Run<'a> {
             next_id: 0,
             token: format!("{:08x}", (nanos as u64 ^ (nanos >> 64) as u64) as u32),
             deadline,
+            retry_after_checked: HashSet::new(),
         }
     }
 
@@ -78,6 +98,7 @@ impl<'a> Run<'a> {
         self.authentication().await;
         self.version_header().await;
         self.request_identity().await;
+        self.route_probes(&catalog).await;
         self.bad_requests(&catalog).await;
         self.missing_resources(&catalog).await;
         for service in &catalog.services {
@@ -173,13 +194,19 @@ impl<'a> Run<'a> {
         let mut problem = None;
         if response.status.as_u16() != status {
             problem = Some(format!("expected status {status}"));
-        } else if response.status.is_client_error() || response.status.is_server_error() {
+        } else {
             let is_json = response
                 .header("content-type")
-                .is_some_and(|value| value.starts_with("application/json"));
+                .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/json"));
             if !is_json || !response.json().is_object() {
                 problem = Some(String::from(
-                    "expected a JSON error body («Service Broker Errors»)",
+                    if response.status.is_client_error() || response.status.is_server_error() {
+                        "expected a JSON error body («Service Broker Errors»)"
+                    } else {
+                        // «Content Type»: every answer of the API is a JSON object
+                        // (`{}` when it has nothing to say).
+                        "expected a JSON object with Content-Type application/json («Content Type»)"
+                    },
                 ));
             }
         }
@@ -193,6 +220,34 @@ impl<'a> Run<'a> {
                 self.record(rule, Outcome::Failed(details));
                 false
             }
+        }
+    }
+
+    /// «Asynchronous Operations»: a request without `accepts_incomplete=true` for an
+    /// operation the broker runs asynchronously gets 422 `AsyncRequired`; a broker
+    /// that can do it synchronously answers `done` as for any synchronous request. A
+    /// 202 is never allowed. Records the rule, and says which answer came.
+    fn async_required(
+        &mut self,
+        rule: &str,
+        body: Option<&Value>,
+        response: &TestResponse,
+        done: u16,
+    ) -> Refusal {
+        let status = response.status.as_u16();
+        if status == 422 && response.json()["error"] == "AsyncRequired" {
+            self.record(rule, Outcome::Passed);
+            Refusal::Refused
+        } else if status == done {
+            self.record(rule, Outcome::Passed);
+            Refusal::Done
+        } else {
+            let details = format!(
+                "expected 422 AsyncRequired, or {done} for an operation done synchronously\n{}",
+                exchange(body, response)
+            );
+            self.record(rule, Outcome::Failed(details));
+            Refusal::Failed
         }
     }
 
@@ -224,7 +279,6 @@ impl<'a> Run<'a> {
     ) -> bool {
         let started = Instant::now();
         let limit = self.poll_limit(plan);
-        let mut retry_after_checked = false;
         let mut fields_checked = false;
         loop {
             let response = match binding_id {
@@ -240,9 +294,8 @@ impl<'a> Run<'a> {
                 .and_then(|value| value.parse::<u64>().ok())
                 .map_or(self.suite.poll_interval, Duration::from_secs);
             if let Some(value) = retry_after
-                && !retry_after_checked
+                && self.retry_after_checked.insert(plan.id.clone())
             {
-                retry_after_checked = true;
                 let rule = format!(
                     "Polling Last Operation: plan `{}`'s Retry-After is a number of seconds or an HTTP date",
                     plan.name

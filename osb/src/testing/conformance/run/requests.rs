@@ -1,7 +1,7 @@
 //! Requests the broker must refuse (400) and resources that do not exist (404, 410).
 
 use http::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::Run;
 use super::bodies::*;
@@ -17,6 +17,8 @@ impl Run<'_> {
             return;
         };
         let id = self.id("bad");
+        // A broker that accepts one of these requests made an instance: cleaned up.
+        self.created(&id, service, plan);
         let response = self
             .client()
             .request(
@@ -45,6 +47,21 @@ impl Run<'_> {
             (
                 "Provisioning: a request without service_id gets 400",
                 json!({"plan_id": plan.id, "organization_guid": "org", "space_guid": "space"}),
+            ),
+            (
+                "Provisioning: a request without plan_id gets 400",
+                without(provision_body(&service.id, &plan.id, None), "plan_id"),
+            ),
+            (
+                "Provisioning: a request without organization_guid gets 400",
+                without(
+                    provision_body(&service.id, &plan.id, None),
+                    "organization_guid",
+                ),
+            ),
+            (
+                "Provisioning: a request without space_guid gets 400",
+                without(provision_body(&service.id, &plan.id, None), "space_guid"),
             ),
             (
                 "Provisioning: an empty service_id gets 400",
@@ -142,6 +159,39 @@ impl Run<'_> {
                 None,
                 &response,
                 404,
+            );
+        }
+    }
+
+    /// «Binding»: a bind without an id, or with an id the catalog lacks, gets 400.
+    pub(super) async fn bad_binds(&mut self, plan_name: &str, instance_id: &str, body: &Value) {
+        let cases = [
+            ("without service_id", without(body.clone(), "service_id")),
+            ("without plan_id", without(body.clone(), "plan_id")),
+            (
+                "with an unknown service_id",
+                with(
+                    body.clone(),
+                    "service_id",
+                    json!("osb-check-unknown-service"),
+                ),
+            ),
+            (
+                "with an unknown plan_id",
+                with(body.clone(), "plan_id", json!("osb-check-unknown-plan")),
+            ),
+        ];
+        for (what, bad) in cases {
+            let binding_id = self.id(&format!("{plan_name}-binding-bad"));
+            let response = self
+                .client()
+                .bind(instance_id, &binding_id, &bad, true)
+                .await;
+            self.expect(
+                &format!("Binding: plan `{plan_name}`'s bind {what} gets 400"),
+                Some(&bad),
+                &response,
+                400,
             );
         }
     }

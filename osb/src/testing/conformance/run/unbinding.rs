@@ -1,0 +1,134 @@
+//! «Unbinding»: the 400s, `AsyncRequired`, the unbind and its poll, 410 after.
+
+use http::Method;
+
+use super::bodies::*;
+use super::{PollKind, Refusal, Run};
+use crate::catalog::{Plan, ServiceOffering};
+
+impl Run<'_> {
+    pub(super) async fn unbinding(
+        &mut self,
+        service: &ServiceOffering,
+        plan: &Plan,
+        instance_id: &str,
+        binding_id: &str,
+        asynchronous_bind: bool,
+    ) {
+        let name = &plan.name;
+        let path = format!(
+            "/v2/service_instances/{}/service_bindings/{}",
+            encode(instance_id),
+            encode(binding_id)
+        );
+        for (rule, query) in [
+            (
+                format!("Unbinding: plan `{name}`'s unbind without service_id gets 400"),
+                format!("plan_id={}", encode(&plan.id)),
+            ),
+            (
+                format!("Unbinding: plan `{name}`'s unbind without plan_id gets 400"),
+                format!("service_id={}", encode(&service.id)),
+            ),
+        ] {
+            let response = self
+                .client()
+                .request(
+                    Method::DELETE,
+                    &format!("{path}?{query}&accepts_incomplete=true"),
+                )
+                .send()
+                .await;
+            self.expect(&rule, None, &response, 400);
+        }
+        let ids = format!(
+            "service_id={}&plan_id={}",
+            encode(&service.id),
+            encode(&plan.id)
+        );
+        let mut unbound_synchronously = false;
+        if asynchronous_bind {
+            for asks in ["", "&accepts_incomplete=false"] {
+                let response = self
+                    .client()
+                    .request(Method::DELETE, &format!("{path}?{ids}{asks}"))
+                    .send()
+                    .await;
+                let rule = format!(
+                    "Asynchronous Operations: plan `{name}`'s unbind {} gets 422 AsyncRequired (or 200 if done synchronously)",
+                    if asks.is_empty() {
+                        "without accepts_incomplete"
+                    } else {
+                        "with accepts_incomplete=false"
+                    }
+                );
+                match self.async_required(&rule, None, &response, 200) {
+                    Refusal::Refused => {}
+                    Refusal::Done => {
+                        unbound_synchronously = true;
+                        break;
+                    }
+                    Refusal::Failed => break,
+                }
+            }
+        }
+        let done = if unbound_synchronously {
+            true
+        } else {
+            let deleted = self
+                .client()
+                .unbind(
+                    instance_id,
+                    binding_id,
+                    &service.id,
+                    &plan.id,
+                    asynchronous_bind,
+                )
+                .await;
+            if asynchronous_bind {
+                self.expect(
+                    &format!("Unbinding: plan `{name}` unbinds asynchronously with 202"),
+                    None,
+                    &deleted,
+                    202,
+                ) && {
+                    let operation = deleted.json()["operation"].as_str().map(str::to_owned);
+                    self.poll(
+                        &format!("Polling Last Operation for Service Bindings: plan `{name}`'s unbind succeeds"),
+                        instance_id,
+                        Some(binding_id),
+                        operation.as_deref(),
+                        plan,
+                            PollKind::Delete,
+                    )
+                    .await
+                }
+            } else {
+                self.expect(
+                    &format!("Unbinding: plan `{name}` unbinds with 200"),
+                    None,
+                    &deleted,
+                    200,
+                )
+            }
+        };
+        if done {
+            let again = self
+                .client()
+                .unbind(
+                    instance_id,
+                    binding_id,
+                    &service.id,
+                    &plan.id,
+                    asynchronous_bind,
+                )
+                .await;
+            self.expect(
+                &format!("Unbinding: unbinding plan `{name}`'s binding again gets 410"),
+                None,
+                &again,
+                410,
+            );
+        }
+    }
+}

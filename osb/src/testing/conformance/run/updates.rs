@@ -1,0 +1,93 @@
+//! «Updating a Service Instance»: the 400s, `AsyncRequired`, and an update that
+//! changes nothing but what the fixture gives.
+
+use http::Method;
+use serde_json::json;
+
+use super::bodies::*;
+use super::{PollKind, Refusal, Run};
+use crate::catalog::{Plan, ServiceOffering};
+use crate::testing::conformance::PlanFixture;
+
+impl Run<'_> {
+    pub(super) async fn update(
+        &mut self,
+        service: &ServiceOffering,
+        plan: &Plan,
+        fixture: &PlanFixture,
+        instance_id: &str,
+        asynchronous: bool,
+    ) {
+        let name = &plan.name;
+        let mut body = json!({
+            "service_id": service.id,
+            "context": {"platform": "cloudfoundry"},
+        });
+        if let Some(parameters) = &fixture.update {
+            body["parameters"] = parameters.clone();
+        }
+        for (rule, bad) in [
+            (
+                format!(
+                    "Updating a Service Instance: plan `{name}`'s update without service_id gets 400"
+                ),
+                without(body.clone(), "service_id"),
+            ),
+            (
+                format!(
+                    "Updating a Service Instance: plan `{name}`'s update with an unknown service_id gets 400"
+                ),
+                with(
+                    body.clone(),
+                    "service_id",
+                    json!("osb-check-unknown-service"),
+                ),
+            ),
+        ] {
+            let response = self.client().update(instance_id, &bad, true).await;
+            self.expect(&rule, Some(&bad), &response, 400);
+        }
+        if asynchronous {
+            for query in ["", "?accepts_incomplete=false"] {
+                let response = self
+                    .client()
+                    .request(
+                        Method::PATCH,
+                        &format!("/v2/service_instances/{}{query}", encode(instance_id)),
+                    )
+                    .json(&body)
+                    .send()
+                    .await;
+                let rule = format!(
+                    "Asynchronous Operations: plan `{name}`'s update {} gets 422 AsyncRequired (or 200 if done synchronously)",
+                    if query.is_empty() {
+                        "without accepts_incomplete"
+                    } else {
+                        "with accepts_incomplete=false"
+                    }
+                );
+                if self.async_required(&rule, Some(&body), &response, 200) != Refusal::Refused {
+                    break;
+                }
+            }
+        }
+        let response = self.client().update(instance_id, &body, true).await;
+        let rule = format!(
+            "Updating a Service Instance: plan `{name}`'s instance accepts an update with 200 or 202"
+        );
+        let status = response.status.as_u16();
+        let expected = if status == 202 { 202 } else { 200 };
+        if self.expect(&rule, Some(&body), &response, expected) && status == 202 {
+            let operation = response.json()["operation"].as_str().map(str::to_owned);
+            self.poll(
+                &format!("Polling Last Operation: plan `{name}`'s update succeeds"),
+                instance_id,
+                None,
+                operation.as_deref(),
+                plan,
+                PollKind::Update,
+            )
+            .await;
+        }
+    }
+}
