@@ -1,9 +1,6 @@
 //! Binding responses («Binding», «Types of Binding», «Unbinding»).
 
-use std::borrow::Cow;
-
-use serde::{Deserialize, Serialize, Serializer};
-use serde_json::value::RawValue;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::catalog::Requirement;
@@ -13,7 +10,6 @@ use super::fields::BINDING_FIELDS;
 use super::json::Json;
 use super::time::Timestamp;
 use super::vendor::VendorFields;
-use crate::wire::BindingBody;
 
 /// What a binding gives the application: credentials and the other binding types.
 ///
@@ -33,20 +29,20 @@ pub struct Binding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) credentials: Option<Json>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    syslog_drain_url: Option<String>,
+    pub(crate) syslog_drain_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    route_service_url: Option<String>,
+    pub(crate) route_service_url: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    volume_mounts: Vec<VolumeMount>,
+    pub(crate) volume_mounts: Vec<VolumeMount>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    endpoints: Vec<NetworkEndpoint>,
+    pub(crate) endpoints: Vec<NetworkEndpoint>,
     /// Sent by fetch binding only (never in a bind response).
     #[serde(skip)]
     pub(crate) parameters: Option<Json>,
     /// Kept with the rest when the framework stores the binding, so an identical
     /// re-bind and fetching it answer them too.
     #[serde(flatten)]
-    vendor: VendorFields,
+    pub(crate) vendor: VendorFields,
 }
 
 impl Binding {
@@ -305,56 +301,6 @@ impl Unbound {
     accepted_methods!((), "unbinding");
 
     deleted_answer_methods!();
-}
-
-impl Binding {
-    /// The wire form, borrowing this binding; `parameters` only when fetched.
-    fn body(&self, fetched: bool) -> Result<BindingBody<'_>, String> {
-        Ok(BindingBody {
-            metadata: self.metadata.as_ref().map(Cow::Borrowed),
-            credentials: borrowed(&self.credentials)?,
-            syslog_drain_url: self.syslog_drain_url.as_deref().map(Cow::Borrowed),
-            route_service_url: self.route_service_url.as_deref().map(Cow::Borrowed),
-            volume_mounts: Cow::Borrowed(&self.volume_mounts),
-            endpoints: Cow::Borrowed(&self.endpoints),
-            parameters: if fetched {
-                borrowed(&self.parameters)?
-            } else {
-                None
-            },
-            vendor: Cow::Borrowed(&self.vendor),
-        })
-    }
-}
-
-/// Raw JSON of a response, borrowed; a value that could not be serialized is the error.
-fn borrowed(value: &Option<Json>) -> Result<Option<Cow<'_, RawValue>>, String> {
-    match value {
-        None => Ok(None),
-        Some(Json::Raw(raw)) => Ok(Some(Cow::Borrowed(&**raw))),
-        Some(Json::Invalid(err)) => Err(err.clone()),
-    }
-}
-
-impl Serialize for Binding {
-    /// As [`BindingBody`], without `parameters` (a bind's answer, and what a store keeps).
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.body(false)
-            .map_err(serde::ser::Error::custom)?
-            .serialize(serializer)
-    }
-}
-
-/// The wire form of a fetched binding: the binding plus its parameters.
-pub(crate) struct FetchedBinding<'a>(pub(crate) &'a Binding);
-
-impl Serialize for FetchedBinding<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0
-            .body(true)
-            .map_err(serde::ser::Error::custom)?
-            .serialize(serializer)
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,5 @@
 //! The answers about service instances: provision, update, deprovision, fetch.
 
-use std::borrow::Cow;
-
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -12,7 +10,6 @@ use super::completion::Completion;
 use super::fields::INSTANCE_DETAILS_FIELDS;
 use super::json::Json;
 use super::vendor::VendorFields;
-use crate::wire::InstanceDetailsBody;
 
 /// Service Instance Metadata: labels and attributes («Service Instance Metadata»).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
@@ -118,13 +115,13 @@ impl Deprovisioned {
 /// The answer to a fetch-instance request (`200 OK`).
 #[derive(Debug, Clone)]
 pub struct InstanceDetails {
-    service_id: Option<String>,
-    plan_id: Option<String>,
-    dashboard_url: Option<String>,
+    pub(crate) service_id: Option<String>,
+    pub(crate) plan_id: Option<String>,
+    pub(crate) dashboard_url: Option<String>,
     pub(crate) parameters: Option<Json>,
-    maintenance_info: Option<MaintenanceInfo>,
-    metadata: Option<InstanceMetadata>,
-    vendor: VendorFields,
+    pub(crate) maintenance_info: Option<MaintenanceInfo>,
+    pub(crate) metadata: Option<InstanceMetadata>,
+    pub(crate) vendor: VendorFields,
 }
 
 impl InstanceDetails {
@@ -170,25 +167,4 @@ impl InstanceDetails {
     }
 
     vendor_field_methods!(INSTANCE_DETAILS_FIELDS, "a fetched instance");
-}
-
-impl Serialize for InstanceDetails {
-    /// As [`InstanceDetailsBody`].
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let parameters = match &self.parameters {
-            None => None,
-            Some(Json::Raw(raw)) => Some(Cow::Borrowed(&**raw)),
-            Some(Json::Invalid(err)) => return Err(serde::ser::Error::custom(err)),
-        };
-        InstanceDetailsBody {
-            service_id: self.service_id.as_deref().map(Cow::Borrowed),
-            plan_id: self.plan_id.as_deref().map(Cow::Borrowed),
-            dashboard_url: self.dashboard_url.as_deref().map(Cow::Borrowed),
-            parameters,
-            maintenance_info: self.maintenance_info.as_ref().map(Cow::Borrowed),
-            metadata: self.metadata.as_ref().map(Cow::Borrowed),
-            vendor: Cow::Borrowed(&self.vendor),
-        }
-        .serialize(serializer)
-    }
 }

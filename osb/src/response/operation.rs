@@ -2,11 +2,7 @@
 
 use std::time::Duration;
 
-use std::borrow::Cow;
-
-use serde::{Serialize, Serializer};
-
-use crate::wire::LastOperationBody;
+use serde::Serialize;
 
 use super::fields::{BINDING_OPERATION_STATUS_FIELDS, OPERATION_STATUS_FIELDS};
 use super::vendor::VendorFields;
@@ -121,11 +117,11 @@ pub enum OperationState {
 /// ```
 #[derive(Debug, Clone)]
 pub struct OperationReport {
-    state: OperationState,
-    description: Option<String>,
-    instance_usable: Option<bool>,
-    update_repeatable: Option<bool>,
-    vendor: VendorFields,
+    pub(crate) state: OperationState,
+    pub(crate) description: Option<String>,
+    pub(crate) instance_usable: Option<bool>,
+    pub(crate) update_repeatable: Option<bool>,
+    pub(crate) vendor: VendorFields,
     pub(crate) retry_after: Option<Duration>,
 }
 
@@ -165,9 +161,9 @@ impl OperationReport {
 /// The answer to polling a binding operation (`200 OK`).
 #[derive(Debug, Clone)]
 pub struct BindingOperationReport {
-    state: OperationState,
-    description: Option<String>,
-    vendor: VendorFields,
+    pub(crate) state: OperationState,
+    pub(crate) description: Option<String>,
+    pub(crate) vendor: VendorFields,
     pub(crate) retry_after: Option<Duration>,
 }
 
@@ -188,34 +184,6 @@ impl BindingOperationReport {
         BINDING_OPERATION_STATUS_FIELDS,
         "a binding operation status"
     );
-}
-
-impl Serialize for OperationReport {
-    /// As [`LastOperationBody`].
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        LastOperationBody {
-            state: self.state,
-            description: self.description.as_deref().map(Cow::Borrowed),
-            instance_usable: self.instance_usable,
-            update_repeatable: self.update_repeatable,
-            vendor: Cow::Borrowed(&self.vendor),
-        }
-        .serialize(serializer)
-    }
-}
-
-impl Serialize for BindingOperationReport {
-    /// As [`LastOperationBody`], without the fields only an instance's poll has.
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        LastOperationBody {
-            state: self.state,
-            description: self.description.as_deref().map(Cow::Borrowed),
-            instance_usable: None,
-            update_repeatable: None,
-            vendor: Cow::Borrowed(&self.vendor),
-        }
-        .serialize(serializer)
-    }
 }
 
 /// How resumed work ended well.

@@ -12,12 +12,12 @@ use serde::Serialize;
 
 use crate::api::Endpoint;
 use crate::error::Error;
-use crate::response::binding::FetchedBinding;
 use crate::response::binding::{Binding, Bound, Unbound};
 use crate::response::completion::Completion;
 use crate::response::instance::{Deprovisioned, InstanceDetails, Provisioned, Updated};
 use crate::response::operation::{BindingOperationReport, OperationReport};
 use crate::response::{InstanceMetadata, VendorFields};
+use crate::wire::FetchedBinding;
 use crate::wire::{ErrorBody, InstanceBody, OperationBody};
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");

@@ -34,8 +34,10 @@
 
 mod answers;
 mod requests;
+mod written;
 
 pub use answers::{
     BindingBody, ErrorBody, InstanceBody, InstanceDetailsBody, LastOperationBody, OperationBody,
 };
 pub use requests::{BindRequest, ProvisionRequest, UpdateRequest};
+pub(crate) use written::FetchedBinding;

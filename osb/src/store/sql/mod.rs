@@ -23,6 +23,7 @@ mod secrets;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod statement;
+mod target;
 
 use std::fmt;
 use std::future::Future;
@@ -41,11 +42,11 @@ use columns::{
 use database::Database;
 use fault::timed_out;
 use inserts::{BINDING, BINDING_IF_BINDABLE, INSTANCE};
-use open::Target;
 pub use options::SqlOptions;
 pub use secrets::EncryptionKey;
 use secrets::Secrets;
 use statement::{Cells, Statement};
+use target::Target;
 
 /// The schema, versioned: applied in order when a store opens, each version once
 /// (recorded in `_sqlx_migrations`; on PostgreSQL under a lock, so replicas starting

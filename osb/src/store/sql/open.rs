@@ -2,7 +2,6 @@
 //! its password) when that fails, creating a SQLite file readable by its owner only,
 //! and applying the schema.
 
-use std::fmt;
 #[cfg(feature = "sqlite")]
 use std::sync::Arc;
 
@@ -10,6 +9,7 @@ use super::database::Database;
 use super::options::SqlOptions;
 #[cfg(feature = "sqlite")]
 use super::process_lock::{self, ProcessLock};
+use super::target::Target;
 use crate::store::StoreError;
 
 /// A store's database, opened and migrated.
@@ -19,42 +19,6 @@ pub(super) struct Opened {
     /// A SQLite file's lock.
     #[cfg(feature = "sqlite")]
     pub(super) lock: Option<Arc<ProcessLock>>,
-}
-
-/// Where a store URL points, to name it in messages without its password.
-pub(super) enum Target {
-    SqliteFile(String),
-    SqliteMemory,
-    /// `host:port/database` of a server URL.
-    Server(String),
-}
-
-impl Target {
-    pub(super) fn of(url: &str) -> Self {
-        let without_query = url.split('?').next().unwrap_or(url);
-        if let Some(rest) = without_query.strip_prefix("sqlite:") {
-            if rest.contains(":memory:") {
-                return Self::SqliteMemory;
-            }
-            return Self::SqliteFile(rest.strip_prefix("//").unwrap_or(rest).to_owned());
-        }
-        let rest = without_query
-            .split_once("://")
-            .map_or(without_query, |(_, rest)| rest);
-        // Credentials come before the last `@`; they are never shown.
-        let place = rest.rsplit_once('@').map_or(rest, |(_, place)| place);
-        Self::Server(place.to_owned())
-    }
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::SqliteFile(path) => write!(f, "(SQLite file {path})"),
-            Self::SqliteMemory => f.write_str("(SQLite in memory)"),
-            Self::Server(place) => write!(f, "at {place}"),
-        }
-    }
 }
 
 /// Opens the database of `url` and migrates it.
@@ -149,26 +113,5 @@ fn create_private(path: &str) -> Result<(), StoreError> {
             format!("could not create the SQLite database {path}: {err}"),
             err,
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Target;
-
-    #[test]
-    fn names_the_place_never_the_password() {
-        assert_eq!(
-            Target::of("postgres://user:secret@db.example:5432/osb?sslmode=require").to_string(),
-            "at db.example:5432/osb"
-        );
-        assert_eq!(
-            Target::of("sqlite://data/broker.db?mode=rwc").to_string(),
-            "(SQLite file data/broker.db)"
-        );
-        assert_eq!(
-            Target::of("sqlite::memory:").to_string(),
-            "(SQLite in memory)"
-        );
     }
 }

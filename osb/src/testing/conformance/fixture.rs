@@ -53,7 +53,8 @@ impl PlanFixture {
     }
 
     /// Valid update `parameters` (default: an update that sends none and changes
-    /// nothing, which «Updating a Service Instance» answers with 200).
+    /// nothing). The update must get 200, or 202 and then succeed
+    /// («Updating a Service Instance» › «Response»).
     #[must_use]
     pub fn update(mut self, parameters: Value) -> Self {
         self.update = Some(parameters);

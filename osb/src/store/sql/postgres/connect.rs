@@ -7,8 +7,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use super::super::fault::describe;
-use super::super::open::Target;
 use super::super::options::SqlOptions;
+use super::super::target::Target;
 use super::Postgres;
 use crate::store::StoreError;
 

@@ -88,11 +88,12 @@ impl Run<'_> {
                 .json(&body)
                 .send()
                 .await;
-            self.expect(
+            self.expect_error(
                 &format!("Asynchronous Operations: plan `{name}` answers 422 AsyncRequired to accepts_incomplete=false"),
                 Some(&body),
                 &refused,
                 422,
+                "AsyncRequired",
             );
             let accepted = self.client().provision(&id, &body, true).await;
             if !self.expect(

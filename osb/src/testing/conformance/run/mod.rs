@@ -195,10 +195,7 @@ impl<'a> Run<'a> {
         if response.status.as_u16() != status {
             problem = Some(format!("expected status {status}"));
         } else {
-            let is_json = response
-                .header("content-type")
-                .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/json"));
-            if !is_json || !response.json().is_object() {
+            if !is_json_object(response) {
                 problem = Some(String::from(
                     if response.status.is_client_error() || response.status.is_server_error() {
                         "expected a JSON error body («Service Broker Errors»)"
@@ -221,6 +218,27 @@ impl<'a> Run<'a> {
                 false
             }
         }
+    }
+
+    /// As [`Run::expect`], and the error body's `error` is `code` («Service Broker
+    /// Errors» › «Error Codes»).
+    fn expect_error(
+        &mut self,
+        rule: &str,
+        body: Option<&Value>,
+        response: &TestResponse,
+        status: u16,
+        code: &str,
+    ) -> bool {
+        if response.status.as_u16() == status && response.json()["error"] != code {
+            let details = format!(
+                "expected the error code {code}\n{}",
+                exchange(body, response)
+            );
+            self.record(rule, Outcome::Failed(details));
+            return false;
+        }
+        self.expect(rule, body, response, status)
     }
 
     /// «Asynchronous Operations»: a request without `accepts_incomplete=true` for an
@@ -324,6 +342,15 @@ impl<'a> Run<'a> {
                     self.record(rule, Outcome::Passed);
                 }
             }
+            // «Content Type»: a poll answer is JSON like any other.
+            if response.status == StatusCode::OK && !is_json_object(&response) {
+                let details = format!(
+                    "expected a JSON object with Content-Type application/json («Content Type»)\n{}",
+                    exchange(None, &response)
+                );
+                self.record(rule, Outcome::Failed(details));
+                return false;
+            }
             let state = body["state"].as_str().map(str::to_owned);
             match (response.status.as_u16(), state.as_deref()) {
                 (200, Some("in progress")) if started.elapsed() < limit => {
@@ -350,6 +377,14 @@ impl<'a> Run<'a> {
             }
         }
     }
+}
+
+/// Whether `response` is a JSON object sent as `application/json`.
+fn is_json_object(response: &TestResponse) -> bool {
+    let is_json = response
+        .header("content-type")
+        .is_some_and(|value| value.to_ascii_lowercase().starts_with("application/json"));
+    is_json && response.json().is_object()
 }
 
 /// Whether `value` has the shape of an HTTP date (RFC 9110 IMF-fixdate, such as
