@@ -235,6 +235,48 @@ async fn the_command_line_provisions_binds_and_tells_outcomes_apart() {
         .to_owned();
     assert_eq!(instance.len(), 36);
 
+    // An update of the asynchronous plan: 202, polled to its end by --wait.
+    let update = osb(
+        &url,
+        &[
+            "update",
+            "--id",
+            &instance,
+            "--service",
+            "inmemory-db",
+            "--params",
+            r#"{"size_mb": 4096}"#,
+            "--wait",
+            "--json",
+        ],
+    )
+    .await;
+    assert!(update.status.success(), "{update:?}");
+    let updated = stdout_json(&update);
+    assert_eq!(updated["status"], 202, "{updated}");
+    assert_eq!(updated["last_operation"], json!({"state": "succeeded"}));
+    // One poll by hand, with the operation the update answered.
+    let operation = updated["answer"]["operation"]
+        .as_str()
+        .expect("the update's operation");
+    let poll = osb(
+        &url,
+        &[
+            "last-operation",
+            "--id",
+            &instance,
+            "--operation",
+            operation,
+            "--json",
+        ],
+    )
+    .await;
+    assert!(poll.status.success(), "{poll:?}");
+    assert_eq!(stdout_json(&poll)["state"], "succeeded");
+    // An update that names an offering the catalog does not have: exit 2, no request.
+    let unknown_offering = osb(&url, &["update", "--id", &instance, "--service", "nosuch"]).await;
+    assert_eq!(unknown_offering.status.code(), Some(2));
+
     let bind = osb(
         &url,
         &[
