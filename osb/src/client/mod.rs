@@ -486,16 +486,13 @@ impl Client {
         plan_id: &str,
         accepts_incomplete: bool,
     ) -> Result<Answer<OperationBody<'static>>, ClientError> {
-        let path = with_query(
+        self.delete(
             instance_path(instance_id),
-            &[
-                ("service_id", Some(service_id)),
-                ("plan_id", Some(plan_id)),
-                ("accepts_incomplete", accepts(accepts_incomplete)),
-            ],
-        );
-        let read = self.call(Method::DELETE, path, None::<&()>).await?;
-        read.answer(&[200, 202])
+            service_id,
+            plan_id,
+            accepts_incomplete,
+        )
+        .await
     }
 
     /// `GET /v2/service_instances/:instance_id` (offerings with `instances_retrievable`).
@@ -563,8 +560,26 @@ impl Client {
         plan_id: &str,
         accepts_incomplete: bool,
     ) -> Result<Answer<OperationBody<'static>>, ClientError> {
-        let path = with_query(
+        self.delete(
             binding_path(instance_id, binding_id),
+            service_id,
+            plan_id,
+            accepts_incomplete,
+        )
+        .await
+    }
+
+    /// A deprovision or an unbind of the instance or binding at `resource`: both
+    /// carry the same query (spec «Deprovisioning», «Unbinding») and the same answers.
+    async fn delete(
+        &self,
+        resource: String,
+        service_id: &str,
+        plan_id: &str,
+        accepts_incomplete: bool,
+    ) -> Result<Answer<OperationBody<'static>>, ClientError> {
+        let path = with_query(
+            resource,
             &[
                 ("service_id", Some(service_id)),
                 ("plan_id", Some(plan_id)),

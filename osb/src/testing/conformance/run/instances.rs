@@ -235,37 +235,21 @@ impl Run<'_> {
 
         // «Asynchronous Operations»: a deprovision without accepts_incomplete=true of
         // an asynchronous plan's instance gets 422, or is done synchronously.
-        let mut deleted_synchronously = false;
-        if asynchronous {
-            for asks in [None, Some("false")] {
-                let mut path = format!(
-                    "/v2/service_instances/{}?service_id={}&plan_id={}",
-                    encode(&id),
-                    encode(&service.id),
-                    encode(&plan.id)
-                );
-                if let Some(value) = asks {
-                    path.push_str(&format!("&accepts_incomplete={value}"));
-                }
-                let response = self.client().request(Method::DELETE, &path).send().await;
-                let rule = format!(
-                    "Asynchronous Operations: plan `{name}`'s deprovision {} gets 422 AsyncRequired (or 200 if done synchronously)",
-                    if asks.is_none() {
-                        "without accepts_incomplete"
-                    } else {
-                        "with accepts_incomplete=false"
-                    }
-                );
-                match self.async_required(&rule, None, &response, 200) {
-                    Refusal::Refused => {}
-                    Refusal::Done => {
-                        deleted_synchronously = true;
-                        break;
-                    }
-                    Refusal::Failed => break,
-                }
-            }
-        }
+        let deleted_synchronously = asynchronous
+            && self
+                .without_accepts_incomplete(
+                    &format!("plan `{name}`'s deprovision"),
+                    Method::DELETE,
+                    &format!(
+                        "/v2/service_instances/{}?service_id={}&plan_id={}",
+                        encode(&id),
+                        encode(&service.id),
+                        encode(&plan.id)
+                    ),
+                    None,
+                )
+                .await
+                == Refusal::Done;
 
         let done = if deleted_synchronously {
             true

@@ -1,5 +1,6 @@
 //! One run of the suite: the checks, in the order they run.
 
+mod asynchronous;
 mod bindings;
 mod bodies;
 mod catalog;
@@ -16,6 +17,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::StatusCode;
 use serde_json::Value;
 
+use asynchronous::Refusal;
+
 use super::{Check, Conformance, Created, Outcome, PlanFixture, Report};
 use crate::catalog::{Plan, ServiceOffering};
 use crate::testing::{TestClient, TestResponse};
@@ -31,17 +34,6 @@ enum PollKind {
     Bind,
     /// A deprovision or an unbind: `410 Gone` ends it well.
     Delete,
-}
-
-/// How a broker answered a request that did not accept an asynchronous answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
-    /// 422 `AsyncRequired`.
-    Refused,
-    /// It did the operation synchronously.
-    Done,
-    /// Neither: the rule failed.
-    Failed,
 }
 
 /// One run of the suite: the checks so far.
@@ -239,34 +231,6 @@ impl<'a> Run<'a> {
             return false;
         }
         self.expect(rule, body, response, status)
-    }
-
-    /// «Asynchronous Operations»: a request without `accepts_incomplete=true` for an
-    /// operation the broker runs asynchronously gets 422 `AsyncRequired`; a broker
-    /// that can do it synchronously answers `done` as for any synchronous request. A
-    /// 202 is never allowed. Records the rule, and says which answer came.
-    fn async_required(
-        &mut self,
-        rule: &str,
-        body: Option<&Value>,
-        response: &TestResponse,
-        done: u16,
-    ) -> Refusal {
-        let status = response.status.as_u16();
-        if status == 422 && response.json()["error"] == "AsyncRequired" {
-            self.record(rule, Outcome::Passed);
-            Refusal::Refused
-        } else if status == done {
-            self.record(rule, Outcome::Passed);
-            Refusal::Done
-        } else {
-            let details = format!(
-                "expected 422 AsyncRequired, or {done} for an operation done synchronously\n{}",
-                exchange(body, response)
-            );
-            self.record(rule, Outcome::Failed(details));
-            Refusal::Failed
-        }
     }
 
     /// How long to poll an operation of `plan`: the suite's limit, or the plan's

@@ -46,32 +46,16 @@ impl Run<'_> {
             encode(&service.id),
             encode(&plan.id)
         );
-        let mut unbound_synchronously = false;
-        if asynchronous_bind {
-            for asks in ["", "&accepts_incomplete=false"] {
-                let response = self
-                    .client()
-                    .request(Method::DELETE, &format!("{path}?{ids}{asks}"))
-                    .send()
-                    .await;
-                let rule = format!(
-                    "Asynchronous Operations: plan `{name}`'s unbind {} gets 422 AsyncRequired (or 200 if done synchronously)",
-                    if asks.is_empty() {
-                        "without accepts_incomplete"
-                    } else {
-                        "with accepts_incomplete=false"
-                    }
-                );
-                match self.async_required(&rule, None, &response, 200) {
-                    Refusal::Refused => {}
-                    Refusal::Done => {
-                        unbound_synchronously = true;
-                        break;
-                    }
-                    Refusal::Failed => break,
-                }
-            }
-        }
+        let unbound_synchronously = asynchronous_bind
+            && self
+                .without_accepts_incomplete(
+                    &format!("plan `{name}`'s unbind"),
+                    Method::DELETE,
+                    &format!("{path}?{ids}"),
+                    None,
+                )
+                .await
+                == Refusal::Done;
         let done = if unbound_synchronously {
             true
         } else {
