@@ -209,29 +209,13 @@ impl Run<'_> {
             self.binding(service, plan, &fixture, &id).await;
         }
 
-        for (rule, query) in [
-            (
-                format!("Deprovisioning: plan `{name}`'s deprovision without service_id gets 400"),
-                format!("plan_id={}", encode(&plan.id)),
-            ),
-            (
-                format!("Deprovisioning: plan `{name}`'s deprovision without plan_id gets 400"),
-                format!("service_id={}", encode(&service.id)),
-            ),
-        ] {
-            let response = self
-                .client()
-                .request(
-                    Method::DELETE,
-                    &format!(
-                        "/v2/service_instances/{}?{query}&accepts_incomplete=true",
-                        encode(&id)
-                    ),
-                )
-                .send()
-                .await;
-            self.expect(&rule, None, &response, 400);
-        }
+        self.bad_deletes(
+            &format!("Deprovisioning: plan `{name}`'s deprovision"),
+            &format!("/v2/service_instances/{}", encode(&id)),
+            service,
+            plan,
+        )
+        .await;
 
         // «Asynchronous Operations»: a deprovision without accepts_incomplete=true of
         // an asynchronous plan's instance gets 422, or is done synchronously.

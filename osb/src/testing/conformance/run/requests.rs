@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::Run;
 use super::bodies::*;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Plan, ServiceOffering};
 use crate::testing::conformance::Outcome;
 
 impl Run<'_> {
@@ -190,6 +190,37 @@ impl Run<'_> {
             self.expect(
                 &format!("Binding: plan `{plan_name}`'s bind {what} gets 400"),
                 Some(&bad),
+                &response,
+                400,
+            );
+        }
+    }
+
+    /// «Deprovisioning», «Unbinding»: `service_id` and `plan_id` are required query
+    /// parameters; a delete of the resource at `path` that leaves out either gets
+    /// 400. `what` begins the rules («Unbinding: plan `small`'s unbind»).
+    pub(super) async fn bad_deletes(
+        &mut self,
+        what: &str,
+        path: &str,
+        service: &ServiceOffering,
+        plan: &Plan,
+    ) {
+        for (left_out, query) in [
+            ("service_id", format!("plan_id={}", encode(&plan.id))),
+            ("plan_id", format!("service_id={}", encode(&service.id))),
+        ] {
+            let response = self
+                .client()
+                .request(
+                    Method::DELETE,
+                    &format!("{path}?{query}&accepts_incomplete=true"),
+                )
+                .send()
+                .await;
+            self.expect(
+                &format!("{what} without {left_out} gets 400"),
+                None,
                 &response,
                 400,
             );

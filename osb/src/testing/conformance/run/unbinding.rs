@@ -21,26 +21,13 @@ impl Run<'_> {
             encode(instance_id),
             encode(binding_id)
         );
-        for (rule, query) in [
-            (
-                format!("Unbinding: plan `{name}`'s unbind without service_id gets 400"),
-                format!("plan_id={}", encode(&plan.id)),
-            ),
-            (
-                format!("Unbinding: plan `{name}`'s unbind without plan_id gets 400"),
-                format!("service_id={}", encode(&service.id)),
-            ),
-        ] {
-            let response = self
-                .client()
-                .request(
-                    Method::DELETE,
-                    &format!("{path}?{query}&accepts_incomplete=true"),
-                )
-                .send()
-                .await;
-            self.expect(&rule, None, &response, 400);
-        }
+        self.bad_deletes(
+            &format!("Unbinding: plan `{name}`'s unbind"),
+            &path,
+            service,
+            plan,
+        )
+        .await;
         let ids = format!(
             "service_id={}&plan_id={}",
             encode(&service.id),
