@@ -401,11 +401,20 @@ def request_violations(sent: Sent) -> list[str]:
         else:
             plan = services[service_id][plan_id]
             out += _parameters_violation(section, plan, "service_binding.create", body.get("parameters"))
-            if "predecessor_binding_id" in body and not plan.get("binding_rotatable", False):
-                out.append(
-                    "Binding Rotation: the plan is not binding_rotatable, so the Platform MUST NOT "
-                    "attempt to rotate a Service Binding (predecessor_binding_id is present)"
-                )
+            if "predecessor_binding_id" in body:
+                predecessor = body["predecessor_binding_id"]
+                if not plan.get("binding_rotatable", False):
+                    out.append(
+                        "Binding Rotation: the plan is not binding_rotatable, so the Platform MUST NOT "
+                        "attempt to rotate a Service Binding (predecessor_binding_id is present)"
+                    )
+                elif not isinstance(predecessor, str) or not binding_exists(
+                    sent.path_parameters["instance_id"], predecessor
+                ):
+                    out.append(
+                        "Binding: predecessor_binding_id MUST be the ID of non-expired Service "
+                        "Binding of the same Service Instance"
+                    )
         if "app_guid" in body and not _non_empty(body, "app_guid"):
             out.append(f"{section}: app_guid, if present, MUST be a non-empty string")
         resource = body.get("bind_resource")
