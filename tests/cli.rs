@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Output;
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::Path;
@@ -18,7 +18,9 @@ use common::process::{Running, start};
 use osb::client::{BindAnswer, Client, ClientError, Wait};
 use osb::response::OperationState;
 use osb::wire::{BindRequest, ProvisionRequest};
+use osb_tests::TempDir;
 use serde_json::{Value, json};
+use sqlx::Connection as _;
 
 const SERVICE: &str = "3f0e8a4c-6a1d-4c7e-9b2f-5d8e1a7c4b90";
 const SMALL: &str = "8a9c2d4e-1b3f-4a6c-8e0d-2f4a6c8e0b12";
@@ -392,9 +394,15 @@ async fn the_command_line_provisions_binds_and_tells_outcomes_apart() {
 
 #[tokio::test]
 async fn check_passes_the_reference_broker_and_cleans_up() {
-    let (broker, url) = reference().await;
-    let fixture =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/fixtures/reference.json");
+    let store = TempDir::new();
+    let broker = start(
+        "reference",
+        &["--store", &store.sqlite_url()],
+        &[("OSB_ASYNC_DELAY_MS", "200")],
+    )
+    .await;
+    let url = format!("http://{}", broker.addr);
+    let fixture = reference_fixture();
     let junit = std::env::temp_dir().join(format!("osb-check-{}.xml", std::process::id()));
     let check = osb(
         &url,
@@ -446,17 +454,82 @@ async fn check_passes_the_reference_broker_and_cleans_up() {
     assert_eq!(report["failed"], 0, "{report:#}");
     assert_eq!(report["cleanup_failures"], json!([]));
     assert!(report["checks"].as_array().unwrap().len() > 60);
-    let client = client(&url);
     for check in report["checks"].as_array().unwrap() {
         assert_ne!(check["outcome"], "failed", "{check}");
     }
-    // Every id the suite used starts with osb-check-: none of them exists any more.
-    let probe = client.fetch_instance("osb-check-none").await.unwrap_err();
-    assert_eq!(
-        probe.broker().map(|b| b.status),
-        Some(StatusCode::NOT_FOUND)
-    );
+    // The broker's store holds nothing the two runs provisioned or bound.
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM osb_instances").await, 0);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM osb_bindings").await, 0);
     drop(broker);
+}
+
+/// Ctrl-C in the middle of a check: it says so, deprovisions every instance it
+/// provisioned (one of them still being provisioned), and exits 1.
+#[tokio::test]
+async fn an_interrupted_check_deprovisions_what_it_provisioned() {
+    let store = TempDir::new();
+    let broker = start(
+        "reference",
+        &["--store", &store.sqlite_url()],
+        &[("OSB_ASYNC_DELAY_MS", "1500")],
+    )
+    .await;
+    let url = format!("http://{}", broker.addr);
+    let fixture = reference_fixture();
+    let check = tokio::process::Command::new(osb_binary())
+        .args(["check", &url, "--fixture", fixture.to_str().unwrap()])
+        .env("OSB_BROKER_USERNAME", "admin")
+        .env("OSB_BROKER_PASSWORD", "admin")
+        .env("RUST_BACKTRACE", "0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start osb check");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let creating = "SELECT COUNT(*) FROM osb_instances WHERE state = 'creating'";
+    while count(&store, creating).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the check never started an asynchronous provision"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = check.id().expect("osb check is running");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let output = tokio::time::timeout(Duration::from_secs(120), check.wait_with_output())
+        .await
+        .expect("osb check ended after the interrupt")
+        .expect("osb check's output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("osb: interrupted; deprovisioning what the check provisioned"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not cleaned up"), "{stderr}");
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM osb_instances").await, 0);
+    drop(broker);
+}
+
+fn reference_fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../conformance/fixtures/reference.json")
+}
+
+/// The one number `query` counts in the SQLite store in `store`.
+async fn count(store: &TempDir, query: &'static str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(&store.sqlite_url())
+        .await
+        .expect("open the broker's SQLite store");
+    sqlx::query_scalar(query)
+        .fetch_one(&mut connection)
+        .await
+        .expect("count rows")
 }
 
 /// A JSON answer (the workspace's axum has no `json` feature).

@@ -12,6 +12,41 @@ pub fn unique(name: &str) -> String {
     format!("{name}-{}-{nanos}", std::process::id())
 }
 
+/// A fresh directory under the system's temporary directory, for a SQLite store;
+/// removed with everything in it when dropped.
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    /// Creates the directory.
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(unique("osb-state"));
+        std::fs::create_dir_all(&dir).expect("create a temporary directory");
+        Self(dir)
+    }
+
+    /// The SQLite database file of [`TempDir::sqlite_url`].
+    pub fn sqlite_file(&self) -> std::path::PathBuf {
+        self.0.join("state.db")
+    }
+
+    /// The URL of a SQLite store in the directory, for `--store` or `OSB_STORE`.
+    pub fn sqlite_url(&self) -> String {
+        format!("sqlite://{}", self.sqlite_file().display())
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
 /// A broker of one offering, `db` (id `svc`), with one plan, `small` (id `plan`), whose
 /// provision and deprovision succeed at once: for tests of what surrounds the handlers
 /// (health routes, TLS).

@@ -8,39 +8,17 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::process::{Running, ask, call, start};
 use common::{Reply, futures_join, postgres_url};
 use http::Method;
-use osb_tests::unique;
+use osb_tests::{TempDir, unique};
 use serde_json::{Value, json};
 
 const SERVICE: &str = "3f0e8a4c-6a1d-4c7e-9b2f-5d8e1a7c4b90";
 const SMALL: &str = "8a9c2d4e-1b3f-4a6c-8e0d-2f4a6c8e0b12";
 const LARGE: &str = "c1d3e5f7-2a4c-4e6a-8c0e-3b5d7f9a1c34";
-
-/// A fresh directory for a SQLite file, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let dir = std::env::temp_dir().join(unique("osb-state"));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn sqlite_url(&self) -> String {
-        format!("sqlite://{}", self.0.join("state.db").display())
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
-}
 
 /// The reference broker on `store`, with asynchronous work taking `delay_ms` and
 /// interrupted work taken over after `lease_ms`.
@@ -246,7 +224,7 @@ async fn a_second_process_on_one_sqlite_file_is_refused() {
         .expect("run the reference broker");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let file = dir.0.join("state.db");
+    let file = dir.sqlite_file();
     let pid = first.child.id().unwrap();
     assert!(
         stderr.contains(&format!(

@@ -199,22 +199,31 @@ impl Conformance {
 
     /// Deletes one instance: accepts_incomplete, then polls a 202 until done.
     async fn delete(&self, created: &Created) -> Result<(), String> {
-        let response = self
-            .client
-            .deprovision(
-                &created.instance_id,
-                &created.service_id,
-                &created.plan_id,
-                true,
-            )
-            .await;
-        match response.status.as_u16() {
-            200 | 410 => return Ok(()),
-            202 => {}
-            _ => return Err(format!("{} {}", response.status.as_u16(), response.text())),
-        }
-        let operation = response.json()["operation"].as_str().map(str::to_owned);
         let started = Instant::now();
+        let response = loop {
+            let response = self
+                .client
+                .deprovision(
+                    &created.instance_id,
+                    &created.service_id,
+                    &created.plan_id,
+                    true,
+                )
+                .await;
+            match response.status.as_u16() {
+                200 | 410 => return Ok(()),
+                202 => break response,
+                // «Deprovisioning» › «Response»: another operation is in progress (a
+                // provision an interrupted run left running); it ends in time.
+                422 if response.json()["error"] == "ConcurrencyError"
+                    && started.elapsed() < self.poll_timeout =>
+                {
+                    tokio::time::sleep(self.poll_interval).await;
+                }
+                status => return Err(format!("{status} {}", response.text())),
+            }
+        };
+        let operation = response.json()["operation"].as_str().map(str::to_owned);
         while started.elapsed() < self.poll_timeout {
             let polled = self
                 .client
