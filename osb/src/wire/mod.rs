@@ -34,6 +34,8 @@
 
 mod answers;
 mod requests;
+#[cfg(test)]
+mod round_trip;
 mod written;
 
 pub use answers::{
