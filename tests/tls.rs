@@ -2,8 +2,8 @@
 //! certificates reloaded by hand and by the watcher while serving (a broken file keeps
 //! the old ones), start-up errors that name the file, and client certificates: refused
 //! in the handshake without one or from another authority, then allowed or not by
-//! `ClientCertAuth`. Over real TCP on 127.0.0.1, with certificates made by rcgen and a
-//! rustls client.
+//! `ClientCertAuth`; `osb::client` over HTTPS. Over real TCP on 127.0.0.1, with
+//! certificates made by rcgen and a rustls client.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,6 +16,7 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use osb::Builder;
 use osb::auth::{Auth, BasicAuth, ClientCertAuth, ClientCertificate};
+use osb::client::Client;
 use osb::server::{ServeOptions, Tls, TlsError, serve_with_options};
 use osb_tests::{OnePlan, unique};
 use rcgen::{
@@ -801,4 +802,55 @@ async fn client_cert_auth_names_the_principal() {
     let err = auth.authenticate(&with(None)).await.unwrap_err();
     assert_eq!(err.kind(), osb::ErrorKind::Unauthorized);
     assert_eq!(auth.challenge(), None);
+}
+
+/// `osb::client` over HTTPS: it trusts the broker through `ca_file` alone, presents
+/// its certificate for mutual TLS, and tells a refused handshake (a transport error)
+/// from a refused principal (401, a broker error).
+#[tokio::test]
+async fn the_osb_client_calls_over_https_with_a_client_certificate() {
+    let dir = Dir::new();
+    let ca = Ca::new("platform CA");
+    let by_fingerprint = ca.client(&[(DnType::CommonName, "anonymous")]);
+    let served = mutual(&dir, &ca, &by_fingerprint).await;
+    let url = format!("https://127.0.0.1:{}", served.address.port());
+    let ca_file = dir.write("ca.crt", &ca.pem);
+    let with_identity = |name: &str| {
+        let identity = ca.client(&[(DnType::CommonName, name)]);
+        Client::builder(&url)
+            .ca_file(&ca_file)
+            .without_system_roots()
+            .identity(
+                dir.write(&format!("{name}.crt"), &identity.chain_pem(&ca)),
+                dir.write(&format!("{name}.key"), &identity.key_pem),
+            )
+            .timeout(PATIENCE)
+            .build()
+            .unwrap()
+    };
+
+    let catalog = with_identity("platform").catalog().await.unwrap();
+    assert_eq!(catalog.services[0].name, "db");
+
+    let refused = with_identity("intruder").catalog().await.unwrap_err();
+    assert_eq!(
+        refused.broker().map(|broker| broker.status.as_u16()),
+        Some(401),
+        "{refused}"
+    );
+
+    let without_certificate = Client::builder(&url)
+        .ca_file(&ca_file)
+        .without_system_roots()
+        .timeout(PATIENCE)
+        .build()
+        .unwrap();
+    let err = without_certificate.catalog().await.unwrap_err();
+    assert!(err.is_transport(), "{err}");
+
+    // The system's roots alone do not know the test CA.
+    let not_trusting = Client::builder(&url).timeout(PATIENCE).build().unwrap();
+    let err = not_trusting.catalog().await.unwrap_err();
+    assert!(err.is_transport(), "{err}");
+    served.stop().await;
 }
