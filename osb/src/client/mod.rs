@@ -58,6 +58,7 @@ pub use poll::Wait;
 
 use crate::api::{API_VERSION_HEADER, ORIGINATING_IDENTITY_HEADER, REQUEST_IDENTITY_HEADER};
 use crate::catalog::Catalog;
+use crate::wire::paths::{accepts, binding_path, instance_path, with_query};
 use crate::wire::{
     BindRequest, BindingBody, ErrorBody, InstanceBody, InstanceDetailsBody, LastOperationBody,
     OperationBody, ProvisionRequest, UpdateRequest,
@@ -219,55 +220,6 @@ pub fn random_id() -> String {
         &hex[16..20],
         &hex[20..]
     )
-}
-
-/// A query value, form-encoded.
-fn encode(value: &str) -> String {
-    form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
-/// A path segment: every byte but the unreserved ones percent-encoded (RFC 3986;
-/// a `+` in a path is a plus, not a space).
-fn segment(value: &str) -> String {
-    let mut encoded = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
-}
-
-fn instance_path(instance_id: &str) -> String {
-    format!("/v2/service_instances/{}", segment(instance_id))
-}
-
-fn binding_path(instance_id: &str, binding_id: &str) -> String {
-    format!(
-        "{}/service_bindings/{}",
-        instance_path(instance_id),
-        segment(binding_id)
-    )
-}
-
-/// Appends `name=value` pairs to `path`, leaving out absent values.
-fn with_query(path: String, pairs: &[(&str, Option<&str>)]) -> String {
-    let mut path = path;
-    for (name, value) in pairs {
-        if let Some(value) = value {
-            path.push(if path.contains('?') { '&' } else { '?' });
-            path.push_str(name);
-            path.push('=');
-            path.push_str(&encode(value));
-        }
-    }
-    path
-}
-
-fn accepts(accepts_incomplete: bool) -> Option<&'static str> {
-    accepts_incomplete.then_some("true")
 }
 
 /// A response read whole.
@@ -637,16 +589,5 @@ mod tests {
         assert_eq!(&id[14..15], "4");
         assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
         assert_ne!(id, request_identity());
-    }
-
-    #[test]
-    fn paths_are_encoded() {
-        assert_eq!(
-            with_query(
-                binding_path("a b", "c/d"),
-                &[("operation", Some("x&y")), ("plan_id", None)]
-            ),
-            "/v2/service_instances/a%20b/service_bindings/c%2Fd?operation=x%26y"
-        );
     }
 }

@@ -13,6 +13,7 @@ use serde_json::Value;
 use tower::ServiceExt as _;
 
 use crate::api::API_VERSION_HEADER;
+use crate::wire::paths::{accepts, binding_path, instance_path, with_query};
 
 /// Sends requests to a router in-process, with the headers a platform sends:
 /// `X-Broker-API-Version: 2.17` and, once set, credentials. Every default header can
@@ -187,7 +188,10 @@ impl TestClient {
         body: &Value,
         accepts_incomplete: bool,
     ) -> TestResponse {
-        let path = with_async(&instance_path(instance_id), accepts_incomplete);
+        let path = with_query(
+            instance_path(instance_id),
+            &[("accepts_incomplete", accepts(accepts_incomplete))],
+        );
         self.request(Method::PUT, &path).json(body).send().await
     }
 
@@ -198,7 +202,10 @@ impl TestClient {
         body: &Value,
         accepts_incomplete: bool,
     ) -> TestResponse {
-        let path = with_async(&instance_path(instance_id), accepts_incomplete);
+        let path = with_query(
+            instance_path(instance_id),
+            &[("accepts_incomplete", accepts(accepts_incomplete))],
+        );
         self.request(Method::PATCH, &path).json(body).send().await
     }
 
@@ -210,12 +217,14 @@ impl TestClient {
         plan_id: &str,
         accepts_incomplete: bool,
     ) -> TestResponse {
-        let path = format!(
-            "{}?{}",
+        let path = with_query(
             instance_path(instance_id),
-            ids_query(service_id, plan_id)
+            &[
+                ("service_id", Some(service_id)),
+                ("plan_id", Some(plan_id)),
+                ("accepts_incomplete", accepts(accepts_incomplete)),
+            ],
         );
-        let path = with_async(&path, accepts_incomplete);
         self.request(Method::DELETE, &path).send().await
     }
 
@@ -228,9 +237,9 @@ impl TestClient {
 
     /// `GET /v2/service_instances/:id/last_operation`, with `operation` if given.
     pub async fn last_operation(&self, instance_id: &str, operation: Option<&str>) -> TestResponse {
-        let path = with_operation(
-            &format!("{}/last_operation", instance_path(instance_id)),
-            operation,
+        let path = with_query(
+            format!("{}/last_operation", instance_path(instance_id)),
+            &[("operation", operation)],
         );
         self.request(Method::GET, &path).send().await
     }
@@ -243,7 +252,10 @@ impl TestClient {
         body: &Value,
         accepts_incomplete: bool,
     ) -> TestResponse {
-        let path = with_async(&binding_path(instance_id, binding_id), accepts_incomplete);
+        let path = with_query(
+            binding_path(instance_id, binding_id),
+            &[("accepts_incomplete", accepts(accepts_incomplete))],
+        );
         self.request(Method::PUT, &path).json(body).send().await
     }
 
@@ -256,12 +268,14 @@ impl TestClient {
         plan_id: &str,
         accepts_incomplete: bool,
     ) -> TestResponse {
-        let path = format!(
-            "{}?{}",
+        let path = with_query(
             binding_path(instance_id, binding_id),
-            ids_query(service_id, plan_id)
+            &[
+                ("service_id", Some(service_id)),
+                ("plan_id", Some(plan_id)),
+                ("accepts_incomplete", accepts(accepts_incomplete)),
+            ],
         );
-        let path = with_async(&path, accepts_incomplete);
         self.request(Method::DELETE, &path).send().await
     }
 
@@ -279,9 +293,9 @@ impl TestClient {
         binding_id: &str,
         operation: Option<&str>,
     ) -> TestResponse {
-        let path = with_operation(
-            &format!("{}/last_operation", binding_path(instance_id, binding_id)),
-            operation,
+        let path = with_query(
+            format!("{}/last_operation", binding_path(instance_id, binding_id)),
+            &[("operation", operation)],
         );
         self.request(Method::GET, &path).send().await
     }
@@ -322,45 +336,6 @@ async fn send_http(client: &crate::client::Client, request: Request<Body>) -> Te
             headers: HeaderMap::new(),
             body: Bytes::from(format!("<no answer: {err}>")),
         },
-    }
-}
-
-fn encode(value: &str) -> String {
-    form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
-fn instance_path(instance_id: &str) -> String {
-    format!("/v2/service_instances/{}", encode(instance_id))
-}
-
-fn binding_path(instance_id: &str, binding_id: &str) -> String {
-    format!(
-        "{}/service_bindings/{}",
-        instance_path(instance_id),
-        encode(binding_id)
-    )
-}
-
-fn ids_query(service_id: &str, plan_id: &str) -> String {
-    format!(
-        "service_id={}&plan_id={}",
-        encode(service_id),
-        encode(plan_id)
-    )
-}
-
-fn with_async(path: &str, accepts_incomplete: bool) -> String {
-    if !accepts_incomplete {
-        return path.to_owned();
-    }
-    let separator = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{separator}accepts_incomplete=true")
-}
-
-fn with_operation(path: &str, operation: Option<&str>) -> String {
-    match operation {
-        Some(operation) => format!("{path}?operation={}", encode(operation)),
-        None => path.to_owned(),
     }
 }
 

@@ -33,6 +33,8 @@
 //! ```
 
 mod answers;
+#[cfg(any(feature = "client", feature = "testing"))]
+pub(crate) mod paths;
 mod requests;
 #[cfg(test)]
 mod round_trip;

@@ -9,6 +9,7 @@ use crate::catalog::{Plan, ServiceOffering};
 use crate::testing::TestResponse;
 use crate::testing::conformance::{Outcome, PlanFixture};
 use crate::wire::BindingBody;
+use crate::wire::paths::binding_path;
 
 impl Run<'_> {
     /// «Binding» › «Body»: the answer has the specification's shape (`endpoints` of
@@ -145,9 +146,8 @@ impl Run<'_> {
                 .request(
                     http::Method::PUT,
                     &format!(
-                        "/v2/service_instances/{}/service_bindings/{}?accepts_incomplete=false",
-                        encode(instance_id),
-                        encode(&binding_id)
+                        "{}?accepts_incomplete=false",
+                        binding_path(instance_id, &binding_id)
                     ),
                 )
                 .json(&body)

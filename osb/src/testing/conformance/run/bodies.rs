@@ -38,11 +38,6 @@ pub(super) fn bind_body(
     body
 }
 
-/// A query value, form-encoded.
-pub(super) fn encode(value: &str) -> String {
-    form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
 /// `body` without the field `name`.
 pub(super) fn without(mut body: Value, name: &str) -> Value {
     if let Some(fields) = body.as_object_mut() {

@@ -7,6 +7,7 @@ use super::bodies::*;
 use super::{PollKind, Refusal, Run, exchange};
 use crate::catalog::{Catalog, Plan, ServiceOffering};
 use crate::testing::conformance::{Outcome, PlanFixture};
+use crate::wire::paths::{instance_path, with_query};
 
 impl Run<'_> {
     /// «Provisioning» (2.15): a provision naming another `maintenance_info.version`
@@ -80,10 +81,7 @@ impl Run<'_> {
                 .client()
                 .request(
                     Method::PUT,
-                    &format!(
-                        "/v2/service_instances/{}?accepts_incomplete=false",
-                        encode(&id)
-                    ),
+                    &format!("{}?accepts_incomplete=false", instance_path(&id)),
                 )
                 .json(&body)
                 .send()
@@ -188,10 +186,12 @@ impl Run<'_> {
         }
 
         if service.instances_retrievable == Some(true) {
-            let path = format!(
-                "/v2/service_instances/{id}?service_id={}&plan_id={}",
-                encode(&service.id),
-                encode(&plan.id)
+            let path = with_query(
+                instance_path(&id),
+                &[
+                    ("service_id", Some(&service.id)),
+                    ("plan_id", Some(&plan.id)),
+                ],
             );
             let response = self.client().request(Method::GET, &path).send().await;
             self.expect(
@@ -211,7 +211,7 @@ impl Run<'_> {
 
         self.bad_deletes(
             &format!("Deprovisioning: plan `{name}`'s deprovision"),
-            &format!("/v2/service_instances/{}", encode(&id)),
+            &instance_path(&id),
             service,
             plan,
         )
@@ -224,11 +224,12 @@ impl Run<'_> {
                 .without_accepts_incomplete(
                     &format!("plan `{name}`'s deprovision"),
                     Method::DELETE,
-                    &format!(
-                        "/v2/service_instances/{}?service_id={}&plan_id={}",
-                        encode(&id),
-                        encode(&service.id),
-                        encode(&plan.id)
+                    &with_query(
+                        instance_path(&id),
+                        &[
+                            ("service_id", Some(&service.id)),
+                            ("plan_id", Some(&plan.id)),
+                        ],
                     ),
                     None,
                 )

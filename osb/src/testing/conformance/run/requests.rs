@@ -7,6 +7,7 @@ use super::Run;
 use super::bodies::*;
 use crate::catalog::{Catalog, Plan, ServiceOffering};
 use crate::testing::conformance::Outcome;
+use crate::wire::paths::query_value;
 
 impl Run<'_> {
     pub(super) async fn bad_requests(&mut self, catalog: &Catalog) {
@@ -207,8 +208,11 @@ impl Run<'_> {
         plan: &Plan,
     ) {
         for (left_out, query) in [
-            ("service_id", format!("plan_id={}", encode(&plan.id))),
-            ("plan_id", format!("service_id={}", encode(&service.id))),
+            ("service_id", format!("plan_id={}", query_value(&plan.id))),
+            (
+                "plan_id",
+                format!("service_id={}", query_value(&service.id)),
+            ),
         ] {
             let response = self
                 .client()

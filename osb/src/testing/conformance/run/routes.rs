@@ -10,6 +10,7 @@ use super::bodies::*;
 use crate::catalog::{Catalog, Plan, ServiceOffering};
 use crate::testing::TestClient;
 use crate::testing::conformance::Outcome;
+use crate::wire::paths::{binding_path, instance_path, query_value};
 
 /// The nine routes after the catalog.
 #[derive(Clone, Copy)]
@@ -171,12 +172,12 @@ impl Run<'_> {
 
 /// The probe of `route` for `plan` of `service`, on the instance id `id`.
 fn probe(route: Route, id: &str, service: &ServiceOffering, plan: &Plan) -> Probe {
-    let instance = format!("/v2/service_instances/{id}");
-    let binding = format!("{instance}/service_bindings/{id}-binding");
+    let instance = instance_path(id);
+    let binding = binding_path(id, &format!("{id}-binding"));
     let ids = format!(
         "service_id={}&plan_id={}",
-        encode(&service.id),
-        encode(&plan.id)
+        query_value(&service.id),
+        query_value(&plan.id)
     );
     let (method, path, body) = match route {
         Route::Provision => (

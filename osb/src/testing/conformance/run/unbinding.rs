@@ -2,9 +2,9 @@
 
 use http::Method;
 
-use super::bodies::*;
 use super::{PollKind, Refusal, Run};
 use crate::catalog::{Plan, ServiceOffering};
+use crate::wire::paths::{binding_path, query_value};
 
 impl Run<'_> {
     pub(super) async fn unbinding(
@@ -16,11 +16,7 @@ impl Run<'_> {
         asynchronous_bind: bool,
     ) {
         let name = &plan.name;
-        let path = format!(
-            "/v2/service_instances/{}/service_bindings/{}",
-            encode(instance_id),
-            encode(binding_id)
-        );
+        let path = binding_path(instance_id, binding_id);
         self.bad_deletes(
             &format!("Unbinding: plan `{name}`'s unbind"),
             &path,
@@ -30,8 +26,8 @@ impl Run<'_> {
         .await;
         let ids = format!(
             "service_id={}&plan_id={}",
-            encode(&service.id),
-            encode(&plan.id)
+            query_value(&service.id),
+            query_value(&plan.id)
         );
         let unbound_synchronously = asynchronous_bind
             && self

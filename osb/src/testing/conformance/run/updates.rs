@@ -8,6 +8,7 @@ use super::bodies::*;
 use super::{PollKind, Run};
 use crate::catalog::{Plan, ServiceOffering};
 use crate::testing::conformance::PlanFixture;
+use crate::wire::paths::instance_path;
 
 impl Run<'_> {
     pub(super) async fn update(
@@ -53,7 +54,7 @@ impl Run<'_> {
             self.without_accepts_incomplete(
                 &format!("plan `{name}`'s update"),
                 Method::PATCH,
-                &format!("/v2/service_instances/{}", encode(instance_id)),
+                &instance_path(instance_id),
                 Some(&body),
             )
             .await;
