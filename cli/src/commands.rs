@@ -167,26 +167,40 @@ fn state_exit(body: &LastOperationBody<'_>) -> Exit {
     }
 }
 
-/// Polls an instance's operation to its end, printing the result.
-async fn wait_instance(
+/// Where an operation runs: an instance, or one of its bindings.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Instance(&'a str),
+    Binding(&'a str, &'a str),
+}
+
+/// Polls `target`'s operation to its end with a spinner, and puts its last state
+/// into `body` as `last_operation`.
+async fn wait_for_end(
     client: &Client,
-    id: &str,
+    target: Target<'_>,
     operation: Option<&str>,
-    wait: Wait,
+    wait: &Wait,
     what: &str,
-    json: bool,
-    extra: Value,
-) -> Result<Exit, ClientError> {
+    body: &mut Value,
+) -> Result<LastOperationBody<'static>, ClientError> {
     let bar = spinner(what);
-    let done = client
-        .wait_for_instance(id, operation, &wait, show(&bar, what))
-        .await;
+    let done = match target {
+        Target::Instance(id) => {
+            client
+                .wait_for_instance(id, operation, wait, show(&bar, what))
+                .await
+        }
+        Target::Binding(instance, binding) => {
+            client
+                .wait_for_binding(instance, binding, operation, wait, show(&bar, what))
+                .await
+        }
+    };
     bar.finish_and_clear();
     let done = done?;
-    let mut body = extra;
     body["last_operation"] = serde_json::to_value(&done).unwrap_or_default();
-    output::answer(json, what, &body, None);
-    Ok(state_exit(&done))
+    Ok(done)
 }
 
 async fn provision(
@@ -207,23 +221,23 @@ async fn provision(
         "status": answer.status.as_u16(),
         "answer": answer.body,
     });
+    let mut exit = Exit::Done;
     if answer.is_accepted() && args.run.wait {
-        let operation = answer.body.operation.clone();
         let wait = wait_for(Some(&plan), &args.run);
-        return wait_instance(
+        let operation = answer.body.operation.as_deref();
+        let done = wait_for_end(
             client,
-            &id,
-            operation.as_deref(),
-            wait,
+            Target::Instance(&id),
+            operation,
+            &wait,
             "provision",
-            json,
-            body,
+            &mut body,
         )
-        .await;
+        .await?;
+        exit = state_exit(&done);
     }
-    body["status_text"] = output::status_text(answer.status).into();
     output::answer(json, "provision", &body, Some(&id));
-    Ok(Exit::Done)
+    Ok(exit)
 }
 
 async fn update(client: &Client, args: args::Update, json: bool) -> Result<Exit, ClientError> {
@@ -237,27 +251,28 @@ async fn update(client: &Client, args: args::Update, json: bool) -> Result<Exit,
         request = request.parameters(&parameters);
     }
     let answer = client.update(&args.id, &request, !args.run.sync).await?;
-    let body = json!({
+    let mut body = json!({
         "instance_id": args.id,
         "status": answer.status.as_u16(),
         "answer": answer.body,
     });
+    let mut exit = Exit::Done;
     if answer.is_accepted() && args.run.wait {
-        let operation = answer.body.operation.clone();
         let wait = wait_for(plan, &args.run);
-        return wait_instance(
+        let operation = answer.body.operation.as_deref();
+        let done = wait_for_end(
             client,
-            &args.id,
-            operation.as_deref(),
-            wait,
+            Target::Instance(&args.id),
+            operation,
+            &wait,
             "update",
-            json,
-            body,
+            &mut body,
         )
-        .await;
+        .await?;
+        exit = state_exit(&done);
     }
     output::answer(json, "update", &body, None);
-    Ok(Exit::Done)
+    Ok(exit)
 }
 
 async fn deprovision(client: &Client, args: args::Target, json: bool) -> Result<Exit, ClientError> {
@@ -265,27 +280,28 @@ async fn deprovision(client: &Client, args: args::Target, json: bool) -> Result<
     let answer = client
         .deprovision(&args.id, &service.id, &plan.id, !args.run.sync)
         .await?;
-    let body = json!({
+    let mut body = json!({
         "instance_id": args.id,
         "status": answer.status.as_u16(),
         "answer": answer.body,
     });
+    let mut exit = Exit::Done;
     if answer.is_accepted() && args.run.wait {
-        let operation = answer.body.operation.clone();
         let wait = wait_for(Some(&plan), &args.run).deleting();
-        return wait_instance(
+        let operation = answer.body.operation.as_deref();
+        let done = wait_for_end(
             client,
-            &args.id,
-            operation.as_deref(),
-            wait,
+            Target::Instance(&args.id),
+            operation,
+            &wait,
             "deprovision",
-            json,
-            body,
+            &mut body,
         )
-        .await;
+        .await?;
+        exit = state_exit(&done);
     }
     output::answer(json, "deprovision", &body, None);
-    Ok(Exit::Done)
+    Ok(exit)
 }
 
 async fn bind(client: &Client, args: args::Bind, json: bool) -> Result<Exit, ClientError> {
@@ -318,19 +334,9 @@ async fn bind(client: &Client, args: args::Bind, json: bool) -> Result<Exit, Cli
                 return Ok(Exit::Done);
             }
             let wait = wait_for(Some(&plan), &args.run);
-            let bar = spinner("bind");
-            let done = client
-                .wait_for_binding(
-                    &args.instance,
-                    &id,
-                    operation.operation.as_deref(),
-                    &wait,
-                    show(&bar, "bind"),
-                )
-                .await;
-            bar.finish_and_clear();
-            let done = done?;
-            body["last_operation"] = serde_json::to_value(&done).unwrap_or_default();
+            let target = Target::Binding(&args.instance, &id);
+            let operation = operation.operation.as_deref();
+            let done = wait_for_end(client, target, operation, &wait, "bind", &mut body).await?;
             if done.state == OperationState::Succeeded && service.bindings_retrievable == Some(true)
             {
                 let binding = client.fetch_binding(&args.instance, &id).await?;
@@ -363,24 +369,14 @@ async fn unbind(
         "status": answer.status.as_u16(),
         "answer": answer.body,
     });
+    let mut exit = Exit::Done;
     if answer.is_accepted() && args.run.wait {
         let wait = wait_for(Some(&plan), &args.run).deleting();
-        let bar = spinner("unbind");
-        let done = client
-            .wait_for_binding(
-                &args.instance,
-                &args.id,
-                answer.body.operation.as_deref(),
-                &wait,
-                show(&bar, "unbind"),
-            )
-            .await;
-        bar.finish_and_clear();
-        let done = done?;
-        body["last_operation"] = serde_json::to_value(&done).unwrap_or_default();
-        output::answer(json, "unbind", &body, None);
-        return Ok(state_exit(&done));
+        let target = Target::Binding(&args.instance, &args.id);
+        let operation = answer.body.operation.as_deref();
+        let done = wait_for_end(client, target, operation, &wait, "unbind", &mut body).await?;
+        exit = state_exit(&done);
     }
     output::answer(json, "unbind", &body, None);
-    Ok(Exit::Done)
+    Ok(exit)
 }

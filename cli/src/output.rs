@@ -16,11 +16,6 @@ mod http_status {
     }
 }
 
-/// `201 Created` and the like.
-pub(crate) fn status_text(status: http::StatusCode) -> String {
-    format!("{} {}", status.as_u16(), status_name(status.as_u16()))
-}
-
 /// The offerings and their plans, one row per plan.
 pub(crate) fn catalog_table(catalog: &Catalog) {
     let mut rows = vec![[
