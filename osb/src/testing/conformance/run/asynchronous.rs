@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::{Run, exchange};
 use crate::testing::TestResponse;
 use crate::testing::conformance::Outcome;
+use crate::wire::paths::with_query;
 
 /// How a broker answered a request that did not accept an asynchronous answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,17 +37,12 @@ impl Run<'_> {
         path: &str,
         body: Option<&Value>,
     ) -> Refusal {
-        let separator = if path.contains('?') { '&' } else { '?' };
-        for (query, how) in [
-            (String::new(), "without accepts_incomplete"),
-            (
-                format!("{separator}accepts_incomplete=false"),
-                "with accepts_incomplete=false",
-            ),
+        for (asks, how) in [
+            (None, "without accepts_incomplete"),
+            (Some("false"), "with accepts_incomplete=false"),
         ] {
-            let mut request = self
-                .client()
-                .request(method.clone(), &format!("{path}{query}"));
+            let path = with_query(path.to_owned(), &[("accepts_incomplete", asks)]);
+            let mut request = self.client().request(method.clone(), &path);
             if let Some(body) = body {
                 request = request.json(body);
             }

@@ -183,22 +183,21 @@ impl<'a> Run<'a> {
         response: &TestResponse,
         status: u16,
     ) -> bool {
-        let mut problem = None;
-        if response.status.as_u16() != status {
-            problem = Some(format!("expected status {status}"));
+        let problem = if response.status.as_u16() != status {
+            Some(format!("expected status {status}"))
+        } else if !is_json_object(response) {
+            Some(String::from(
+                if response.status.is_client_error() || response.status.is_server_error() {
+                    "expected a JSON error body («Service Broker Errors»)"
+                } else {
+                    // «Content Type»: every answer of the API is a JSON object
+                    // (`{}` when it has nothing to say).
+                    "expected a JSON object with Content-Type application/json («Content Type»)"
+                },
+            ))
         } else {
-            if !is_json_object(response) {
-                problem = Some(String::from(
-                    if response.status.is_client_error() || response.status.is_server_error() {
-                        "expected a JSON error body («Service Broker Errors»)"
-                    } else {
-                        // «Content Type»: every answer of the API is a JSON object
-                        // (`{}` when it has nothing to say).
-                        "expected a JSON object with Content-Type application/json («Content Type»)"
-                    },
-                ));
-            }
-        }
+            None
+        };
         match problem {
             None => {
                 self.record(rule, Outcome::Passed);

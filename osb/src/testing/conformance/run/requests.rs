@@ -7,7 +7,7 @@ use super::Run;
 use super::bodies::*;
 use crate::catalog::{Catalog, Plan, ServiceOffering};
 use crate::testing::conformance::Outcome;
-use crate::wire::paths::query_value;
+use crate::wire::paths::with_query;
 
 impl Run<'_> {
     pub(super) async fn bad_requests(&mut self, catalog: &Catalog) {
@@ -207,21 +207,15 @@ impl Run<'_> {
         service: &ServiceOffering,
         plan: &Plan,
     ) {
-        for (left_out, query) in [
-            ("service_id", format!("plan_id={}", query_value(&plan.id))),
-            (
-                "plan_id",
-                format!("service_id={}", query_value(&service.id)),
-            ),
+        for (left_out, sent) in [
+            ("service_id", ("plan_id", &plan.id)),
+            ("plan_id", ("service_id", &service.id)),
         ] {
-            let response = self
-                .client()
-                .request(
-                    Method::DELETE,
-                    &format!("{path}?{query}&accepts_incomplete=true"),
-                )
-                .send()
-                .await;
+            let path = with_query(
+                path.to_owned(),
+                &[(sent.0, Some(sent.1)), ("accepts_incomplete", Some("true"))],
+            );
+            let response = self.client().request(Method::DELETE, &path).send().await;
             self.expect(
                 &format!("{what} without {left_out} gets 400"),
                 None,

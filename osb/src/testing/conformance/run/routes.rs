@@ -10,7 +10,7 @@ use super::bodies::*;
 use crate::catalog::{Catalog, Plan, ServiceOffering};
 use crate::testing::TestClient;
 use crate::testing::conformance::Outcome;
-use crate::wire::paths::{binding_path, instance_path, query_value};
+use crate::wire::paths::{binding_path, instance_path, with_query};
 
 /// The nine routes after the catalog.
 #[derive(Clone, Copy)]
@@ -174,11 +174,17 @@ impl Run<'_> {
 fn probe(route: Route, id: &str, service: &ServiceOffering, plan: &Plan) -> Probe {
     let instance = instance_path(id);
     let binding = binding_path(id, &format!("{id}-binding"));
-    let ids = format!(
-        "service_id={}&plan_id={}",
-        query_value(&service.id),
-        query_value(&plan.id)
-    );
+    // What a delete sends: both ids, and that it takes an asynchronous answer.
+    let delete = |resource: &str| {
+        with_query(
+            resource.to_owned(),
+            &[
+                ("service_id", Some(&service.id)),
+                ("plan_id", Some(&plan.id)),
+                ("accepts_incomplete", Some("true")),
+            ],
+        )
+    };
     let (method, path, body) = match route {
         Route::Provision => (
             Method::PUT,
@@ -190,11 +196,7 @@ fn probe(route: Route, id: &str, service: &ServiceOffering, plan: &Plan) -> Prob
             format!("{instance}?accepts_incomplete=true"),
             Some(json!({"service_id": service.id})),
         ),
-        Route::Deprovision => (
-            Method::DELETE,
-            format!("{instance}?{ids}&accepts_incomplete=true"),
-            None,
-        ),
+        Route::Deprovision => (Method::DELETE, delete(&instance), None),
         Route::InstancePoll => (Method::GET, format!("{instance}/last_operation"), None),
         Route::FetchInstance => (Method::GET, instance, None),
         Route::Bind => (
@@ -207,11 +209,7 @@ fn probe(route: Route, id: &str, service: &ServiceOffering, plan: &Plan) -> Prob
                 None,
             )),
         ),
-        Route::Unbind => (
-            Method::DELETE,
-            format!("{binding}?{ids}&accepts_incomplete=true"),
-            None,
-        ),
+        Route::Unbind => (Method::DELETE, delete(&binding), None),
         Route::BindingPoll => (Method::GET, format!("{binding}/last_operation"), None),
         Route::FetchBinding => (Method::GET, binding, None),
     };

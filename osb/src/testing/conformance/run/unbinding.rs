@@ -4,7 +4,7 @@ use http::Method;
 
 use super::{PollKind, Refusal, Run};
 use crate::catalog::{Plan, ServiceOffering};
-use crate::wire::paths::{binding_path, query_value};
+use crate::wire::paths::{binding_path, with_query};
 
 impl Run<'_> {
     pub(super) async fn unbinding(
@@ -24,17 +24,18 @@ impl Run<'_> {
             plan,
         )
         .await;
-        let ids = format!(
-            "service_id={}&plan_id={}",
-            query_value(&service.id),
-            query_value(&plan.id)
-        );
         let unbound_synchronously = asynchronous_bind
             && self
                 .without_accepts_incomplete(
                     &format!("plan `{name}`'s unbind"),
                     Method::DELETE,
-                    &format!("{path}?{ids}"),
+                    &with_query(
+                        path,
+                        &[
+                            ("service_id", Some(&service.id)),
+                            ("plan_id", Some(&plan.id)),
+                        ],
+                    ),
                     None,
                 )
                 .await
